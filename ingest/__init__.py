@@ -1,0 +1,1 @@
+"""Mail in: fetch, parse, unpack, read and classify. Knows nothing of rules."""

@@ -1,0 +1,56 @@
+"""The mailbox interface the pipeline reads from, and the folder-of-.eml implementation.
+
+Only ``ingest/imap.py`` talks IMAP; this module only reads a local directory.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Protocol
+
+from ingest.types import Cursor, RawMail
+
+
+class Known(Protocol):
+    """What the store already holds, asked by a mailbox so it fetches nothing twice."""
+
+    def uid_seen(self, mailbox: str, uidvalidity: int, uid: str) -> bool: ...
+
+    def content_seen(self, message_id: str, sha256: str) -> bool: ...
+
+
+class Mailbox(Protocol):
+    name: str
+
+    def fetch_new(self, cursor: Cursor, known: Known) -> Iterator[RawMail]:
+        """Yield every message not yet stored, oldest first, one at a time."""
+        ...
+
+
+class FolderMailbox:
+    """A directory of ``.eml`` files. UID = the file's name; INTERNALDATE = its mtime."""
+
+    def __init__(self, path: Path, max_message_bytes: int) -> None:
+        self.path = path
+        self.max_message_bytes = max_message_bytes
+        self.name = f"folder:{path}"
+
+    def fetch_new(self, cursor: Cursor, known: Known) -> Iterator[RawMail]:
+        from shenbao.errors import MailboxError
+
+        if not self.path.is_dir():
+            raise MailboxError(f"mailbox.path {self.path}: not a readable directory (create it or fix [mailbox] path)")
+        entries = sorted(p for p in self.path.iterdir() if p.suffix.lower() == ".eml" and p.is_file())
+        for entry in entries:
+            uid = unicodedata.normalize("NFC", entry.name)
+            if known.uid_seen(self.name, 0, uid):
+                continue
+            stat = entry.stat()
+            internaldate = datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc)
+            if stat.st_size > self.max_message_bytes:
+                yield RawMail(self.name, 0, uid, internaldate, b"", stat.st_size, oversize=True)
+                continue
+            yield RawMail(self.name, 0, uid, internaldate, entry.read_bytes(), stat.st_size)

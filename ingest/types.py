@@ -1,0 +1,100 @@
+"""Typed values that the ingest package produces. Plain frozen dataclasses, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+@dataclass(frozen=True)
+class RawMail:
+    """One message as it came from a mailbox, before any parsing.
+
+    ``mailbox`` names the source (``imap:INBOX@host`` or ``folder:/abs/path``); together
+    with ``uidvalidity`` and ``uid`` it is the idempotency key of the message.
+    """
+
+    mailbox: str
+    uidvalidity: int
+    uid: str
+    internaldate: datetime  # timezone-aware, as the server (or file mtime) says
+    raw: bytes  # b"" when ``oversize``
+    size: int = 0  # RFC822.SIZE (or file size)
+    oversize: bool = False  # larger than the configured limit: recorded, not downloaded
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """How far a mailbox has been read: the folder's UIDVALIDITY and the highest stored UID."""
+
+    uidvalidity: int | None = None
+    last_uid: int = 0
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """One attachment part of a mail: decoded, NFC-normalised (not yet sanitised) name."""
+
+    filename: str
+    declared_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    message_id: str  # without angle brackets; "" when the mail has none
+    subject: str
+    from_addr: str  # lower-case address; "" when absent
+    from_name: str
+    to: tuple[str, ...]
+    in_reply_to: str
+    references: tuple[str, ...]
+    date: datetime | None
+    text_body: str
+    html_body: str
+    attachments: tuple[Attachment, ...]
+    # Header name (lower-case) -> value, for every header that marks automatic mail
+    # (auto-submitted, precedence, list-*, x-auto-response-suppress, x-autoreply,
+    # x-autorespond, x-loop, return-path) and content-type of the root part.
+    auto_headers: dict[str, str] = field(default_factory=dict)
+    is_delivery_report: bool = False  # multipart/report; report-type=delivery-status
+    defects: tuple[str, ...] = ()
+
+
+class Role(str, Enum):
+    FORM = "form"
+    DEEDS = "deeds"
+    PHOTO = "photo"
+    SCREENSHOT = "screenshot"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    format: str  # Pillow format name from the content: "JPEG", "PNG", "BMP", "WEBP", ...
+    width: int
+    height: int
+    camera: str  # EXIF Make + Model, "" when absent
+    taken_at: str  # EXIF DateTimeOriginal as written, "" when absent
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """What reading one file's bytes found. ``kind`` comes from the content, never the name."""
+
+    filename: str
+    size: int
+    sha256: str
+    kind: str  # "docx" | "jpeg" | "png" | "gif" | "bmp" | "webp" | "tiff" | "heif" | "txt" | "pdf" | "zip" | "unknown"
+    text: str = ""  # document text (paragraphs), for docx/txt
+    form_fields: dict[str, str] = field(default_factory=dict)  # label (spaces removed) -> value
+    form_unit: str = ""  # 申报单位 as written on a form, "" if none
+    image: ImageInfo | None = None
+    unreadable: str = ""  # Chinese reason when the file could not be read, "" when fine
+
+
+@dataclass(frozen=True)
+class ClassifiedFile:
+    facts: FileFacts
+    role: Role

@@ -1,0 +1,1 @@
+"""Pure judgement: facts + rule config + time -> verdict. No I/O in this package."""

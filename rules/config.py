@@ -1,0 +1,73 @@
+"""Typed, frozen rule settings (the ``[rules.*]`` and ``[campaign]`` tables of the config)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PositiveInt, field_validator
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PhotoRules(_Frozen):
+    min_count: PositiveInt = 2
+    max_count: PositiveInt = 3
+    min_bytes: PositiveInt = 2_000_000
+    formats: tuple[str, ...] = ("jpeg",)
+
+    @field_validator("formats")
+    @classmethod
+    def _lower(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("must list at least one format, e.g. [\"jpeg\"]")
+        return tuple(v.lower() for v in value)
+
+
+class DeedsRules(_Frozen):
+    min_chars: PositiveInt = 1800
+
+
+class FormRules(_Frozen):
+    required_fields: tuple[str, ...] = ("姓名", "性别", "出生年月", "政治面貌", "工作单位及职务", "联系电话")
+
+    @field_validator("required_fields")
+    @classmethod
+    def _strip(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple("".join(v.split()) for v in value)
+
+
+class EligibilityRules(_Frozen):
+    leader_keywords: tuple[str, ...] = ("局长", "处长", "董事长", "总经理", "院长", "校长", "厂长", "县长", "区长")
+    previous_winners: tuple[str, ...] = ()
+
+
+class CreditRules(_Frozen):
+    required: bool = True
+
+
+class Rules(_Frozen):
+    photos: PhotoRules = Field(default_factory=PhotoRules)
+    deeds: DeedsRules = Field(default_factory=DeedsRules)
+    form: FormRules = Field(default_factory=FormRules)
+    eligibility: EligibilityRules = Field(default_factory=EligibilityRules)
+    credit: CreditRules = Field(default_factory=CreditRules)
+
+
+class Campaign(_Frozen):
+    name: str = "2021年焦作“最美职工”"
+    deadline: AwareDatetime = datetime.fromisoformat("2021-04-30T23:59:59+08:00")
+    timezone: str = "Asia/Shanghai"
+    reference_prefix: str = "JZ2021"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}, e.g. \"Asia/Shanghai\"") from exc
+        return value

@@ -1,0 +1,70 @@
+"""What the rules look at: a nomination's materials, already read. Built by the wiring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FormFacts:
+    filename: str
+    fields: dict[str, str]  # label without spaces -> value
+    unit: str = ""
+    unreadable: str = ""  # reason when the form was recognised but could not be read
+
+
+@dataclass(frozen=True)
+class DeedsFacts:
+    source: str  # file name, or "邮件正文"
+    chars: int  # non-whitespace characters
+
+
+@dataclass(frozen=True)
+class PhotoFacts:
+    filename: str
+    size: int
+    format: str  # lower-case content format: "jpeg", "png", "heif", ...
+    width: int = 0
+    height: int = 0
+
+
+@dataclass(frozen=True)
+class ScreenshotFacts:
+    filename: str
+
+
+@dataclass(frozen=True)
+class UnreadableFacts:
+    filename: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class NominationFacts:
+    candidate: str
+    unit: str
+    received_at: datetime  # INTERNALDATE of the latest email that brought material
+    forms: tuple[FormFacts, ...] = ()
+    deeds: tuple[DeedsFacts, ...] = ()
+    photos: tuple[PhotoFacts, ...] = ()
+    screenshots: tuple[ScreenshotFacts, ...] = ()
+    unreadable: tuple[UnreadableFacts, ...] = ()
+    cloud_links: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str  # e.g. "photos.too_small" or "form.field_empty:姓名"
+    detail: dict[str, Any] = field(default_factory=dict)  # values for the wording template
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str  # rules.codes.Status value
+    problems: tuple[Problem, ...]
+
+    @property
+    def codes(self) -> list[str]:
+        return [p.code for p in self.problems]

@@ -1,0 +1,164 @@
+"""The ``shenbao`` command: a thin click layer over the library. Exit 0 ok, 1 failure, 2 usage/config."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import datetime, timezone
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from shenbao.config import Config, load_config
+from shenbao.errors import ConfigError, ShenbaoError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def config_path(given: str | None) -> Path:
+    """``--config``, else ./config.toml when it exists, else $SHENBAO_CONFIG, else ./config.toml."""
+    if given:
+        return Path(given)
+    local = Path("config.toml")
+    if not local.exists() and os.environ.get("SHENBAO_CONFIG"):
+        return Path(os.environ["SHENBAO_CONFIG"])
+    return local
+
+
+def handle_errors(func: F) -> F:
+    """Turn every ShenbaoError into one clear line and its exit code; tracebacks only with --debug."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            if ctx.obj.get("debug"):
+                raise
+            click.echo(f"error: {exc}", err=True)
+            for line in exc.errors:
+                click.echo(f"  {line}", err=True)
+            ctx.exit(2)
+        except ShenbaoError as exc:
+            if ctx.obj.get("debug"):
+                raise
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def load(ctx: click.Context) -> Config:
+    return load_config(config_path(ctx.obj.get("config")))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config", metavar="PATH", help="Config file (default ./config.toml, else $SHENBAO_CONFIG).")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+@click.option("-v", "--verbose", is_flag=True, help="Log what each cycle does.")
+@click.version_option(package_name="shenbao")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, debug: bool, verbose: bool) -> None:
+    """shenbao (申报): email intake for nomination campaigns."""
+    ctx.ensure_object(dict)
+    ctx.obj.update(config=config, debug=debug)
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@cli.command("check-config")
+@click.pass_context
+@handle_errors
+def check_config(ctx: click.Context) -> None:
+    """Validate the config; print each error with its key path; exit 2 on error."""
+    path = config_path(ctx.obj.get("config"))
+    config = load_config(path)
+    click.echo(f"{path}: OK ({config.mailbox.kind} mailbox, {config.smtp.kind} replies, "
+               f"deadline {config.campaign.deadline.isoformat()})")
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="One full cycle (fetch, process, send due replies), then exit.")
+@click.pass_context
+@handle_errors
+def run(ctx: click.Context, once: bool) -> None:
+    """Run the service: poll the mailbox, reply, send the digest on schedule."""
+    from shenbao.pipeline import build_pipeline
+
+    config = load(ctx)
+    pipeline = build_pipeline(config, utc_now)
+    if once:
+        report = pipeline.run_once()
+        click.echo(f"fetched {report.fetched}, processed {report.processed}, errors {report.errors}, "
+                   f"replies sent {report.sent}, failed {report.failed}")
+        return
+    from shenbao.daemon import run_forever
+
+    run_forever(config, pipeline, utc_now)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "xlsx"]), default="json", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE instead of stdout.")
+@click.pass_context
+@handle_errors
+def export(ctx: click.Context, fmt: str, output: str | None) -> None:
+    """Export the register (nominations and emails)."""
+    from shenbao.export import register, to_csv, to_json
+    from shenbao.store import Store
+
+    config = load(ctx)
+    data = register(Store(config.database_url, config.data_dir), config)
+    if fmt == "xlsx":
+        from shenbao.xlsx import to_xlsx
+
+        if not output:
+            raise click.UsageError("--format xlsx needs -o FILE")
+        Path(output).write_bytes(to_xlsx(data))
+        return
+    text = to_json(data) if fmt == "json" else to_csv(data)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.pass_context
+@handle_errors
+def reevaluate(ctx: click.Context) -> None:
+    """Re-run the rules on every stored nomination (no refetch) and print what changed."""
+    from shenbao.maintenance import reevaluate_all
+    from shenbao.store import Store
+
+    config = load(ctx)
+    changes = reevaluate_all(Store(config.database_url, config.data_dir), config, utc_now())
+    for ref, before, after in changes:
+        click.echo(f"{ref}: {before} -> {after}")
+    click.echo(f"{len(changes)} nomination(s) changed")
+
+
+@cli.command()
+@click.option("--keep", type=click.Path(file_okay=False), help="Keep the demo's files in this directory.")
+@handle_errors
+def demo(keep: str | None) -> None:
+    """Zero-setup showcase on bundled sample mail; replies are written as .eml files."""
+    from shenbao.demo import run_demo
+
+    click.echo(run_demo(Path(keep) if keep else None, utc_now))
+
+
+def main() -> None:
+    cli(obj={})

@@ -1,0 +1,244 @@
+"""The config file: TOML read with tomllib, validated up front into frozen, typed objects.
+
+Relative paths (``data_dir``, ``mailbox.path``, ``smtp.path``, a relative SQLite file)
+are taken relative to the directory of the config file, so the service behaves the same
+whatever directory it is started from.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator, model_validator
+
+from rules.config import Campaign, Rules
+from shenbao.errors import ConfigError
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _Credentials(_Frozen):
+    username: str = ""
+    password: str = ""
+    password_env: str = ""
+
+    def secret(self) -> str:
+        """The password: from ``password_env`` when set, else the literal ``password``."""
+        if self.password_env:
+            return os.environ.get(self.password_env, "")
+        return self.password
+
+
+class MailboxConfig(_Credentials):
+    kind: Literal["imap", "folder"] = "imap"
+    host: str = "imap.163.com"
+    port: PositiveInt = 993
+    ssl: bool = True
+    ssl_verify: bool = True
+    ca_file: str = ""
+    folder: str = "INBOX"
+    path: str = ""
+    poll_interval_seconds: PositiveInt = 60
+    idle: bool = True
+    timeout_seconds: PositiveInt = 60
+    max_message_bytes: PositiveInt = 60_000_000
+    mark_processed_keyword: str = ""  # "" = never modify the mailbox
+    move_processed_to: str = ""
+
+    @model_validator(mode="after")
+    def _needs(self) -> "MailboxConfig":
+        if self.kind == "folder" and not self.path:
+            raise ValueError("path: required when kind = \"folder\" (a directory of .eml files)")
+        if self.kind == "imap" and not self.username:
+            raise ValueError("username: required when kind = \"imap\"")
+        return self
+
+
+class SmtpConfig(_Credentials):
+    kind: Literal["smtp", "file"] = "smtp"
+    host: str = "smtp.163.com"
+    port: PositiveInt = 465
+    ssl: bool = True
+    starttls: bool = False
+    ssl_verify: bool = True
+    ca_file: str = ""
+    timeout_seconds: PositiveInt = 60
+    from_address: str = "jzghxjb@163.com"
+    from_name: str = "焦作市总工会宣教网络部"
+    path: str = ""  # kind = "file": replies are written here as .eml
+
+    @field_validator("from_address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if "@" not in value:
+            raise ValueError("must be an e-mail address, e.g. \"jzghxjb@163.com\"")
+        return value.strip().lower()
+
+    @model_validator(mode="after")
+    def _needs(self) -> "SmtpConfig":
+        if self.kind == "file" and not self.path:
+            raise ValueError("path: required when kind = \"file\" (a directory for reply .eml files)")
+        if self.ssl and self.starttls:
+            raise ValueError("ssl and starttls: choose one (ssl = true for port 465, starttls = true for 587)")
+        return self
+
+    @property
+    def domain(self) -> str:
+        return self.from_address.rsplit("@", 1)[1]
+
+
+class StorageConfig(_Frozen):
+    database_url: str = "sqlite:///var/shenbao.db"
+    data_dir: str = "var/data"
+
+
+class RepliesConfig(_Frozen):
+    enabled: bool = True
+    max_per_sender_per_day: PositiveInt = 20
+    max_per_sender_per_3h: PositiveInt = 10
+    max_per_hour: PositiveInt = 200
+    signature: str = "焦作市总工会宣教网络部"
+    contact: str = "陈晓杰，电话 3999920"
+
+
+class DigestConfig(_Frozen):
+    recipients: tuple[str, ...] = ()
+    time: str = "08:30"
+
+    @field_validator("time")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        try:
+            time.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError("must be a time of day as \"HH:MM\", e.g. \"08:30\"") from exc
+        return value
+
+
+class UnitConfig(_Frozen):
+    name: str
+    emails: tuple[str, ...] = ()
+    quota: PositiveInt | None = None
+    type: str = ""
+
+    @field_validator("emails")
+    @classmethod
+    def _lower(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(v.strip().lower() for v in value)
+
+
+class Config(_Frozen):
+    mailbox: MailboxConfig
+    smtp: SmtpConfig
+    storage: StorageConfig = Field(default_factory=StorageConfig)
+    campaign: Campaign = Field(default_factory=Campaign)
+    rules: Rules = Field(default_factory=Rules)
+    replies: RepliesConfig = Field(default_factory=RepliesConfig)
+    digest: DigestConfig = Field(default_factory=DigestConfig)
+    units: tuple[UnitConfig, ...] = ()
+    base_dir: Path = Path(".")  # directory of the config file; set by load_config
+
+    def resolve(self, path: str) -> Path:
+        """A config path made absolute against the config file's directory."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p).resolve()
+
+    @property
+    def data_dir(self) -> Path:
+        return self.resolve(self.storage.data_dir)
+
+    @property
+    def database_url(self) -> str:
+        url = self.storage.database_url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and url != "sqlite:///:memory:" and not url.startswith("sqlite:////"):
+            return prefix + str(self.resolve(url[len(prefix):]))
+        return url
+
+    def unit_for_sender(self, address: str) -> UnitConfig | None:
+        address = address.lower()
+        return next((u for u in self.units if address in u.emails), None)
+
+
+_MESSAGES = {
+    "missing": "required key is missing",
+    "extra_forbidden": "unknown key (check the spelling against config.example.toml)",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "string_type": "must be a quoted string",
+    "datetime_type": "must be a date-time with a UTC offset, e.g. 2021-04-30T23:59:59+08:00",
+    "datetime_parsing": "must be a date-time with a UTC offset, e.g. 2021-04-30T23:59:59+08:00",
+    "timezone_aware": "must carry a UTC offset, e.g. 2021-04-30T23:59:59+08:00",
+    "literal_error": "must be one of {expected}",
+    "tuple_type": "must be a list, e.g. [\"a\", \"b\"]",
+    "list_type": "must be a list, e.g. [\"a\", \"b\"]",
+    "model_type": "must be a table",
+    "model_attributes_type": "must be a table",
+}
+
+
+def _describe(error: Any) -> str:
+    kind = error["type"]
+    if kind in ("int_type", "int_parsing", "int_from_float", "greater_than"):
+        return "must be a positive integer"
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
+    template = _MESSAGES.get(kind)
+    if template:
+        return template.format(**(error.get("ctx") or {}))
+    return str(error["msg"])
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1]}[{item}]" if parts else f"[{item}]"]
+        else:
+            parts.append(str(item))
+    return ".".join(parts)
+
+
+def validation_errors(exc: ValidationError) -> list[str]:
+    """One ``key.path: message`` line per error; a sub-key named in the message is joined on."""
+    lines = []
+    for error in exc.errors():
+        path = _key_path(error["loc"])
+        message = _describe(error)
+        head, sep, rest = message.partition(": ")
+        if sep and head.isidentifier() and error["type"] == "value_error":
+            path, message = f"{path}.{head}" if path else head, rest
+        lines.append(f"{path}: {message}")
+    return lines
+
+
+def parse_config(data: dict[str, Any], base_dir: Path) -> Config:
+    try:
+        return Config.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as exc:
+        errors = validation_errors(exc)
+        raise ConfigError(f"{len(errors)} error(s) in the config", errors) from None
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate ``path``; raise ConfigError naming the file and every bad key."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found (copy config.example.toml to {path.name}, or pass --config)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})", [f"{path}: {exc}"]) from None
+    if "base_dir" in data:
+        raise ConfigError(f"{path}: base_dir is not a config key", ["base_dir: unknown key"])
+    try:
+        return parse_config(data, path.resolve().parent)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}", exc.errors) from None

@@ -1,0 +1,86 @@
+"""The register as data: the JSON export of DESIGN.md, and CSV of the same rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from sqlmodel import Session, select
+
+from rules.facts import NominationFacts
+from shenbao.config import Config
+from shenbao.models import Email, Reply, StoredFile, Submission
+from shenbao.outbox import local_time
+from shenbao.register import nomination_facts, problems_from_json
+from shenbao.store import Store
+
+REPLIED_STATES = ("pending", "sending", "sent")
+
+
+def _items(facts: NominationFacts, files: list[StoredFile]) -> dict[str, Any]:
+    form = facts.forms[-1] if facts.forms else None
+    best_deeds = max(facts.deeds, key=lambda d: d.chars, default=None)
+    return {
+        "form": {"present": form is not None, "file": form.filename if form else None,
+                 "fields": form.fields if form else {}, "unit": form.unit if form else "",
+                 "unreadable": form.unreadable if form else ""},
+        "credit": {"present": bool(facts.screenshots), "files": [x.filename for x in facts.screenshots]},
+        "deeds": {"present": best_deeds is not None, "chars": best_deeds.chars if best_deeds else 0,
+                  "source": best_deeds.source if best_deeds else None},
+        "photos": [{"file": p.filename, "bytes": p.size, "format": p.format, "width": p.width, "height": p.height}
+                   for p in facts.photos],
+        "other": [{"file": f.filename, "kind": f.kind, "unreadable": f.unreadable}
+                  for f in files if f.role == "other"],
+        "cloud_links": list(facts.cloud_links),
+    }
+
+
+def _submission_row(s: Session, config: Config, sub: Submission) -> dict[str, Any]:
+    files = list(s.exec(select(StoredFile).where(StoredFile.submission_id == sub.id).order_by(StoredFile.id)))
+    emails = list(s.exec(select(Email).where(Email.submission_id == sub.id).order_by(Email.id)))
+    return {
+        "id": sub.ref, "unit": sub.unit, "candidate": sub.candidate, "sender": sub.sender, "status": sub.status,
+        "problems": [p.code for p in problems_from_json(sub.problems)],
+        "items": _items(nomination_facts(s, sub), files),
+        "emails": [f"<{e.message_id}>" if e.message_id else "" for e in emails],
+        "received_at": local_time(sub.received_at, config.campaign.timezone) if sub.received_at else None,
+    }
+
+
+def _email_row(s: Session, config: Config, email: Email) -> dict[str, Any]:
+    reply = s.exec(select(Reply).where(Reply.email_id == email.id)).first()
+    return {
+        "message_id": f"<{email.message_id}>" if email.message_id else "", "from": email.from_addr,
+        "subject": email.subject, "received_at": local_time(email.received_at, config.campaign.timezone),
+        "disposition": email.disposition or "pending",
+        "replied": reply is not None and reply.state in REPLIED_STATES,
+    }
+
+
+def register(store: Store, config: Config) -> dict[str, Any]:
+    with store.session() as s:
+        subs = s.exec(select(Submission).order_by(Submission.id))
+        emails = s.exec(select(Email).order_by(Email.id))
+        return {"submissions": [_submission_row(s, config, x) for x in subs],
+                "emails": [_email_row(s, config, e) for e in emails]}
+
+
+def to_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+CSV_COLUMNS = ["id", "unit", "candidate", "sender", "status", "problems", "deeds_chars", "photos", "emails", "received_at"]
+
+
+def to_csv(data: dict[str, Any]) -> str:
+    """One row per nomination; UTF-8 with BOM so Excel and WPS open the Chinese correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for sub in data["submissions"]:
+        writer.writerow([sub["id"], sub["unit"], sub["candidate"], sub["sender"], sub["status"],
+                         " ".join(sub["problems"]), sub["items"]["deeds"]["chars"], len(sub["items"]["photos"]),
+                         " ".join(sub["emails"]), sub["received_at"] or ""])
+    return "\ufeff" + buffer.getvalue()

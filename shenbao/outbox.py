@@ -1,0 +1,127 @@
+"""The outbox: replies are rendered and committed with the verdict, then sent.
+
+A reply is marked ``sending`` (committed) before it is handed to the server and ``sent``
+after; a crash in between leaves it ``sending`` and it is sent once more on restart — at
+most one repeat, never a storm.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from email import message_from_bytes, policy
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from notify.render import MaterialLine, ReplyContext, build_reply_message, render_reply
+from notify.send import Sender
+from rules.guards import over_reply_cap
+from shenbao.config import Config
+from shenbao.errors import PermanentSendError, SendError
+from shenbao.models import Email, Reply, StoredFile, Submission
+from shenbao.register import problems_from_json
+from shenbao.store import Store, utc_iso
+
+log = logging.getLogger(__name__)
+
+ROLE_NAMES = {"form": "推荐表", "deeds": "事迹材料", "photo": "照片", "screenshot": "征信查询截图", "other": "其他文件"}
+MAX_ATTEMPTS = 8
+COUNTED_STATES = ("pending", "sending", "sent")
+
+
+def _materials(s: Session, sub: Submission | None, email: Email) -> tuple[MaterialLine, ...]:
+    query = select(StoredFile).where(StoredFile.submission_id == sub.id) if sub else \
+        select(StoredFile).where(StoredFile.email_id == email.id)
+    return tuple(MaterialLine(f.filename, ROLE_NAMES.get(f.role, f.role), f.size, f.unreadable)
+                 for f in s.exec(query.order_by(StoredFile.id)))
+
+
+def _recent_sent(s: Session, to_addr: str, now: datetime) -> list[datetime]:
+    since = utc_iso(now - timedelta(days=1))
+    rows = s.exec(select(Reply.created_at).where(Reply.to_addr == to_addr, Reply.created_at >= since,
+                                                 col(Reply.state).in_(COUNTED_STATES)))
+    return [datetime.fromisoformat(r) for r in rows]
+
+
+def queue_reply(s: Session, config: Config, email: Email, sub: Submission | None, kind: str, now: datetime) -> Reply | None:
+    """Render the reply to ``email`` and add it to the outbox (in the caller's transaction)."""
+    if not config.replies.enabled or not email.from_addr:
+        return None
+    ctx = ReplyContext(
+        kind=kind, ref=sub.ref if sub else "", campaign_name=config.campaign.name,
+        deadline=config.campaign.deadline, timezone=config.campaign.timezone,
+        unit=sub.unit if sub else "", candidate=sub.candidate if sub else "",
+        sender_name=email.from_name, received_at=datetime.fromisoformat(email.received_at),
+        problems=problems_from_json(sub.problems) if sub else (), materials=_materials(s, sub, email),
+        original_subject=email.subject, signature=config.replies.signature, contact=config.replies.contact)
+    rendered = render_reply(ctx)
+    message = build_reply_message(
+        rendered, to_addr=email.from_addr, to_name=email.from_name, from_addr=config.smtp.from_address,
+        from_name=config.smtp.from_name, in_reply_to=email.message_id,
+        references=tuple(email.references.split()), message_id_domain=config.smtp.domain, now=now)
+    capped = over_reply_cap(_recent_sent(s, email.from_addr, now), now,
+                            per_day=config.replies.max_per_sender_per_day, per_3h=config.replies.max_per_sender_per_3h)
+    reply = Reply(email_id=email.id, submission_id=sub.id if sub else None, to_addr=email.from_addr, kind=kind,
+                  subject=rendered.subject, message_id=str(message["Message-ID"]).strip("<>"), raw=message.as_bytes(),
+                  state="suppressed" if capped else "pending", last_error="per-sender reply cap reached" if capped else "",
+                  created_at=utc_iso(now), next_attempt_at=utc_iso(now))
+    s.add(reply)
+    return reply
+
+
+def mark_bounced(s: Session, raw: bytes, domain: str) -> int:
+    """A delivery report about one of our replies: mark that reply ``bounced``. Returns how many."""
+    ids = set(re.findall(rb"<?(shenbao\.[A-Za-z0-9._-]+@" + re.escape(domain.encode()) + rb")>?", raw))
+    if not ids:
+        return 0
+    replies = list(s.exec(select(Reply).where(col(Reply.message_id).in_([i.decode() for i in ids]))))
+    for reply in replies:
+        reply.state, reply.last_error = "bounced", "退信：对方邮件服务器未能投递"
+        s.add(reply)
+    return len(replies)
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+
+
+def _hourly_count(s: Session, now: datetime) -> int:
+    since = utc_iso(now - timedelta(hours=1))
+    return len(list(s.exec(select(Reply.id).where(Reply.state == "sent", Reply.sent_at >= since))))
+
+
+def send_due(store: Store, config: Config, sender: Sender, now: datetime) -> tuple[int, int]:
+    """Send every due reply; returns (sent, failed this round). Never raises for one bad reply."""
+    sent = failed = 0
+    with store.session() as s:
+        due = list(s.exec(select(Reply).where(col(Reply.state).in_(("pending", "sending")),
+                                              Reply.next_attempt_at <= utc_iso(now)).order_by(Reply.id)))
+        budget = config.replies.max_per_hour - _hourly_count(s, now)
+        for reply in due[: max(0, budget)]:
+            reply.state, reply.attempts = "sending", reply.attempts + 1
+            s.add(reply)
+            s.commit()
+            try:
+                sender.send(message_from_bytes(reply.raw, policy=policy.SMTP))
+            except PermanentSendError as exc:
+                reply.state, reply.last_error = "failed", str(exc)[:500]
+                failed += 1
+            except SendError as exc:
+                reply.last_error = str(exc)[:500]
+                if reply.attempts >= MAX_ATTEMPTS:
+                    reply.state = "failed"
+                    failed += 1
+                else:
+                    reply.state, reply.next_attempt_at = "pending", utc_iso(now + _backoff(reply.attempts))
+            else:
+                reply.state, reply.sent_at, reply.last_error = "sent", utc_iso(now), ""
+                sent += 1
+            s.add(reply)
+            s.commit()
+    return sent, failed
+
+
+def local_time(moment_iso: str, zone: str) -> str:
+    return datetime.fromisoformat(moment_iso).astimezone(ZoneInfo(zone)).isoformat(timespec="seconds")

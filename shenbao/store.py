@@ -1,0 +1,176 @@
+"""The store: the SQLite (or any SQLAlchemy URL) register plus content files under data_dir.
+
+The only shared state of the service. Raw mail is written to disk and its row committed
+before anything parses it; nothing is ever written outside ``data_dir``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlmodel import Session, SQLModel, create_engine, select
+
+from ingest.names import safe_filename
+from ingest.types import Cursor, RawMail
+from shenbao.errors import StoreError
+from shenbao.models import SCHEMA_VERSION, Email, MailboxState, Meta
+
+
+def utc_iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given where an aware one is required")
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class Store:
+    def __init__(self, database_url: str, data_dir: Path) -> None:
+        self.data_dir = data_dir.resolve()
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"storage.data_dir {self.data_dir}: cannot create it ({exc.strerror})") from None
+        if database_url.startswith("sqlite:///") and database_url != "sqlite:///:memory:":
+            db_file = Path(database_url[len("sqlite:///"):])
+            try:
+                db_file.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"storage.database_url: cannot create {db_file.parent} ({exc.strerror})") from None
+        self.engine: Engine = create_engine(database_url)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._migrate(database_url)
+
+    def _migrate(self, database_url: str) -> None:
+        try:
+            tables = set(inspect(self.engine).get_table_names())
+            if tables and "meta" not in tables:
+                raise StoreError(f"storage.database_url {database_url}: holds tables that are not shenbao's; "
+                                 "point it at a new or a shenbao database")
+            SQLModel.metadata.create_all(self.engine)
+            with Session(self.engine) as session:
+                version = session.get(Meta, "schema_version")
+                if version is None:
+                    session.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
+                    session.commit()
+                elif int(version.value) != SCHEMA_VERSION:
+                    raise StoreError(f"storage.database_url {database_url}: schema version {version.value}, "
+                                     f"this shenbao needs {SCHEMA_VERSION}; upgrade or use a new database")
+        except OperationalError as exc:
+            raise StoreError(f"storage.database_url {database_url}: cannot open the database ({exc.orig})") from None
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    # --- files under data_dir -------------------------------------------------------------
+
+    def path(self, relative: str) -> Path:
+        """The absolute path of a stored file; refuses anything that would leave data_dir."""
+        target = (self.data_dir / relative).resolve()
+        if not target.is_relative_to(self.data_dir):
+            raise StoreError(f"refused path outside data_dir: {relative!r}")
+        return target
+
+    def write_file(self, relative: str, data: bytes) -> None:
+        """Atomically write ``data`` to ``data_dir/relative`` (temp file, fsync, rename)."""
+        target = self.path(relative)
+        if target.exists() and target.stat().st_size == len(data):
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def save_attachment(self, sha256: str, filename: str, data: bytes) -> str:
+        relative = f"files/{sha256[:2]}/{sha256}/{safe_filename(filename)}"
+        self.write_file(relative, data)
+        return relative
+
+    # --- mail in ---------------------------------------------------------------------------
+
+    def uid_seen(self, mailbox: str, uidvalidity: int, uid: str) -> bool:
+        with self.session() as s:
+            row = s.exec(select(Email.id).where(Email.mailbox == mailbox, Email.uidvalidity == uidvalidity,
+                                                Email.uid == uid)).first()
+            return row is not None
+
+    def content_seen(self, message_id: str, sha256: str) -> bool:
+        with self.session() as s:
+            query = select(Email.id).where(Email.sha256 == sha256)
+            if message_id:
+                query = query.where(Email.message_id == message_id)
+            return s.exec(query).first() is not None
+
+    def cursor(self, mailbox: str) -> Cursor:
+        with self.session() as s:
+            state = s.get(MailboxState, mailbox)
+            return Cursor(state.uidvalidity, state.last_uid) if state else Cursor()
+
+    def save_raw(self, mail: RawMail, now: datetime) -> Email | None:
+        """Store the raw bytes and commit the row; None when this (mailbox, UIDVALIDITY, UID) is known.
+
+        Also advances the mailbox cursor in the same transaction.
+        """
+        sha = hashlib.sha256(mail.raw).hexdigest()
+        raw_path = ""
+        if not mail.oversize:
+            raw_path = f"raw/{sha[:2]}/{sha}.eml"
+            self.write_file(raw_path, mail.raw)
+        email = Email(mailbox=mail.mailbox, uidvalidity=mail.uidvalidity, uid=mail.uid, sha256=sha,
+                      raw_path=raw_path, size=mail.size or len(mail.raw), received_at=utc_iso(mail.internaldate),
+                      stored_at=utc_iso(now))
+        with self.session() as s:
+            try:
+                self._advance_cursor(s, mail)
+                s.add(email)
+                s.commit()
+            except IntegrityError:
+                s.rollback()
+                return None
+            except SQLAlchemyError as exc:
+                raise StoreError(f"cannot record {mail.mailbox} UID {mail.uid}: {exc}") from None
+        return email
+
+    @staticmethod
+    def _advance_cursor(s: Session, mail: RawMail) -> None:
+        if not mail.uid.isdigit():
+            return
+        state = s.get(MailboxState, mail.mailbox) or MailboxState(mailbox=mail.mailbox)
+        if state.uidvalidity != mail.uidvalidity:
+            state.uidvalidity, state.last_uid = mail.uidvalidity, 0
+        state.last_uid = max(state.last_uid, int(mail.uid))
+        s.add(state)
+
+    def read_raw(self, email: Email) -> bytes:
+        return self.path(email.raw_path).read_bytes() if email.raw_path else b""
+
+    def pending_emails(self) -> list[int]:
+        """Ids of emails stored but not yet processed (a crash left them, or they just came)."""
+        with self.session() as s:
+            return list(s.exec(select(Email.id).where(Email.state == "stored").order_by(Email.id)))
