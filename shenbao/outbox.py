@@ -26,7 +26,6 @@ from shenbao.store import Store, utc_iso
 
 log = logging.getLogger(__name__)
 
-ROLE_NAMES = {"form": "推荐表", "deeds": "事迹材料", "photo": "照片", "screenshot": "征信查询截图", "other": "其他文件"}
 MAX_ATTEMPTS = 8
 COUNTED_STATES = ("pending", "sending", "sent")
 
@@ -34,7 +33,7 @@ COUNTED_STATES = ("pending", "sending", "sent")
 def _materials(s: Session, sub: Submission | None, email: Email) -> tuple[MaterialLine, ...]:
     query = select(StoredFile).where(StoredFile.submission_id == sub.id) if sub else \
         select(StoredFile).where(StoredFile.email_id == email.id)
-    return tuple(MaterialLine(f.filename, ROLE_NAMES.get(f.role, f.role), f.size, f.unreadable)
+    return tuple(MaterialLine(f.filename, f.role, f.size, f.unreadable)
                  for f in s.exec(query.order_by(StoredFile.id)))
 
 

@@ -1,0 +1,1 @@
+"""Replies out: render them from the templates and hand them to a sender. Decides nothing."""

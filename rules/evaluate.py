@@ -1,0 +1,189 @@
+"""The notice's requirements as rules: nomination facts + rule config + campaign -> verdict.
+
+Each requirement is one small check ``(facts, rules, campaign) -> list[Problem]``; ``CHECKS``
+lists them in the order a reply presents them. ``Problem.detail`` carries plain JSON values
+(strings, integers, lists of small dicts) that the wording in ``templates/problems.toml``
+uses; times are ISO 8601 strings. Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rules.codes import Status, is_blocking
+from rules.config import Campaign, Rules
+from rules.facts import FormFacts, NominationFacts, Problem, Verdict
+
+Check = Callable[[NominationFacts, Rules, Campaign], list[Problem]]
+
+# A form field whose label contains this names the candidate's unit and post ("工作单位及职务").
+POSITION_LABEL = "职务"
+
+
+def _compact(text: str) -> str:
+    """Text without any whitespace: "张  三" and "张三" are the same name."""
+    return "".join(text.split())
+
+
+def _aware(moment: datetime, campaign: Campaign) -> datetime:
+    """A naive time is read in the campaign's time zone, so comparisons never fail."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return moment.replace(tzinfo=ZoneInfo(campaign.timezone))
+    return moment
+
+
+def latest_readable_form(facts: NominationFacts) -> FormFacts | None:
+    """The last readable form received (``facts.forms`` is in arrival order)."""
+    readable = [form for form in facts.forms if not form.unreadable]
+    return readable[-1] if readable else None
+
+
+def check_deadline(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list[Problem]:
+    received = _aware(facts.received_at, campaign)
+    if received <= campaign.deadline:
+        return []
+    detail = {"received_at": received.isoformat(), "deadline": campaign.deadline.isoformat()}
+    return [Problem("deadline.late", detail)]
+
+
+def check_form(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list[Problem]:
+    if not facts.forms:
+        return [Problem("form.missing")]
+    form = latest_readable_form(facts)
+    if form is None:
+        files = [{"name": f.filename, "reason": f.unreadable} for f in facts.forms]
+        return [Problem("form.unreadable", {"files": sorted(files, key=lambda f: f["name"])})]
+    filled = {_compact(label): value for label, value in form.fields.items() if value.strip()}
+    return [
+        Problem(f"form.field_empty:{field}", {"field": field, "name": form.filename})
+        for field in rules.form.required_fields
+        if _compact(field) not in filled
+    ]
+
+
+def check_credit(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list[Problem]:
+    if rules.credit.required and not facts.screenshots:
+        return [Problem("credit.missing")]
+    return []
+
+
+def check_deeds(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list[Problem]:
+    minimum = rules.deeds.min_chars
+    if not facts.deeds:
+        return [Problem("deeds.missing", {"min_chars": minimum})]
+    best = max(facts.deeds, key=lambda d: (d.chars, d.source))
+    if best.chars >= minimum:
+        return []
+    return [Problem("deeds.too_short", {"name": best.source, "chars": best.chars, "min_chars": minimum})]
+
+
+def _photo_count(facts: NominationFacts, rules: Rules) -> list[Problem]:
+    count, low, high = len(facts.photos), rules.photos.min_count, rules.photos.max_count
+    detail = {
+        "count": count,
+        "min_count": low,
+        "max_count": high,
+        "min_bytes": rules.photos.min_bytes,
+        "formats": list(rules.photos.formats),
+    }
+    if count == 0:
+        return [Problem("photos.missing", detail)]
+    if count < low:
+        return [Problem("photos.too_few", detail)]
+    if count > high:
+        return [Problem("photos.too_many", detail)]
+    return []
+
+
+def _photo_format(facts: NominationFacts, rules: Rules) -> list[Problem]:
+    wrong = sorted(
+        ({"name": p.filename, "format": p.format.lower() or "unknown"} for p in facts.photos
+         if p.format.lower() not in rules.photos.formats),
+        key=lambda f: f["name"],
+    )
+    if not wrong:
+        return []
+    return [Problem("photos.not_jpeg", {"files": wrong, "formats": list(rules.photos.formats)})]
+
+
+def _photo_size(facts: NominationFacts, rules: Rules) -> list[Problem]:
+    minimum = rules.photos.min_bytes
+    small = sorted(
+        ({"name": p.filename, "size": p.size} for p in facts.photos if p.size < minimum),
+        key=lambda f: (f["name"], f["size"]),
+    )
+    if not small:
+        return []
+    return [Problem("photos.too_small", {"files": small, "min_bytes": minimum})]
+
+
+def check_photos(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list[Problem]:
+    return _photo_count(facts, rules) + _photo_format(facts, rules) + _photo_size(facts, rules)
+
+
+def _leader(facts: NominationFacts, rules: Rules) -> list[Problem]:
+    form = latest_readable_form(facts)
+    if form is None:
+        return []
+    for label, value in sorted(form.fields.items()):
+        if POSITION_LABEL not in label:
+            continue
+        keyword = next((k for k in rules.eligibility.leader_keywords if k and k in _compact(value)), None)
+        if keyword:
+            detail = {"field": label, "position": value.strip(), "keyword": keyword}
+            return [Problem("eligibility.leader", detail)]
+    return []
+
+
+def _previous_winner(facts: NominationFacts, rules: Rules) -> list[Problem]:
+    name, unit = _compact(facts.candidate), _compact(facts.unit)
+    if not name:
+        return []
+    for entry in rules.eligibility.previous_winners:
+        winner, _, winner_unit = entry.partition("@")
+        if _compact(winner) == name and (not _compact(winner_unit) or _compact(winner_unit) == unit):
+            detail = {"candidate": facts.candidate.strip(), "unit": winner_unit.strip()}
+            return [Problem("eligibility.previous_winner", detail)]
+    return []
+
+
+def check_eligibility(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list[Problem]:
+    return _leader(facts, rules) + _previous_winner(facts, rules)
+
+
+def check_attachments(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list[Problem]:
+    problems = [
+        Problem("attachment.unreadable", {"name": f.filename, "reason": f.reason})
+        for f in sorted(facts.unreadable, key=lambda f: (f.filename, f.reason))
+    ]
+    if facts.cloud_links:
+        problems.append(Problem("attachment.cloud_link", {"links": sorted(set(facts.cloud_links))}))
+    return problems
+
+
+CHECKS: tuple[Check, ...] = (
+    check_deadline,
+    check_form,
+    check_credit,
+    check_deeds,
+    check_photos,
+    check_eligibility,
+    check_attachments,
+)
+
+
+def status_of(problems: tuple[Problem, ...]) -> Status:
+    codes = [p.code for p in problems]
+    if "deadline.late" in codes:
+        return Status.LATE
+    if any(is_blocking(code) for code in codes):
+        return Status.INCOMPLETE
+    return Status.COMPLETE
+
+
+def evaluate(facts: NominationFacts, rules: Rules, campaign: Campaign) -> Verdict:
+    """Run every check in ``CHECKS`` order; the status follows from the problems found."""
+    problems = tuple(problem for check in CHECKS for problem in check(facts, rules, campaign))
+    return Verdict(status=status_of(problems).value, problems=problems)

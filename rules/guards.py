@@ -1,0 +1,104 @@
+"""When not to reply (RFC 3834 and mail-loop hygiene), and the per-sender reply cap. Pure.
+
+``no_reply_reason`` returns a short English reason code, recorded as ``ignored:<reason>``,
+or None when a reply is allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from ingest.types import ParsedMail
+
+# Local parts of addresses that are machines, compared without "-", "_" and ".".
+_ROBOT_LOCALS = ("mailerdaemon", "postmaster", "noreply", "donotreply")
+_BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
+_SUPPRESS_TOKENS = frozenset({"all", "oof", "autoreply"})
+# Subjects that auto-responders without RFC 3834 headers write (iCloud, some QQ/Exchange setups).
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(?:自动回复|自動回覆|自动答复|auto[\s_-]?reply|automatic\s+reply|auto[\s_-]?respon[sd]|"
+    r"out\s+of\s+(?:the\s+)?office)",
+    re.IGNORECASE,
+)
+
+
+def _first_token(value: str) -> str:
+    """``"auto-replied; owner-email=x"`` -> ``"auto-replied"``."""
+    return value.split(";", 1)[0].strip().lower()
+
+
+def _header_reason(headers: dict[str, str]) -> str | None:
+    if "auto-submitted" in headers and _first_token(headers["auto-submitted"]) != "no":
+        return "auto-submitted"
+    if _first_token(headers.get("precedence", "")) in _BULK_PRECEDENCE:
+        return "precedence"
+    if any(name.startswith("list-") for name in headers):
+        return "list"
+    suppress = {token.strip().lower() for token in headers.get("x-auto-response-suppress", "").split(",")}
+    if suppress & _SUPPRESS_TOKENS:
+        return "auto-response-suppress"
+    if "x-autoreply" in headers or "x-autorespond" in headers:
+        return "x-autoreply"
+    if "x-loop" in headers:
+        return "x-loop"
+    return None
+
+
+def is_robot_address(address: str) -> bool:
+    """mailer-daemon, postmaster, noreply/no-reply/donotreply, owner-*, *-request."""
+    local = address.rpartition("@")[0].lower() if "@" in address else address.lower()
+    local = local.split("+", 1)[0]
+    squeezed = local.replace("-", "").replace("_", "").replace(".", "")
+    if squeezed.startswith(_ROBOT_LOCALS):
+        return True
+    return local.startswith("owner-") or local.endswith("-request")
+
+
+def is_own_message_id(message_id: str, *, domain: str, prefix: str = "shenbao.") -> bool:
+    """True for a Message-ID this service generated (``<shenbao.{uuid}@{domain}>``)."""
+    mid = message_id.strip().strip("<>").lower()
+    return bool(domain) and mid.startswith(prefix.lower()) and mid.endswith("@" + domain.lower())
+
+
+def no_reply_reason(
+    mail: ParsedMail,
+    *,
+    own_addresses: frozenset[str],
+    own_message_id_domain: str,
+    own_message_id_prefix: str = "shenbao.",
+) -> str | None:
+    """Why this mail must not be answered, or None when a reply is allowed."""
+    headers = {name.lower(): value for name, value in mail.auto_headers.items()}
+    reason = _header_reason(headers)
+    if reason:
+        return reason
+    if _AUTO_SUBJECT.match(mail.subject):
+        return "auto-reply-subject"
+    if mail.is_delivery_report:
+        return "delivery-report"
+    if headers.get("content-type", "").strip().lower().startswith("multipart/report"):
+        return "report"
+    if "return-path" in headers and "".join(headers["return-path"].split()) in ("<>", ""):
+        return "null-return-path"
+    sender = mail.from_addr.strip().lower()
+    if "@" not in sender:
+        return "no-sender"
+    if is_robot_address(sender):
+        return "robot-sender"
+    if sender in {address.strip().lower() for address in own_addresses}:
+        return "own-address"
+    if is_own_message_id(mail.message_id, domain=own_message_id_domain, prefix=own_message_id_prefix):
+        return "own-message"
+    return None
+
+
+def over_reply_cap(sent_at: Sequence[datetime], now: datetime, *, per_day: int, per_3h: int) -> bool:
+    """True when one more reply would exceed ``per_day`` in 24 hours or ``per_3h`` in 3 hours.
+
+    ``sent_at`` are the times replies were already sent to this sender (aware datetimes).
+    """
+    day = sum(1 for moment in sent_at if moment > now - timedelta(hours=24))
+    recent = sum(1 for moment in sent_at if moment > now - timedelta(hours=3))
+    return day >= per_day or recent >= per_3h

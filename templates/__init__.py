@@ -1,0 +1,1 @@
+"""All wording a sender or the office reads: jinja2 templates and problems.toml (data files)."""
