@@ -1,0 +1,320 @@
+"""Turn one raw RFC 5322 message into a ``ParsedMail``. Pure: bytes in, typed value out.
+
+mail-parser builds the MIME tree; headers, bodies and attachments are then read from its
+underlying ``email.message`` with our own charset handling (``ingest.charsets``), because
+mail-parser decodes ``gb2312`` text that holds GBK-only characters as UTF-8 with errors
+ignored and does not read quoted encoded-word display names. ``parse_mail`` never raises:
+whatever cannot be read becomes a line in ``ParsedMail.defects``.
+"""
+
+from __future__ import annotations
+
+import email
+import logging
+import mimetypes
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.generator import BytesGenerator
+from email.message import Message
+from email.parser import BytesHeaderParser
+from email.utils import getaddresses, parsedate_to_datetime
+from html.parser import HTMLParser
+from io import BytesIO
+
+import mailparser
+
+from ingest.charsets import decode_bytes, decode_words, get_param, split_params, unfold
+from ingest.types import Attachment, ParsedMail
+
+AUTO_HEADERS = frozenset({
+    "auto-submitted", "precedence", "x-auto-response-suppress", "x-autoreply",
+    "x-autorespond", "x-loop", "return-path",
+})
+_MAX_DEPTH = 40  # MIME nesting deeper than this is hostile, not a nomination
+_MAX_DEFECTS = 50
+_BODY_TYPES = ("text/plain", "text/html")
+_MESSAGE_TYPES = ("message/rfc822", "message/global", "message/news")
+_DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")
+_FILE_MAINTYPES = ("image", "application", "audio", "video")
+_MSG_ID = re.compile(r"<([^<>]*)>")
+_ADDRESS = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+")
+
+# mail-parser logs every unhandled part type as a warning; the application decides what to show.
+logging.getLogger("mailparser").addHandler(logging.NullHandler())
+
+
+def parse_mail(raw: bytes) -> ParsedMail:
+    """Parse ``raw``; on any failure return what could be read plus a defect, never raise."""
+    defects: list[str] = []
+    try:
+        return _parse(bytes(raw), defects)
+    except Exception as exc:  # the never-raise boundary: hostile input becomes a recorded defect
+        defects.append(f"parse-failed: {type(exc).__name__}: {exc}"[:300])
+        return ParsedMail(message_id="", subject="", from_addr="", from_name="", to=(), in_reply_to="",
+                          references=(), date=None, text_body="", html_body="", attachments=(),
+                          defects=_cap(defects))
+
+
+def _cap(defects: list[str]) -> tuple[str, ...]:
+    unique = list(dict.fromkeys(defects))
+    if len(unique) > _MAX_DEFECTS:
+        unique = unique[:_MAX_DEFECTS] + [f"defects-truncated: {len(unique) - _MAX_DEFECTS} more"]
+    return tuple(unique)
+
+
+def _load(raw: bytes, defects: list[str]) -> tuple[Message, datetime | None]:
+    """The message tree (mail-parser first, stdlib if mail-parser gives up) and mail-parser's date."""
+    raw = raw.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")
+    if not raw.strip():
+        defects.append("empty-message: no bytes to parse")
+    try:
+        parsed = mailparser.parse_from_bytes(raw)
+    except Exception as exc:  # third-party parser on hostile input: fall back to the stdlib
+        defects.append(f"mail-parser-failed: {type(exc).__name__}; read with the stdlib parser")
+        try:
+            return email.message_from_bytes(raw), None
+        except RecursionError:
+            defects.append("mime-too-deep: only the headers were read")
+            return BytesHeaderParser().parsebytes(raw), None
+    date = parsed.date if isinstance(parsed.date, datetime) else None
+    return parsed.message, date
+
+
+def _parse(raw: bytes, defects: list[str]) -> ParsedMail:
+    message, fallback_date = _load(raw, defects)
+    headers = _first_headers(message)
+    if not headers and raw.strip():
+        defects.append("no-headers: nothing that looks like a mail header was found")
+    walk = _Walk(defects)
+    walk.visit(message, 0)
+    from_name, from_addr = _sender(headers.get("from", ""), defects)
+    return ParsedMail(
+        message_id=(_all_ids(headers.get("message-id", "")) or ("",))[0],
+        subject=decode_words(headers.get("subject", ""), "subject", defects).strip(),
+        from_addr=from_addr,
+        from_name=from_name,
+        to=tuple(addr for _name, addr in _addresses(_raw_values(message, "to"), defects) if addr),
+        in_reply_to=(_all_ids(headers.get("in-reply-to", "")) or ("",))[0],
+        references=_all_ids(headers.get("references", "")),
+        date=_date(headers.get("date"), fallback_date, defects),
+        text_body="\n".join(walk.texts),
+        html_body="\n".join(walk.htmls),
+        attachments=tuple(walk.attachments),
+        auto_headers=_auto_headers(headers, defects),
+        is_delivery_report=walk.is_report,
+        defects=_cap(defects),
+    )
+
+
+def _raw_values(part: Message, name: str) -> list[str]:
+    """Every raw value (surrogate-escaped str, unfolded) of header ``name`` in ``part``."""
+    return [unfold(str(value)) for key, value in part.raw_items() if key.lower() == name]
+
+
+def _first_headers(message: Message) -> dict[str, str]:
+    """Lower-case name -> first raw value (unfolded) of every header of ``message``."""
+    headers: dict[str, str] = {}
+    for key, value in message.raw_items():
+        headers.setdefault(key.lower().strip(), unfold(str(value)))
+    return headers
+
+
+def _auto_headers(headers: dict[str, str], defects: list[str]) -> dict[str, str]:
+    return {name: " ".join(decode_words(value, name, defects).split()) for name, value in headers.items()
+            if name in AUTO_HEADERS or name.startswith("list-") or name == "content-type"}
+
+
+def _addresses(values: list[str], defects: list[str]) -> list[tuple[str, str]]:
+    """(decoded display name, lower-case address) pairs; encoded-words are decoded even in quotes."""
+    texts = [unfold(str(value)) for value in values]
+    try:
+        pairs = getaddresses(texts)
+    except RecursionError:  # the stdlib recurses once per address: a huge list overflows
+        defects.append("address-list-too-long: addresses read with a simple pattern")
+        pairs = [("", found) for text in texts for found in _ADDRESS.findall(text)]
+    return [(decode_words(name, "address", defects).strip(),
+             decode_words(addr, "address", defects).strip().lower()) for name, addr in pairs]
+
+
+def _sender(value: str, defects: list[str]) -> tuple[str, str]:
+    pairs = [pair for pair in _addresses([value], defects) if pair != ("", "")] if value else []
+    with_at = [pair for pair in pairs if "@" in pair[1]]
+    name, addr = (with_at or pairs or [("", "")])[0]
+    return name, addr
+
+
+def _all_ids(value: str) -> tuple[str, ...]:
+    ids = [found.strip() for found in _MSG_ID.findall(value) if found.strip()]
+    return tuple(ids) if ids else tuple(value.split())
+
+
+def _date(value: str | None, fallback: datetime | None, defects: list[str]) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed: datetime | None = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        parsed = fallback
+    if parsed is None:
+        defects.append(f"date-unparseable: {value[:80]!r}")
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+
+
+@dataclass
+class _Walk:
+    """Walks the MIME tree once, decoding each payload exactly once."""
+
+    defects: list[str]
+    texts: list[str] = field(default_factory=list)
+    htmls: list[str] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    is_report: bool = False
+    parts_seen: int = 0
+
+    def visit(self, part: Message, depth: int) -> None:
+        self.parts_seen += 1
+        ctype = part.get_content_type()
+        self.defects.extend(f"mime-defect: {type(d).__name__} in {ctype}" for d in part.defects)
+        if ctype in _DSN_TYPES:
+            self.is_report = True
+            return
+        if ctype in _MESSAGE_TYPES:
+            self._guarded(self._attach_message, part, ctype)
+            return
+        if part.is_multipart():
+            if ctype == "multipart/report" and self._param(part, "content-type", "report-type") \
+                    .lower() == "delivery-status":
+                self.is_report = True
+            if depth >= _MAX_DEPTH:
+                self.defects.append(f"mime-too-deep: parts below depth {_MAX_DEPTH} ignored")
+                return
+            for sub in part.get_payload():
+                if isinstance(sub, Message):
+                    self.visit(sub, depth + 1)
+            return
+        self._guarded(self._leaf, part, ctype)
+
+    def _guarded(self, handler: Callable[[Message, str], None], part: Message, ctype: str) -> None:
+        try:
+            handler(part, ctype)
+        except Exception as exc:  # one hostile part must not cost the rest of the mail
+            self.defects.append(f"part-unreadable: {ctype}: {type(exc).__name__}: {exc}"[:300])
+
+    def _param(self, part: Message, header: str, name: str) -> str:
+        values = _raw_values(part, header)
+        return (get_param(values[0], name, header, self.defects) or "") if values else ""
+
+    def _filename(self, part: Message) -> str:
+        name = self._param(part, "content-disposition", "filename") \
+            or self._param(part, "content-type", "name")
+        return unicodedata.normalize("NFC", name.replace("\x00", "").strip())
+
+    def _generated_name(self, ctype: str) -> str:
+        return f"part-{self.parts_seen}{mimetypes.guess_extension(ctype) or '.bin'}"
+
+    def _leaf(self, part: Message, ctype: str) -> None:
+        filename = self._filename(part)
+        dispositions = _raw_values(part, "content-disposition")
+        disposition = split_params(dispositions[0])[0].lower() if dispositions else ""
+        if not filename:
+            if ctype in _BODY_TYPES and disposition != "attachment":
+                self._body(part, ctype)
+                return
+            if disposition != "attachment" and ctype.split("/")[0] not in _FILE_MAINTYPES:
+                return  # e.g. text/rfc822-headers of a bounce, an inline calendar
+            filename = self._generated_name(ctype)
+        data = part.get_payload(decode=True)
+        self.attachments.append(Attachment(filename, ctype, data if isinstance(data, bytes) else b""))
+
+    def _body(self, part: Message, ctype: str) -> None:
+        data = part.get_payload(decode=True)
+        if not isinstance(data, bytes):
+            return
+        text = decode_bytes(data, self._param(part, "content-type", "charset"), ctype, self.defects)
+        (self.htmls if ctype == "text/html" else self.texts).append(text)
+
+    def _attach_message(self, part: Message, ctype: str) -> None:
+        """An attached mail is one attachment (its own MIME tree is not walked)."""
+        inner = part.get_payload()
+        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+            data = _flatten(inner[0])
+            encodings = _raw_values(part, "content-transfer-encoding")
+            if encodings and encodings[0].strip().lower() in ("base64", "quoted-printable"):
+                data = _transfer_decode(data, encodings[0].strip().lower())  # parsed too early
+        else:
+            decoded = part.get_payload(decode=True)
+            data = decoded if isinstance(decoded, bytes) else b""
+        filename = self._filename(part)
+        if not filename:
+            subjects = _raw_values(BytesHeaderParser().parsebytes(data), "subject")
+            subject = decode_words(subjects[0], "subject", self.defects).strip() if subjects else ""
+            filename = unicodedata.normalize("NFC", (subject or "message") + ".eml")
+        self.attachments.append(Attachment(filename, ctype, data))
+
+
+def _flatten(message: Message) -> bytes:
+    """The bytes of a parsed message as sent: no ">From" mangling, no re-folding."""
+    buffer = BytesIO()
+    BytesGenerator(buffer, mangle_from_=False, maxheaderlen=0).flatten(message)
+    return buffer.getvalue()
+
+
+def _transfer_decode(data: bytes, encoding: str) -> bytes:
+    """Undo a transfer encoding with the stdlib's lenient decoders (those of every other part)."""
+    carrier = Message()
+    carrier["Content-Transfer-Encoding"] = encoding
+    carrier.set_payload(data.decode("ascii", "surrogateescape"))
+    decoded = carrier.get_payload(decode=True)
+    return decoded if isinstance(decoded, bytes) else data
+
+
+_BLOCK_TAGS = frozenset({
+    "p", "div", "br", "li", "tr", "table", "ul", "ol", "blockquote", "pre", "hr", "section",
+    "article", "header", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt", "center",
+})
+_SKIP_TAGS = frozenset({"script", "style"})
+_MARKED_SECTION = re.compile(r"<!\[[^\[\]>]*\]>")  # <![if !supportLists]>, <![endif]> of Office HTML
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+        self._skip = 0
+        self._pre = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._open_or_close(tag, 1)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._open_or_close(tag, -1)
+
+    def _open_or_close(self, tag: str, step: int) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip = max(0, self._skip + step)
+        elif tag == "pre":
+            self._pre = max(0, self._pre + step)
+        if tag in _BLOCK_TAGS and (step > 0 or tag != "br"):
+            self.chunks.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        self.chunks.append(data if self._pre else re.sub(r"\s+", " ", data))
+
+
+def html_to_text(html: str) -> str:
+    """Readable plain text of an HTML body: no script/style, line breaks at <br>, <p>, <div>..."""
+    extractor = _TextExtractor()
+    try:
+        extractor.feed(_MARKED_SECTION.sub("", html))
+        extractor.close()
+        text = "".join(extractor.chunks)
+    except AssertionError:  # html.parser's way of giving up on a malformed declaration
+        text = re.sub(r"<[^>]*>", "\n", html)
+    lines = [line.replace("\xa0", " ").strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

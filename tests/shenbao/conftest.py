@@ -1,0 +1,87 @@
+"""Fixtures for the wiring tests: a folder mailbox, a file outbox and the CLI run in-process."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from shenbao.cli import cli
+
+FOLDER_CONFIG = """\
+[mailbox]
+kind = "folder"
+path = "mailbox"
+
+[smtp]
+kind = "file"
+path = "replies"
+from_address = "jzghxjb@163.com"
+
+[storage]
+database_url = "sqlite:///var/shenbao.db"
+data_dir = "var/data"
+"""
+
+
+@dataclass
+class Service:
+    """A shenbao installation in a temp dir: drop mail in, run commands, read replies and export."""
+
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.toml"
+
+    def deliver(self, name: str, raw: bytes, received: datetime) -> Path:
+        path = self.root / "mailbox" / name
+        path.write_bytes(raw)
+        os.utime(path, (received.timestamp(), received.timestamp()))
+        return path
+
+    def cli(self, *args: str) -> Result:
+        return CliRunner().invoke(cli, ["--config", str(self.config), *args], obj={}, catch_exceptions=False)
+
+    def run_once(self) -> str:
+        result = self.cli("run", "--once")
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    def export(self) -> dict[str, Any]:
+        result = self.cli("export", "--format", "json")
+        assert result.exit_code == 0, result.output
+        data: dict[str, Any] = json.loads(result.output)
+        return data
+
+    def replies(self) -> list[EmailMessage]:
+        files = sorted((self.root / "replies").glob("*.eml")) if (self.root / "replies").exists() else []
+        return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in files]  # type: ignore[misc]
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Service:
+    (tmp_path / "mailbox").mkdir()
+    (tmp_path / "config.toml").write_text(FOLDER_CONFIG, encoding="utf-8")
+    return Service(tmp_path)
+
+
+@pytest.fixture
+def service_with(tmp_path: Path) -> Callable[[str], Service]:
+    """A service whose config has extra TOML appended."""
+
+    def make(extra: str) -> Service:
+        (tmp_path / "mailbox").mkdir(exist_ok=True)
+        (tmp_path / "config.toml").write_text(FOLDER_CONFIG + extra, encoding="utf-8")
+        return Service(tmp_path)
+
+    return make
