@@ -106,7 +106,7 @@ def run(ctx: click.Context, once: bool) -> None:
         return
     from shenbao.daemon import run_forever
 
-    run_forever(config, pipeline, utc_now)
+    run_forever(config, pipeline)
 
 
 @cli.command()

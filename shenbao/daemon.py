@@ -1,8 +1,9 @@
-"""``shenbao run``: the unattended service. APScheduler 3.x in one process.
+"""``shenbao run``: the unattended service, one process, one mail connection.
 
-Jobs: the mail cycle (fetch, process, send) every ``poll_interval_seconds``, woken early by
-IMAP IDLE when the server offers it. SIGTERM/SIGINT set an event; the main thread then lets
-the scheduler finish the cycle in hand and wind down (never ``shutdown()`` in the handler).
+The main thread runs the mail cycle (fetch, process, send), then waits for the next one:
+in IMAP IDLE when the server offers it (so a reply goes out seconds after a mail arrives),
+else ``poll_interval_seconds``. SIGTERM/SIGINT only set an event; the loop finishes the cycle
+in hand and returns.
 """
 
 from __future__ import annotations
@@ -12,27 +13,25 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from apscheduler.schedulers.background import BackgroundScheduler
-
 from shenbao.config import Config
 from shenbao.errors import ShenbaoError, StoreError
-from shenbao.pipeline import Clock, Pipeline
+from shenbao.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
-MAIL_JOB = "mail-cycle"
+IDLE_SLICE_SECONDS = 15.0  # re-enter IDLE this often, so a stop request is seen promptly
 
 
 @contextmanager
 def instance_lock(data_dir: Path) -> Iterator[IO[str]]:
     """One running service per data_dir; a second one gets a clear error, not a shared register."""
-    path = data_dir / "shenbao.lock"
     data_dir.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a+")
+    handle = (data_dir / "shenbao.lock").open("a+")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -57,47 +56,43 @@ def _cycle(pipeline: Pipeline) -> None:
     except ShenbaoError as exc:
         log.error("mail cycle failed, will retry next poll: %s", exc)
         return
-    if report.fetched or report.sent or report.errors:
+    if report.fetched or report.sent or report.errors or report.failed:
         log.info("cycle: fetched %d, processed %d, errors %d, sent %d, failed %d", report.fetched,
                  report.processed, report.errors, report.sent, report.failed)
 
 
-def _idle_watch(pipeline: Pipeline, scheduler: BackgroundScheduler, stop: threading.Event, clock: Clock) -> None:
-    """Wake the mail job as soon as the server announces new mail (IMAP IDLE)."""
-    wait = getattr(pipeline.mailbox, "wait_for_news", None)
-    if wait is None:
-        return
-    while not stop.is_set():
+def wait_for_mail(pipeline: Pipeline, stop: threading.Event, seconds: float) -> None:
+    """Return when new mail is announced (IDLE), ``seconds`` have passed, or a stop is requested."""
+    deadline = time.monotonic() + seconds
+    wait = getattr(pipeline.mailbox, "wait_for_news", None) if pipeline.config.mailbox.idle else None
+    while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+        if wait is None:
+            stop.wait(left)
+            return
+        slice_seconds = min(IDLE_SLICE_SECONDS, left)
+        started = time.monotonic()
         try:
-            news = wait(25.0)
-        except ShenbaoError as exc:
-            log.warning("IDLE failed (%s); polling only", exc)
-            stop.wait(pipeline.config.mailbox.poll_interval_seconds)
-            continue
-        if not news:
-            if stop.wait(1.0):
+            if wait(slice_seconds):
                 return
+        except ShenbaoError as exc:
+            log.warning("IDLE unavailable (%s); polling", exc)
+            wait = None
             continue
-        job = scheduler.get_job(MAIL_JOB)
-        if job is not None:
-            job.modify(next_run_time=clock())
+        if time.monotonic() - started < slice_seconds / 2:
+            wait = None  # IDLE not offered or the connection broke: plain polling until the next cycle
 
 
-def run_forever(config: Config, pipeline: Pipeline, clock: Clock, stop: threading.Event | None = None) -> None:
+def run_forever(config: Config, pipeline: Pipeline, stop: threading.Event | None = None) -> None:
     stop = stop or threading.Event()
     with instance_lock(config.data_dir):
-        scheduler = BackgroundScheduler(timezone=config.campaign.timezone)
-        interval = config.mailbox.poll_interval_seconds
-        scheduler.add_job(_cycle, "interval", args=[pipeline], id=MAIL_JOB, seconds=interval,
-                          next_run_time=clock(), max_instances=1, coalesce=True, misfire_grace_time=interval)
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(signum, lambda *_: stop.set())
-        scheduler.start()
-        if config.mailbox.kind == "imap" and config.mailbox.idle:
-            threading.Thread(target=_idle_watch, args=(pipeline, scheduler, stop, clock), daemon=True,
-                             name="imap-idle").start()
-        log.info("shenbao running: %s every %ds", pipeline.mailbox.name, interval)
-        stop.wait()
-        log.info("stopping: finishing the cycle in hand")
-        scheduler.shutdown(wait=True)
+        log.info("shenbao running: %s, polling every %ds", pipeline.mailbox.name, config.mailbox.poll_interval_seconds)
+        while not stop.is_set():
+            _cycle(pipeline)
+            wait_for_mail(pipeline, stop, config.mailbox.poll_interval_seconds)
+        close = getattr(pipeline.mailbox, "close", None)
+        if close is not None:
+            close()
+        log.info("shenbao stopped")

@@ -14,7 +14,7 @@ from ingest.names import safe_filename
 from ingest.parse import html_to_text, parse_mail
 from ingest.read import read_file
 from ingest.types import ClassifiedFile, ParsedMail, Role
-from rules.guards import no_reply_reason
+from rules.guards import is_robot_address, no_reply_reason
 from shenbao.config import Config
 from shenbao.models import Email, StoredFile, Submission
 from shenbao.outbox import mark_bounced, queue_reply
@@ -61,6 +61,12 @@ def _candidate_and_unit(config: Config, email: Email, files: list[tuple[Classifi
     return candidate, unit
 
 
+def _bounce_text(raw: bytes, parsed: ParsedMail) -> bytes:
+    """Where a bounce may quote our reply's Message-ID: headers, decoded bodies, returned parts."""
+    returned = b"".join(a.data for a in parsed.attachments if len(a.data) < 1_000_000)
+    return b"\n".join([raw, parsed.text_body.encode(), parsed.html_body.encode(), returned])
+
+
 def process_email(store: Store, config: Config, email_id: int, now: datetime) -> None:
     """Process one stored email to its disposition, in one transaction with its reply."""
     with store.session() as s:
@@ -75,7 +81,7 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
         _fill_headers(email, parsed)
         reason = no_reply_reason(parsed, own_addresses=frozenset({config.smtp.from_address, config.mailbox.username.lower()}),
                                  own_message_id_domain=config.smtp.domain)
-        if parsed.is_delivery_report and mark_bounced(s, raw, config.smtp.domain):
+        if (parsed.is_delivery_report or is_robot_address(parsed.from_addr)) and mark_bounced(s, _bounce_text(raw, parsed), config.smtp.domain):
             reason = "bounce-of-our-reply"
         if reason:
             _finish(s, email, f"ignored:{reason}")

@@ -33,7 +33,10 @@ def open_mailbox(config: Config) -> Mailbox:
         return FolderMailbox(config.resolve(config.mailbox.path), config.mailbox.max_message_bytes)
     from ingest.imap import ImapMailbox
 
-    return ImapMailbox(config.mailbox)
+    cfg = config.mailbox
+    if cfg.ca_file:
+        cfg = cfg.model_copy(update={"ca_file": str(config.resolve(cfg.ca_file))})
+    return ImapMailbox(cfg)
 
 
 def open_sender(config: Config) -> Sender:
@@ -41,7 +44,10 @@ def open_sender(config: Config) -> Sender:
         return FileSender(config.resolve(config.smtp.path))
     from notify.smtp import SmtpSender
 
-    return SmtpSender(config.smtp)
+    cfg = config.smtp
+    if cfg.ca_file:
+        cfg = cfg.model_copy(update={"ca_file": str(config.resolve(cfg.ca_file))})
+    return SmtpSender(cfg)
 
 
 class Pipeline:
