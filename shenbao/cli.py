@@ -151,6 +151,26 @@ def reevaluate(ctx: click.Context) -> None:
 
 
 @cli.command()
+@click.option("--probe", is_flag=True, help="Also send a test mail to the mailbox and wait until a poll sees it.")
+@click.pass_context
+@handle_errors
+def doctor(ctx: click.Context, probe: bool) -> None:
+    """Check the IMAP login (with ID and SELECT) and the SMTP login, step by step."""
+    from shenbao import doctor as checks
+    from shenbao.store import Store
+
+    config = load(ctx)
+    sections = checks.check(config)
+    if probe:
+        mailbox_name = checks.open_mailbox(config).name
+        cursor = Store(config.database_url, config.data_dir).cursor(mailbox_name)
+        sections.append(("probe", [checks.probe(config, cursor, utc_now())]))
+    text, ok = checks.render(sections)
+    click.echo(text)
+    ctx.exit(0 if ok else 1)
+
+
+@cli.command()
 @click.option("--keep", type=click.Path(file_okay=False), help="Keep the demo's files in this directory.")
 @handle_errors
 def demo(keep: str | None) -> None:

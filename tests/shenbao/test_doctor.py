@@ -1,0 +1,90 @@
+"""``shenbao doctor`` against the real loopback servers: a verdict per step, the 授权码 hint, the probe."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from click.testing import CliRunner
+
+from shenbao.cli import cli
+from tests.servers import HOST, ImapAccount, SmtpServer, free_port
+
+
+def write_config(path: Path, account: ImapAccount, smtp_port: int, password_env: str = "DOCTOR_PW") -> Path:
+    path.write_text(f"""\
+[mailbox]
+kind = "imap"
+host = "{account.host}"
+port = {account.port}
+ssl = false
+username = "{account.user}"
+password_env = "{password_env}"
+timeout_seconds = 10
+[smtp]
+kind = "smtp"
+host = "{HOST}"
+port = {smtp_port}
+ssl = false
+from_address = "jzghxjb@163.com"
+timeout_seconds = 5
+[storage]
+database_url = "sqlite:///var/db.sqlite"
+data_dir = "var/data"
+""", encoding="utf-8")
+    return path
+
+
+def doctor(config: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--config", str(config), "doctor", *args], obj={})
+    return result.exit_code, result.output
+
+
+def test_doctor_reports_each_step_ok(tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpServer) -> None:
+    os.environ["DOCTOR_PW"] = imap_account.password
+    code, output = doctor(write_config(tmp_path / "c.toml", imap_account, smtp_server.port))
+    assert code == 0, output
+    steps = [line.split(":")[0].strip() for line in output.splitlines() if line.startswith("  [")]
+    assert steps == ["[OK] connect", "[OK] TLS", "[OK] login", "[OK] ID", "[OK] select",
+                     "[OK] connect", "[OK] TLS", "[OK] auth"]
+
+
+def test_doctor_explains_a_refused_login_with_the_authorization_code_hint(
+        tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpServer) -> None:
+    os.environ["DOCTOR_PW"] = "the-web-password"
+    code, output = doctor(write_config(tmp_path / "c.toml", imap_account, smtp_server.port))
+    assert code == 1
+    assert "[FAIL] login" in output and "授权码" in output
+    assert "[OK] select" not in output
+
+
+def test_doctor_reports_an_unreachable_smtp_server(tmp_path: Path, imap_account: ImapAccount) -> None:
+    os.environ["DOCTOR_PW"] = imap_account.password
+    code, output = doctor(write_config(tmp_path / "c.toml", imap_account, free_port()))
+    assert code == 1 and "[FAIL] connect" in output
+
+
+class _DeliverToImap:
+    """An SMTP server that delivers what it accepts into the IMAP account, like a real provider."""
+
+    def __init__(self, account: ImapAccount) -> None:
+        self.account = account
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
+        self.account.append(envelope.content, datetime.now(timezone.utc))
+        return "250 OK"
+
+
+def test_probe_sends_a_test_mail_and_sees_it_arrive(tmp_path: Path, imap_account: ImapAccount) -> None:
+    port = free_port()
+    controller = Controller(_DeliverToImap(imap_account), hostname=HOST, port=port)
+    controller.start()
+    try:
+        os.environ["DOCTOR_PW"] = imap_account.password
+        code, output = doctor(write_config(tmp_path / "c.toml", imap_account, port), "--probe")
+    finally:
+        controller.stop()
+    assert code == 0, output
+    assert "[OK] probe: 测试邮件" in output
