@@ -15,6 +15,7 @@ import mailparser
 import pytest
 from PIL import Image
 
+from ingest.classify import classify
 from ingest.read import read_file
 from shenbao.samples import (
     CST,
@@ -45,6 +46,12 @@ def parse(raw: bytes) -> EmailMessage:
     message = email.message_from_bytes(raw, policy=policy.default)
     assert isinstance(message, EmailMessage)
     return message
+
+
+def body_text(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
 
 
 @cache
@@ -121,7 +128,7 @@ def test_screenshot_is_a_white_page_with_a_header() -> None:
     data = screenshot_png("中国执行信息公开网", "陈立新")
     with Image.open(io.BytesIO(data)) as image:
         assert image.format == "PNG"
-        assert image.text["Title"] == "中国执行信息公开网 - 陈立新"
+        assert image.info["Title"] == "中国执行信息公开网 - 陈立新"
         rgb = image.convert("RGB")
         assert rgb.getpixel((5, 5)) != (255, 255, 255)  # header bar
         assert rgb.getpixel((rgb.width - 5, rgb.height - 5)) == (255, 255, 255)
@@ -139,7 +146,8 @@ def test_built_mail_parses_back_with_every_client_style(client: str) -> None:
     payloads = [name.encode("utf-8") * 50 for name in _NAMES]
     raw = build_email(
         from_addr="qyszgh@163.com", from_name="沁阳市总工会", subject="2021年焦作“最美职工”推荐材料-沁阳市总工会-沈军",
-        text="陈老师：\n    您好！请查收。", html="<div>陈老师：</div>", attachments=list(zip(_NAMES, payloads)),
+        text="陈老师：\n    您好！请查收。", html="<div>陈老师：</div>",
+        attachments=list(zip(_NAMES, payloads, strict=True)),
         message_id="abc@163.com", date=datetime(2021, 4, 26, 10, 2, 18, tzinfo=CST),
         extra_headers={"In-Reply-To": "<q@163.com>"}, client=client,
     )
@@ -152,7 +160,7 @@ def test_built_mail_parses_back_with_every_client_style(client: str) -> None:
     assert message["Message-ID"] == "<abc@163.com>"
     assert message["In-Reply-To"] == "<q@163.com>"
     assert message["Date"].datetime == datetime(2021, 4, 26, 10, 2, 18, tzinfo=CST)
-    assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == "陈老师：\n    您好！请查收。"
+    assert body_text(message).replace("\r\n", "\n") == "陈老师：\n    您好！请查收。"
     parts = list(message.iter_attachments())
     assert [p.get_filename() for p in parts] == _NAMES
     assert [p.get_payload(decode=True) for p in parts] == payloads
@@ -164,12 +172,12 @@ def test_built_mail_is_deterministic() -> None:
 
 
 def _roles(raw: bytes) -> list[str]:
-    from ingest.classify import classify
-
-    return sorted(
-        classify(read_file(part.get_filename(), part.get_payload(decode=True))).value
-        for part in parse(raw).iter_attachments()
-    )
+    roles = []
+    for part in parse(raw).iter_attachments():
+        data = part.get_payload(decode=True)
+        assert isinstance(data, bytes)
+        roles.append(classify(read_file(part.get_filename() or "", data)).value)
+    return sorted(roles)
 
 
 @pytest.mark.parametrize(
@@ -201,8 +209,7 @@ def test_scenario_photo_sizes_straddle_two_megabytes() -> None:
 
 
 def test_deeds_in_body_scenario_has_the_text_in_the_body() -> None:
-    body = parse(scenario("deeds_in_body")).get_body(("plain",)).get_content()
-    assert non_whitespace(body) >= 2050
+    assert non_whitespace(body_text(parse(scenario("deeds_in_body")))) >= 2050
 
 
 def test_autoreply_scenario_is_marked_automatic() -> None:

@@ -1,0 +1,107 @@
+"""What a file is for: form, deeds, photo, credit screenshot or other. Content first, name second.
+
+Documents: a 推荐表 is recognised by its labels, a deeds text by its length. Pictures: camera
+EXIF or a photo-like look make a photo, a mostly white/flat look makes a screenshot (credit
+checks are screenshots of web pages). File names only break ties, with one exception: a name
+that says it is a credit check (征信, 信用, 失信, 截图, ...) makes a screenshot even when it is
+a phone photo of the screen, because a work photo is never named that way.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ingest.formfields import compact
+from ingest.types import FileFacts, ImageInfo, Role
+
+FORM_LABELS: tuple[str, ...] = (
+    "姓名", "性别", "出生年月", "政治面貌", "工作单位及职务", "联系电话", "民族", "身份证号码",
+)
+MIN_FORM_LABELS = 3
+MIN_DEEDS_CHARS = 300
+MIN_NAMED_DEEDS_CHARS = 50  # a short text named 事迹 is still the deeds (the rules then say too short)
+
+DOCUMENT_KINDS = frozenset({"docx", "txt", "pdf"})
+IMAGE_KINDS = frozenset({"jpeg", "png", "gif", "bmp", "webp", "tiff", "heif"})
+_PHOTO_FORMATS_BY_DEFAULT = frozenset({"JPEG", "HEIF", "AVIF", "TIFF"})
+
+# Names that say "credit check" strongly enough to beat the content; weaker hints only break ties.
+CREDIT_NAMES = ("征信", "信用", "失信", "被执行", "执行信息", "截图", "截屏", "屏幕快照", "screenshot")
+SCREENSHOT_HINTS = (*CREDIT_NAMES, "执行", "查询", "百度", "screen")
+PHOTO_HINTS = ("照", "相片", "photo", "img_", "dsc", "pxl_")
+
+# The look of a <=64 px sample (see ImageInfo.colours / white_share).
+SCREEN_WHITE_SHARE = 0.45  # web pages are mostly white
+SCREEN_MAX_COLOURS = 80  # flat graphics use few exact colours; photos use hundreds
+PHOTO_MAX_WHITE_SHARE = 0.25
+PHOTO_MIN_COLOURS = 200
+
+
+def _name(facts: FileFacts) -> str:
+    return unicodedata.normalize("NFKC", facts.filename).lower()
+
+
+def _has(name: str, hints: tuple[str, ...]) -> bool:
+    return any(hint in name for hint in hints)
+
+
+def _labels_in_text(text: str) -> int:
+    flat = compact(text)
+    return sum(1 for label in FORM_LABELS if re.search(re.escape(label) + ":", flat))
+
+
+def _classify_document(facts: FileFacts) -> Role:
+    name = _name(facts)
+    field_labels = sum(1 for label in FORM_LABELS if label in facts.form_fields)
+    if field_labels >= MIN_FORM_LABELS:
+        return Role.FORM
+    titled = "推荐表" in compact(facts.text)
+    if titled and max(field_labels, _labels_in_text(facts.text)) >= 2:
+        return Role.FORM
+    chars = len(compact(facts.text))
+    if chars >= MIN_DEEDS_CHARS:
+        return Role.DEEDS
+    if "推荐表" in name and (field_labels or titled):
+        return Role.FORM
+    if "事迹" in name and chars >= MIN_NAMED_DEEDS_CHARS:
+        return Role.DEEDS
+    return Role.OTHER
+
+
+def looks_like(image: ImageInfo) -> Role | None:
+    """SCREENSHOT or PHOTO from the measured look, None when unmeasured or in between."""
+    if image.colours < 0 or image.white_share < 0:
+        return None
+    if image.white_share >= SCREEN_WHITE_SHARE or image.colours <= SCREEN_MAX_COLOURS:
+        return Role.SCREENSHOT
+    if image.white_share < PHOTO_MAX_WHITE_SHARE and image.colours >= PHOTO_MIN_COLOURS:
+        return Role.PHOTO
+    return None
+
+
+def _classify_image(facts: FileFacts, image: ImageInfo) -> Role:
+    name = _name(facts)
+    if _has(name, CREDIT_NAMES):
+        return Role.SCREENSHOT
+    if image.camera:
+        return Role.PHOTO
+    look = looks_like(image)
+    if look is not None:
+        return look
+    if _has(name, SCREENSHOT_HINTS):
+        return Role.SCREENSHOT
+    if _has(name, PHOTO_HINTS):
+        return Role.PHOTO
+    return Role.PHOTO if image.format in _PHOTO_FORMATS_BY_DEFAULT else Role.SCREENSHOT
+
+
+def classify(facts: FileFacts) -> Role:
+    """The role of one read file. Unreadable files are OTHER."""
+    if facts.unreadable:
+        return Role.OTHER
+    if facts.kind in DOCUMENT_KINDS:
+        return _classify_document(facts)
+    if facts.kind in IMAGE_KINDS and facts.image is not None:
+        return _classify_image(facts, facts.image)
+    return Role.OTHER

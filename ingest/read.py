@@ -1,0 +1,177 @@
+"""Read one attachment's bytes into FileFacts. Never raises on bad input.
+
+``kind`` comes from the content (magic bytes), never from the name: a PNG called ``x.jpg``
+is a PNG. Anything a parser cannot cope with becomes ``FileFacts.unreadable``, a short
+Chinese reason that the reply can quote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import unicodedata
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+from ingest.formfields import fields_from_lines, unit_from_lines
+from ingest.read_docx import read_docx
+from ingest.read_image import PILLOW_FORMATS, decoders, heif_header, read_image
+from ingest.types import FileFacts, ImageInfo
+
+log = logging.getLogger(__name__)
+
+EMPTY = "文件为空（0 字节）"
+BROKEN_FILE = "文件已损坏，无法打开"
+BROKEN_IMAGE = "图片不完整或已损坏"
+IMAGE_TOO_LARGE = "图片像素过多（疑似解压炸弹），无法处理"
+OLD_OFFICE = "旧版 Word（.doc）或加密文档，暂无法读取，请另存为 .docx 后发送"
+PDF_NO_TEXT = "暂无法读取 PDF 文件中的文字，请改发 Word（.docx）版本"
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_HEIF_BRANDS = {
+    b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1", b"avif", b"avis",
+}
+_BMP_HEADER_SIZES = {12, 16, 40, 52, 56, 64, 108, 124}
+_TEXT_SAMPLE = 100_000  # characters inspected for control codes
+_TEXT_CONTROLS_ALLOWED = {"\t", "\n", "\r", "\f", "\x1a"}
+
+
+@dataclass(frozen=True)
+class _Reading:
+    text: str = ""
+    form_fields: dict[str, str] = field(default_factory=dict)
+    form_unit: str = ""
+    image: ImageInfo | None = None
+    unreadable: str = ""
+
+
+def _is_zip_docx(data: bytes) -> bool | None:
+    """True for a zip holding word/document.xml, False for another zip, None for a broken one."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "word/document.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None
+
+
+def decode_text(data: bytes) -> str | None:
+    """The text of ``data`` when it is plain text in UTF-8 (BOM ok), UTF-16 with BOM or GB18030."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8-sig", "gb18030"]
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        sample = text[:_TEXT_SAMPLE]
+        controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in _TEXT_CONTROLS_ALLOWED)
+        if "\x00" not in text and controls <= len(sample) // 100:
+            return text
+    return None
+
+
+def sniff_kind(data: bytes) -> str:
+    """The content kind of ``data`` from its magic bytes (see FileFacts.kind)."""
+    head = data[:32]
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "docx" if _is_zip_docx(data) else "zip"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "gif"
+    if head.startswith(b"BM") and len(head) >= 18 and int.from_bytes(head[14:18], "little") in _BMP_HEADER_SIZES:
+        return "bmp"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "webp"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "tiff"
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "heif"
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    if not head.startswith(_OLE2) and decode_text(data) is not None:
+        return "txt"
+    return "unknown"
+
+
+def _read_docx(data: bytes) -> _Reading:
+    content = read_docx(data)
+    return _Reading(content.text, content.form_fields, content.form_unit, unreadable=content.unreadable)
+
+
+def _read_txt(data: bytes) -> _Reading:
+    text = decode_text(data) or ""
+    lines = text.splitlines()
+    return _Reading(text, fields_from_lines(lines), unit_from_lines(lines))
+
+
+def _image_reader(kind: str) -> Callable[[bytes], _Reading]:
+    def read(data: bytes) -> _Reading:
+        formats = decoders(kind, data)
+        if not formats:  # HEIF without a decoder plugin: what the header says is still useful
+            return _Reading(image=heif_header(data))
+        return _Reading(image=read_image(data, formats))
+
+    return read
+
+
+def _read_pdf(data: bytes) -> _Reading:
+    # No PDF text extractor is installed: say so rather than pretend the document is empty.
+    return _Reading(unreadable=PDF_NO_TEXT)
+
+
+_READERS: dict[str, Callable[[bytes], _Reading]] = {
+    "docx": _read_docx,
+    "txt": _read_txt,
+    "pdf": _read_pdf,
+    **{kind: _image_reader(kind) for kind in PILLOW_FORMATS},
+}
+
+
+def _failure_reason(kind: str, error: Exception) -> str:
+    if isinstance(error, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
+        return IMAGE_TOO_LARGE
+    return BROKEN_IMAGE if kind in PILLOW_FORMATS else BROKEN_FILE
+
+
+def _read(kind: str, data: bytes) -> _Reading:
+    if kind == "zip" and _is_zip_docx(data) is None:
+        return _Reading(unreadable=BROKEN_FILE)
+    if kind == "unknown" and data.startswith(_OLE2):
+        return _Reading(unreadable=OLD_OFFICE)
+    reader = _READERS.get(kind)
+    if reader is None:
+        return _Reading()
+    try:
+        return reader(data)
+    except Exception as error:  # noqa: BLE001 - hostile bytes may break a parser in any way; record it
+        log.info("could not read %s content: %s: %s", kind, type(error).__name__, error)
+        return _Reading(unreadable=_failure_reason(kind, error))
+
+
+def read_file(filename: str, data: bytes) -> FileFacts:
+    """Everything the rest of the service needs to know about one file's bytes."""
+    digest = hashlib.sha256(data).hexdigest()
+    if not data:
+        return FileFacts(filename, 0, digest, "unknown", unreadable=EMPTY)
+    kind = sniff_kind(data)
+    reading = _read(kind, data)
+    return FileFacts(
+        filename=filename,
+        size=len(data),
+        sha256=digest,
+        kind=kind,
+        text=reading.text,
+        form_fields=reading.form_fields,
+        form_unit=reading.form_unit,
+        image=reading.image,
+        unreadable=reading.unreadable,
+    )

@@ -1,0 +1,122 @@
+"""Reading an image with Pillow: header facts, EXIF camera, a cheap integrity check and a look.
+
+Only the header is read for size, format and EXIF. The look (colours, white share) comes from
+a downscaled decode (JPEG decodes at 1/8 scale through ``draft``), which also proves the pixel
+data complete; PNG's ``verify`` checks its chunk CRCs. A 4000x3000 photo costs a few
+milliseconds. Decompression bombs are refused: more than ``MAX_PIXELS`` is an error here.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from PIL import ExifTags, Image
+
+from ingest.types import ImageInfo
+
+MAX_PIXELS = 120_000_000  # about 12000 x 10000; larger is refused as a decompression bomb
+_MAX_LOOK_PIXELS = 40_000_000  # non-JPEG images above this are not decoded for the look
+_THUMB = 64
+_WHITE = 230  # a pixel is "near white" when all channels are at least this
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+# Content kind (ingest.read) -> the Pillow plugins allowed to open it.
+PILLOW_FORMATS: dict[str, tuple[str, ...]] = {
+    "jpeg": ("JPEG", "MPO"),
+    "png": ("PNG",),
+    "gif": ("GIF",),
+    "bmp": ("BMP", "DIB"),
+    "webp": ("WEBP",),
+    "tiff": ("TIFF",),
+    "heif": ("HEIF", "AVIF"),
+}
+_FORMAT_NAMES = {"MPO": "JPEG", "DIB": "BMP"}
+_ISPE = re.compile(rb"ispe\x00\x00\x00\x00(.{4})(.{4})", re.DOTALL)
+
+
+@contextmanager
+def _bombs_are_errors() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        yield
+
+
+def _exif_text(value: object) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    return str(value).replace("\x00", "").strip() if value is not None else ""
+
+
+def _exif(image: Image.Image) -> tuple[str, str]:
+    """(camera, taken_at) from EXIF; ("", "") when absent or unparseable."""
+    try:
+        exif = image.getexif()
+        make = _exif_text(exif.get(ExifTags.Base.Make))
+        model = _exif_text(exif.get(ExifTags.Base.Model))
+        taken = _exif_text(exif.get_ifd(ExifTags.IFD.Exif).get(ExifTags.Base.DateTimeOriginal))
+    except Exception:  # noqa: BLE001 - a broken EXIF block must not make the picture unreadable
+        return "", ""
+    camera = model if make and model.lower().startswith(make.lower()) else f"{make} {model}".strip()
+    return camera, taken
+
+
+def _look(image: Image.Image) -> tuple[int, float]:
+    """(distinct colours, near-white share) among the pixels of a <=64 px nearest-neighbour sample.
+
+    Nearest-neighbour keeps flat screenshot colours exact where filtering would blend them.
+    Decoding the sample also proves the pixel data is complete: a truncated file raises.
+    """
+    image.draft(None, (_THUMB, _THUMB))  # JPEG: decode at 1/2..1/8 scale; others ignore it
+    width, height = image.size
+    scale = _THUMB / max(width, height, 1)
+    target = (max(1, round(width * scale)), max(1, round(height * scale))) if scale < 1 else (width, height)
+    sample = image.resize(target, Image.Resampling.NEAREST)
+    if sample.mode in ("RGBA", "LA", "PA") or (sample.mode == "P" and "transparency" in sample.info):
+        rgba = sample.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        rgb = Image.alpha_composite(background, rgba).convert("RGB")
+    else:
+        rgb = sample.convert("RGB")
+    raw = rgb.tobytes()
+    pixels = [raw[i : i + 3] for i in range(0, len(raw), 3)]
+    white = sum(1 for p in pixels if min(p) >= _WHITE)
+    return len(set(pixels)), white / max(len(pixels), 1)
+
+
+def decoders(kind: str, data: bytes) -> tuple[str, ...]:
+    """The registered Pillow plugins that may open ``data`` of content ``kind`` (may be empty for HEIF)."""
+    Image.init()
+    wanted = PILLOW_FORMATS[kind]
+    if kind == "heif":
+        wanted = ("AVIF",) if data[8:12] in (b"avif", b"avis") else ("HEIF",)
+    return tuple(name for name in wanted if name in Image.OPEN)
+
+
+def read_image(data: bytes, formats: tuple[str, ...]) -> ImageInfo:
+    """Read an image's facts. Raises (OSError, SyntaxError, ValueError, ...) when it is broken."""
+    with _bombs_are_errors():
+        with Image.open(io.BytesIO(data), formats=formats) as image:
+            name = _FORMAT_NAMES.get(image.format or "", image.format or formats[0])
+            width, height = image.size
+            camera, taken_at = _exif(image)
+        with Image.open(io.BytesIO(data), formats=formats) as image:
+            image.verify()
+        colours, white_share = -1, -1.0
+        if name == "JPEG" or width * height <= _MAX_LOOK_PIXELS:
+            with Image.open(io.BytesIO(data), formats=formats) as image:
+                colours, white_share = _look(image)
+    return ImageInfo(name, width, height, camera, taken_at, colours, round(white_share, 4))
+
+
+def heif_header(data: bytes) -> ImageInfo:
+    """What a HEIF/HEIC file's boxes tell without a decoder: the largest ``ispe`` size."""
+    sizes = [
+        (int.from_bytes(w, "big"), int.from_bytes(h, "big")) for w, h in _ISPE.findall(data[: 1 << 20])
+    ]
+    width, height = max(sizes, key=lambda s: s[0] * s[1], default=(0, 0))
+    return ImageInfo("HEIF", width, height, "", "")
