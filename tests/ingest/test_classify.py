@@ -109,10 +109,12 @@ def test_camera_exif_makes_a_photo_whatever_the_look() -> None:
     assert classify(_image_facts("a.png", "PNG", 20, 0.9, camera="Canon EOS 80D")) is Role.PHOTO
 
 
-def test_unreadable_files_are_other() -> None:
-    facts = FileFacts("推荐表.docx", 10, "0" * 64, "docx", form_fields={"姓名": "张三", "性别": "男", "民族": "汉"},
+@pytest.mark.parametrize(("name", "role"), [("材料.docx", Role.OTHER), ("事迹材料.docx", Role.OTHER),
+                                             ("推荐表.docx", Role.FORM), ("张三推荐表.doc", Role.FORM)])
+def test_unreadable_files_are_other_unless_named_as_the_form(name: str, role: Role) -> None:
+    facts = FileFacts(name, 10, "0" * 64, "docx", form_fields={"姓名": "张三", "性别": "男", "民族": "汉"},
                       unreadable="文件已损坏，无法打开")
-    assert classify(facts) is Role.OTHER
+    assert classify(facts) is role
 
 
 # --- every attachment of the sample mails (when present) and of the generated scenarios ---------
