@@ -265,11 +265,7 @@ class ImapMailbox:
         return client
 
     def _tls_context(self) -> ssl.SSLContext:
-        context = ssl.create_default_context(cafile=self.cfg.ca_file or None)
-        if not self.cfg.ssl_verify:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        return context
+        return self.cfg.tls_context()
 
     def _login(self, client: IMAPClient) -> None:
         user = self.cfg.username

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import uuid
 from datetime import datetime, timezone
 from email.errors import HeaderParseError
@@ -14,6 +12,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from shenbao.errors import SendError
+from shenbao.fsutil import atomic_write
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
 _MAX_ID_CHARS = 120
@@ -57,16 +56,6 @@ class FileSender:
         target = self.path_for(message)
         data = message.as_bytes(policy=SMTP)
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
-            handle, temp_name = tempfile.mkstemp(dir=self.path, prefix=f".{target.stem[:40]}", suffix=".tmp")
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(data)
-                    stream.flush()
-                    os.fsync(stream.fileno())
-                os.replace(temp_name, target)
-            except BaseException:
-                Path(temp_name).unlink(missing_ok=True)
-                raise
+            atomic_write(target, data)
         except OSError as exc:
             raise SendError(f"cannot write the reply into {self.path}: {exc.strerror or exc}") from None

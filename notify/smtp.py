@@ -87,11 +87,7 @@ class SmtpSender:
         return smtplib.SMTP(cfg.host, cfg.port, local_hostname=name, timeout=cfg.timeout_seconds)
 
     def _tls_context(self) -> ssl.SSLContext:
-        context = ssl.create_default_context(cafile=self.cfg.ca_file or None)
-        if not self.cfg.ssl_verify:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        return context
+        return self.cfg.tls_context()
 
     def _tls_problem(self, exc: ssl.SSLError) -> str:
         if isinstance(exc, ssl.SSLCertVerificationError):

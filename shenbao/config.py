@@ -8,6 +8,7 @@ whatever directory it is started from.
 from __future__ import annotations
 
 import os
+import ssl
 import tomllib
 from datetime import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator, model_validator
 
+from ingest.limits import Limits
 from rules.config import Campaign, Rules
 from shenbao.errors import ConfigError
 
@@ -23,10 +25,26 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class _Credentials(_Frozen):
+class _Server(_Frozen):
+    """What the IMAP and the SMTP server settings share: address, TLS, timeout and login."""
+
+    host: str = ""
+    port: PositiveInt = 993
+    ssl: bool = True
+    ssl_verify: bool = True
+    ca_file: str = ""
+    timeout_seconds: PositiveInt = 60
     username: str = ""
     password: str = ""
     password_env: str = ""
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Verified TLS by default; ``ca_file`` adds a private CA; ``ssl_verify = false`` for tests only."""
+        context = ssl.create_default_context(cafile=self.ca_file or None)
+        if not self.ssl_verify:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
 
     def secret(self) -> str:
         """The password: from ``password_env`` when set, else the literal ``password``."""
@@ -35,18 +53,13 @@ class _Credentials(_Frozen):
         return self.password
 
 
-class MailboxConfig(_Credentials):
+class MailboxConfig(_Server):
     kind: Literal["imap", "folder"] = "imap"
     host: str = "imap.163.com"
-    port: PositiveInt = 993
-    ssl: bool = True
-    ssl_verify: bool = True
-    ca_file: str = ""
     folder: str = "INBOX"
     path: str = ""
     poll_interval_seconds: PositiveInt = 60
     idle: bool = True
-    timeout_seconds: PositiveInt = 60
     max_message_bytes: PositiveInt = 60_000_000
     mark_processed_keyword: str = ""  # "" = never modify the mailbox
     move_processed_to: str = ""
@@ -60,15 +73,11 @@ class MailboxConfig(_Credentials):
         return self
 
 
-class SmtpConfig(_Credentials):
+class SmtpConfig(_Server):
     kind: Literal["smtp", "file"] = "smtp"
     host: str = "smtp.163.com"
     port: PositiveInt = 465
-    ssl: bool = True
     starttls: bool = False
-    ssl_verify: bool = True
-    ca_file: str = ""
-    timeout_seconds: PositiveInt = 60
     from_address: str = "jzghxjb@163.com"
     from_name: str = "焦作市总工会宣教网络部"
     path: str = ""  # kind = "file": replies are written here as .eml
@@ -133,6 +142,21 @@ class UnitConfig(_Frozen):
         return tuple(v.strip().lower() for v in value)
 
 
+class LimitsConfig(_Frozen):
+    """``[limits]``: what one mail's attachments may cost (see ingest.limits.Limits)."""
+
+    max_attachment_bytes: PositiveInt = 50_000_000
+    max_archive_total_bytes: PositiveInt = 200_000_000
+    max_archive_members: PositiveInt = 500
+    max_compression_ratio: PositiveInt = 200
+    max_nesting_depth: int = Field(default=3, ge=1, le=10)
+    max_image_pixels: PositiveInt = 120_000_000
+    conversion_timeout_seconds: int = Field(default=60, ge=5, le=600)
+
+    def for_ingest(self) -> Limits:
+        return Limits(**self.model_dump())
+
+
 class Config(_Frozen):
     mailbox: MailboxConfig
     smtp: SmtpConfig
@@ -141,6 +165,7 @@ class Config(_Frozen):
     rules: Rules = Field(default_factory=Rules)
     replies: RepliesConfig = Field(default_factory=RepliesConfig)
     digest: DigestConfig = Field(default_factory=DigestConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
     units: tuple[UnitConfig, ...] = ()
     base_dir: Path = Path(".")  # directory of the config file; set by load_config
 
@@ -187,6 +212,10 @@ def _describe(error: Any) -> str:
     kind = error["type"]
     if kind in ("int_type", "int_parsing", "int_from_float", "greater_than"):
         return "must be a positive integer"
+    if kind == "greater_than_equal":
+        return f"must be at least {(error.get('ctx') or {}).get('ge')}"
+    if kind == "less_than_equal":
+        return f"must be at most {(error.get('ctx') or {}).get('le')}"
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     template = _MESSAGES.get(kind)

@@ -7,8 +7,6 @@ before anything parses it; nothing is ever written outside ``data_dir``.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -22,6 +20,7 @@ from sqlmodel import Session, SQLModel, create_engine, select
 from ingest.names import safe_filename
 from ingest.types import Cursor, RawMail
 from shenbao.errors import StoreError
+from shenbao.fsutil import atomic_write
 from shenbao.models import SCHEMA_VERSION, Email, MailboxState, Meta
 
 
@@ -95,17 +94,7 @@ class Store:
         target = self.path(relative)
         if target.exists() and target.stat().st_size == len(data):
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(target, data)
 
     def save_attachment(self, sha256: str, filename: str, data: bytes) -> str:
         relative = f"files/{sha256[:2]}/{sha256}/{safe_filename(filename)}"

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import email
 import io
 import json
 import zipfile
 from collections.abc import Callable
-from email import policy
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -21,13 +18,13 @@ from shenbao.samples import (
     deeds_text,
     form_docx,
     heif_stub,
-    nomination_email,
     photo_as,
     photo_jpeg,
     photo_png,
     screenshot_png,
     small_photo_jpeg,
 )
+from tests.ingest.mailfiles import attachments_of
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
 _SAMPLE_ROLES = {"form": Role.FORM, "deeds": Role.DEEDS, "credit": Role.SCREENSHOT, "photo": Role.PHOTO}
@@ -138,18 +135,6 @@ def _cases() -> list[tuple[str, str, Role]]:
     return cases
 
 
-@cache
-def _attachments(source: str) -> dict[str, bytes]:
-    if source.startswith("generated:"):
-        raw = nomination_email(source.removeprefix("generated:"))
-    else:
-        raw = Path(source).read_bytes()
-    found: dict[str, bytes] = {}
-    for part in email.message_from_bytes(raw, policy=policy.default).iter_attachments():
-        data = part.get_payload(decode=True)
-        assert isinstance(data, bytes)
-        found[part.get_filename() or ""] = data
-    return found
 
 
 def _case_id(value: object) -> str:
@@ -159,6 +144,6 @@ def _case_id(value: object) -> str:
 @pytest.mark.parametrize(("source", "filename", "role"), _cases(), ids=_case_id)
 @pytest.mark.parametrize("renamed", [False, True], ids=["own-name", "neutral-name"])
 def test_sample_attachments_get_their_labelled_role(source: str, filename: str, role: Role, renamed: bool) -> None:
-    data = _attachments(source)[filename]
+    data = attachments_of(source)[filename]
     name = "file" + Path(filename).suffix if renamed else filename
     assert role_of(name, data) is role

@@ -29,6 +29,7 @@ from shenbao.samples import (
     screenshot_png,
     small_photo_jpeg,
 )
+from tests.ingest.mailfiles import attachments_of
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 SAMPLE_JSONS = sorted((SHARED / "samples").glob("sample_*.json"))
@@ -176,18 +177,6 @@ def _sample_forms() -> list[tuple[str, str]]:
     return cases
 
 
-@cache
-def _mail_attachments(source: str) -> dict[str, bytes]:
-    if source.startswith("generated:"):
-        raw = nomination_email(source.removeprefix("generated:"))
-    else:
-        raw = Path(source).read_bytes()
-    found: dict[str, bytes] = {}
-    for part in email.message_from_bytes(raw, policy=policy.default).iter_attachments():
-        data = part.get_payload(decode=True)
-        assert isinstance(data, bytes)
-        found[part.get_filename() or ""] = data
-    return found
 
 
 @pytest.mark.parametrize(
@@ -203,7 +192,7 @@ def test_forms_in_sample_mails_give_candidate_and_unit(source: str, filename: st
     else:
         submission = json.loads(Path(source).read_text("utf-8"))["expect"]["submissions"][0]
         candidate, unit = submission["candidate"], submission["unit"]
-    raw = _mail_attachments(source.replace(".json", ".eml"))[filename]
+    raw = attachments_of(source.replace(".json", ".eml"))[filename]
     facts = read_file(filename, raw)
     assert facts.form_fields["姓名"] == candidate
     assert facts.form_unit == unit
