@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from email import message_from_bytes, policy
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from notify.render import MaterialLine, ReplyContext, build_reply_message, render_reply
@@ -91,17 +93,33 @@ def _hourly_count(s: Session, now: datetime) -> int:
     return len(list(s.exec(select(Reply.id).where(Reply.state == "sent", Reply.sent_at >= since))))
 
 
-def send_due(store: Store, config: Config, sender: Sender, now: datetime) -> tuple[int, int]:
-    """Send every due reply; returns (sent, failed this round). Never raises for one bad reply."""
+def _claim(s: Session, reply: Reply) -> bool:
+    """Mark ``reply`` as sending, only if nobody changed it since it was read (compare and set)."""
+    claimed = s.exec(update(Reply).where(col(Reply.id) == reply.id, col(Reply.state) == reply.state,
+                                         col(Reply.attempts) == reply.attempts)
+                     .values(state="sending", attempts=reply.attempts + 1))
+    s.commit()
+    if claimed.rowcount != 1:
+        s.expunge(reply)
+        return False
+    s.refresh(reply)
+    return True
+
+
+def send_due(store: Store, config: Config, sender: Sender, now: datetime,
+             only: Sequence[int] | None = None) -> tuple[int, int]:
+    """Send every due reply (or the due ones among ``only``); returns (sent, failed this round).
+    Never raises for one bad reply; safe to run beside another sender (each reply is claimed)."""
     sent = failed = 0
     with store.session() as s:
-        due = list(s.exec(select(Reply).where(col(Reply.state).in_(("pending", "sending")),
-                                              Reply.next_attempt_at <= utc_iso(now)).order_by(Reply.id)))
+        query = select(Reply).where(col(Reply.state).in_(("pending", "sending")), Reply.next_attempt_at <= utc_iso(now))
+        if only is not None:
+            query = query.where(col(Reply.id).in_(list(only)))
+        due = list(s.exec(query.order_by(col(Reply.id))))
         budget = config.replies.max_per_hour - _hourly_count(s, now)
         for reply in due[: max(0, budget)]:
-            reply.state, reply.attempts = "sending", reply.attempts + 1
-            s.add(reply)
-            s.commit()
+            if not _claim(s, reply):
+                continue  # another sender (the digest job, a second process) took it first
             try:
                 sender.send(message_from_bytes(reply.raw, policy=policy.SMTP))
             except PermanentSendError as exc:
