@@ -17,9 +17,13 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
+from ingest.archives import archive_format
 from ingest.formfields import fields_from_lines, unit_from_lines
+from ingest.limits import Limits
 from ingest.read_docx import read_docx
 from ingest.read_image import PILLOW_FORMATS, decoders, heif_header, read_image
+from ingest.read_office import OLE2_MAGIC, RTF_MAGIC, ole_kind
+from ingest.read_pdf import read_pdf
 from ingest.types import FileFacts, ImageInfo
 
 log = logging.getLogger(__name__)
@@ -28,10 +32,10 @@ EMPTY = "文件为空（0 字节）"
 BROKEN_FILE = "文件已损坏，无法打开"
 BROKEN_IMAGE = "图片不完整或已损坏"
 IMAGE_TOO_LARGE = "图片像素过多（疑似解压炸弹），无法处理"
-OLD_OFFICE = "旧版 Word（.doc）或加密文档，暂无法读取，请另存为 .docx 后发送"
-PDF_NO_TEXT = "暂无法读取 PDF 文件中的文字，请改发 Word（.docx）版本"
+OLD_OFFICE = "旧版 Word（.doc/.wps）或 RTF 文档未能转换，暂无法读取，请另存为 .docx 后发送"
+CONVERTED_KINDS = frozenset({"doc", "rtf"})  # read through a .docx made by ingest.convert
 
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_OLE2 = OLE2_MAGIC
 _HEIF_BRANDS = {
     b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1", b"avif", b"avis",
 }
@@ -47,6 +51,7 @@ class _Reading:
     form_unit: str = ""
     image: ImageInfo | None = None
     unreadable: str = ""
+    embedded_images: int = 0
 
 
 def _is_zip_docx(data: bytes) -> bool | None:
@@ -81,6 +86,13 @@ def sniff_kind(data: bytes) -> str:
     head = data[:32]
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return "docx" if _is_zip_docx(data) else "zip"
+    archive = archive_format(head)
+    if archive:
+        return archive
+    if head.startswith(_OLE2):
+        return ole_kind(data)[0]
+    if head.startswith(RTF_MAGIC):
+        return "rtf"
     if head.startswith(b"\xff\xd8\xff"):
         return "jpeg"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -104,7 +116,8 @@ def sniff_kind(data: bytes) -> str:
 
 def _read_docx(data: bytes) -> _Reading:
     content = read_docx(data)
-    return _Reading(content.text, content.form_fields, content.form_unit, unreadable=content.unreadable)
+    return _Reading(content.text, content.form_fields, content.form_unit, unreadable=content.unreadable,
+                    embedded_images=content.embedded_images)
 
 
 def _read_txt(data: bytes) -> _Reading:
@@ -113,25 +126,25 @@ def _read_txt(data: bytes) -> _Reading:
     return _Reading(text, fields_from_lines(lines), unit_from_lines(lines))
 
 
-def _image_reader(kind: str) -> Callable[[bytes], _Reading]:
-    def read(data: bytes) -> _Reading:
+def _image_reader(kind: str) -> Callable[[bytes, Limits], _Reading]:
+    def read(data: bytes, limits: Limits) -> _Reading:
         formats = decoders(kind, data)
         if not formats:  # HEIF without a decoder plugin: what the header says is still useful
             return _Reading(image=heif_header(data))
-        return _Reading(image=read_image(data, formats))
+        return _Reading(image=read_image(data, formats, limits.max_image_pixels))
 
     return read
 
 
 def _read_pdf(data: bytes) -> _Reading:
-    # No PDF text extractor is installed: say so rather than pretend the document is empty.
-    return _Reading(unreadable=PDF_NO_TEXT)
+    content = read_pdf(data)
+    return _Reading(content.text, content.form_fields, content.form_unit, unreadable=content.unreadable)
 
 
-_READERS: dict[str, Callable[[bytes], _Reading]] = {
-    "docx": _read_docx,
-    "txt": _read_txt,
-    "pdf": _read_pdf,
+_READERS: dict[str, Callable[[bytes, Limits], _Reading]] = {
+    "docx": lambda data, limits: _read_docx(data),
+    "txt": lambda data, limits: _read_txt(data),
+    "pdf": lambda data, limits: _read_pdf(data),
     **{kind: _image_reader(kind) for kind in PILLOW_FORMATS},
 }
 
@@ -142,28 +155,36 @@ def _failure_reason(kind: str, error: Exception) -> str:
     return BROKEN_IMAGE if kind in PILLOW_FORMATS else BROKEN_FILE
 
 
-def _read(kind: str, data: bytes) -> _Reading:
+def _read(kind: str, data: bytes, limits: Limits, converted: bytes | str | None) -> _Reading:
     if kind == "zip" and _is_zip_docx(data) is None:
         return _Reading(unreadable=BROKEN_FILE)
     if kind == "unknown" and data.startswith(_OLE2):
-        return _Reading(unreadable=OLD_OFFICE)
+        return _Reading(unreadable=ole_kind(data)[1])
+    if kind in CONVERTED_KINDS:
+        if not isinstance(converted, bytes):
+            return _Reading(unreadable=converted or OLD_OFFICE)
+        kind, data = "docx", converted
     reader = _READERS.get(kind)
     if reader is None:
         return _Reading()
     try:
-        return reader(data)
+        return reader(data, limits)
     except Exception as error:  # noqa: BLE001 - hostile bytes may break a parser in any way; record it
         log.info("could not read %s content: %s: %s", kind, type(error).__name__, error)
         return _Reading(unreadable=_failure_reason(kind, error))
 
 
-def read_file(filename: str, data: bytes) -> FileFacts:
-    """Everything the rest of the service needs to know about one file's bytes."""
+def read_file(filename: str, data: bytes, limits: Limits | None = None, converted: bytes | str | None = None) -> FileFacts:
+    """Everything the rest of the service needs to know about one file's bytes.
+
+    ``converted`` is what ingest.convert made of a .doc/.wps/.rtf (kind "doc"/"rtf"): the .docx
+    bytes, or the Chinese reason it could not be converted.
+    """
     digest = hashlib.sha256(data).hexdigest()
     if not data:
         return FileFacts(filename, 0, digest, "unknown", unreadable=EMPTY)
     kind = sniff_kind(data)
-    reading = _read(kind, data)
+    reading = _read(kind, data, limits or Limits(), converted)
     return FileFacts(
         filename=filename,
         size=len(data),
@@ -174,4 +195,5 @@ def read_file(filename: str, data: bytes) -> FileFacts:
         form_unit=reading.form_unit,
         image=reading.image,
         unreadable=reading.unreadable,
+        embedded_images=reading.embedded_images,
     )

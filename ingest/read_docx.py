@@ -19,6 +19,9 @@ from ingest.formfields import fields_from_rows, unit_from_lines
 MAX_MEMBERS = 2000
 MAX_UNCOMPRESSED = 100 * 1024 * 1024
 MAX_RATIO = 200
+MAX_XML_PART = 20 * 1024 * 1024  # one XML part (python-docx parses every XML part into a tree)
+MIN_EMBEDDED_IMAGE = 10_000  # smaller pictures in a document are logos, seals and icons
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".heic", ".emf", ".wmf")
 
 # Hostile documents must not make table walking expensive.
 _MAX_TABLES = 50
@@ -34,6 +37,7 @@ class DocxContent:
     form_fields: dict[str, str] = field(default_factory=dict)
     form_unit: str = ""
     unreadable: str = ""
+    embedded_images: int = 0  # pictures pasted into the document (word/media), logos excluded
 
 
 def zip_refusal(data: bytes) -> str:
@@ -45,7 +49,16 @@ def zip_refusal(data: bytes) -> str:
     total = sum(member.file_size for member in members)
     if total > MAX_UNCOMPRESSED or total > MAX_RATIO * max(len(data), 1):
         return BOMB_REASON
+    if any(m.file_size > MAX_XML_PART for m in members if m.filename.lower().endswith((".xml", ".rels"))):
+        return BOMB_REASON
     return ""
+
+
+def embedded_images(data: bytes) -> int:
+    """How many pictures (not logos: at least MIN_EMBEDDED_IMAGE bytes) the document holds."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return sum(1 for m in archive.infolist() if m.filename.startswith("word/media/")
+                   and m.filename.lower().endswith(_IMAGE_SUFFIXES) and m.file_size >= MIN_EMBEDDED_IMAGE)
 
 
 def _tables(tables: list[Table], depth: int = 0) -> Iterator[Table]:
@@ -90,4 +103,4 @@ def read_docx(data: bytes) -> DocxContent:
         # Not a form: a document laid out in a table still counts as text (e.g. deeds in a frame).
         table_text = "\n".join("\n".join(_distinct(row)) for row in rows)
         text = f"{text}\n{table_text}" if text.strip() else table_text
-    return DocxContent(text=text, form_fields=fields, form_unit=unit)
+    return DocxContent(text=text, form_fields=fields, form_unit=unit, embedded_images=embedded_images(data))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,11 +40,20 @@ _FORMAT_NAMES = {"MPO": "JPEG", "DIB": "BMP"}
 _ISPE = re.compile(rb"ispe\x00\x00\x00\x00(.{4})(.{4})", re.DOTALL)
 
 
+_PIXEL_LIMIT_LOCK = threading.Lock()
+
+
 @contextmanager
-def _bombs_are_errors() -> Iterator[None]:
-    with warnings.catch_warnings():
+def _bombs_are_errors(max_pixels: int) -> Iterator[None]:
+    """Pillow's own bomb check at ``max_pixels``, its warning made an error (Pillow reads a
+    module-wide limit: it is set and restored under a lock)."""
+    with _PIXEL_LIMIT_LOCK, warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        yield
+        previous, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, max_pixels
+        try:
+            yield
+        finally:
+            Image.MAX_IMAGE_PIXELS = previous
 
 
 def _exif_text(value: object) -> str:
@@ -97,9 +107,10 @@ def decoders(kind: str, data: bytes) -> tuple[str, ...]:
     return tuple(name for name in wanted if name in Image.OPEN)
 
 
-def read_image(data: bytes, formats: tuple[str, ...]) -> ImageInfo:
-    """Read an image's facts. Raises (OSError, SyntaxError, ValueError, ...) when it is broken."""
-    with _bombs_are_errors():
+def read_image(data: bytes, formats: tuple[str, ...], max_pixels: int = MAX_PIXELS) -> ImageInfo:
+    """Read an image's facts. Raises (OSError, SyntaxError, ValueError, ...) when it is broken,
+    Image.DecompressionBombError when it has more than ``max_pixels`` pixels."""
+    with _bombs_are_errors(max_pixels):
         with Image.open(io.BytesIO(data), formats=formats) as image:
             name = _FORMAT_NAMES.get(image.format or "", image.format or formats[0])
             width, height = image.size

@@ -90,12 +90,15 @@ class FileFacts:
     filename: str
     size: int
     sha256: str
-    kind: str  # "docx" | "jpeg" | "png" | "gif" | "bmp" | "webp" | "tiff" | "heif" | "txt" | "pdf" | "zip" | "unknown"
+    # "docx" | "doc" (Word 97-2003 / WPS Office) | "rtf" | "pdf" | "txt" | "jpeg" | "png" | "gif" | "bmp" | "webp"
+    # | "tiff" | "heif" | "zip" | "7z" | "rar" | "tnef" | "unknown"
+    kind: str
     text: str = ""  # document text (paragraphs), for docx/txt
     form_fields: dict[str, str] = field(default_factory=dict)  # label (spaces removed) -> value
     form_unit: str = ""  # 申报单位 as written on a form, "" if none
     image: ImageInfo | None = None
     unreadable: str = ""  # Chinese reason when the file could not be read, "" when fine
+    embedded_images: int = 0  # pictures pasted inside a Word document (they are not photo attachments)
 
 
 @dataclass(frozen=True)

@@ -4,27 +4,28 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict
 from datetime import datetime
 
 from sqlmodel import Session
 
 from ingest.classify import classify
-from ingest.names import safe_filename
+from ingest.files import read_attachments
+from ingest.links import find_cloud_links
 from ingest.parse import html_to_text, parse_mail
-from ingest.read import read_file
 from ingest.types import ClassifiedFile, ParsedMail, Role
 from rules.guards import is_robot_address, no_reply_reason
 from shenbao.config import Config
-from shenbao.models import Email, StoredFile, Submission
-from shenbao.outbox import mark_bounced, queue_reply
-from shenbao.register import find_submission, new_submission, non_space_chars, reevaluate
+from shenbao.attach import register_email
+from shenbao.models import Email
+from shenbao.outbox import mark_bounced
+from shenbao.register import non_space_chars
 from shenbao.store import Store
 
 log = logging.getLogger(__name__)
 
 MIN_BODY_DEEDS_CHARS = 300  # a body shorter than this is a covering note, not the deeds text
 MATERIAL_ROLES = {Role.FORM, Role.DEEDS, Role.PHOTO, Role.SCREENSHOT}
+SCRATCH_DIR = "tmp"  # under data_dir: unpacking and conversion scratch space, emptied after each mail
 
 
 def _fill_headers(email: Email, parsed: ParsedMail) -> None:
@@ -41,24 +42,16 @@ def _body_text(parsed: ParsedMail) -> str:
     return parsed.text_body or html_to_text(parsed.html_body)
 
 
-def _read_attachments(store: Store, parsed: ParsedMail) -> list[tuple[ClassifiedFile, str]]:
-    """Save every attachment under data_dir and read it: (classified file, stored path)."""
+def _read_attachments(store: Store, config: Config, parsed: ParsedMail) -> list[tuple[ClassifiedFile, str]]:
+    """Read every attachment (archives unpacked into their members, each its own file) and save
+    what has bytes under data_dir: (classified file, stored path; "" for a refused member)."""
     out = []
-    for attachment in parsed.attachments:
-        name = safe_filename(attachment.filename)
-        facts = read_file(name, attachment.data)
-        path = store.save_attachment(facts.sha256, name, attachment.data)
+    attachments = [(a.filename, a.data) for a in parsed.attachments]
+    for read in read_attachments(attachments, config.limits.for_ingest(), store.path(SCRATCH_DIR)):
+        facts = read.facts
+        path = store.save_attachment(facts.sha256, facts.filename, read.item.data) if read.item.data else ""
         out.append((ClassifiedFile(facts, classify(facts)), path))
     return out
-
-
-def _candidate_and_unit(config: Config, email: Email, files: list[tuple[ClassifiedFile, str]]) -> tuple[str, str]:
-    forms = [f.facts for f, _ in files if f.role == Role.FORM and not f.facts.unreadable]
-    candidate = forms[-1].form_fields.get("姓名", "").strip() if forms else ""
-    roster = config.unit_for_sender(email.from_addr)
-    form_unit = forms[-1].form_unit if forms else ""
-    unit = roster.name if roster else (form_unit or email.from_name or email.from_addr)
-    return candidate, unit
 
 
 def _bounce_text(raw: bytes, parsed: ParsedMail) -> bytes:
@@ -86,42 +79,13 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
         if reason:
             _finish(s, email, f"ignored:{reason}")
             return
-        files = _read_attachments(store, parsed)
+        files = _read_attachments(store, config, parsed)
+        email.cloud_links = json.dumps(list(find_cloud_links(parsed.text_body, parsed.html_body)), ensure_ascii=False)
         body = _body_text(parsed)
         body_chars = non_space_chars(body)
         email.body_chars = body_chars if body_chars >= MIN_BODY_DEEDS_CHARS else 0
         has_material = email.body_chars > 0 or any(f.role in MATERIAL_ROLES for f, _ in files)
-        candidate, unit = _candidate_and_unit(config, email, files)
-        sub = find_submission(s, config, email, candidate, unit)
-        if sub is None and not has_material:
-            _store_files(s, email, None, files)
-            queue_reply(s, config, email, None, "unmatched", now)
-            _finish(s, email, "unmatched")
-            return
-        if sub is None:
-            sub = new_submission(s, config, email, unit, candidate, now)
-        elif candidate and not sub.candidate:
-            sub.candidate = candidate
-        email.submission_id = sub.id
-        sub.last_received_at = max(sub.last_received_at, email.received_at)
-        _store_files(s, email, sub, files)
-        s.flush()
-        verdict = reevaluate(s, config, sub, now)
-        queue_reply(s, config, email, sub, _reply_kind(verdict.status), now)
-        _finish(s, email, "submission")
-
-
-def _reply_kind(status: str) -> str:
-    return {"complete": "accepted", "late": "late"}.get(status, "incomplete")
-
-
-def _store_files(s: Session, email: Email, sub: Submission | None, files: list[tuple[ClassifiedFile, str]]) -> None:
-    for classified, path in files:
-        facts = classified.facts
-        s.add(StoredFile(email_id=email.id, submission_id=sub.id if sub else None, filename=facts.filename,
-                         path=path, sha256=facts.sha256, size=facts.size, kind=facts.kind,
-                         role=classified.role.value, unreadable=facts.unreadable,
-                         facts=json.dumps(asdict(facts), ensure_ascii=False, default=str)))
+        _finish(s, email, register_email(s, config, email, files, body, has_material, now))
 
 
 def _finish(s: Session, email: Email, disposition: str) -> None:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from ingest import read
 from ingest.read import read_file, sniff_kind
+from ingest.read_office import BROKEN_OFFICE
 from shenbao.samples import (
     deeds_docx,
     form_docx,
@@ -270,10 +271,10 @@ def test_text_files_are_decoded(encoding: str) -> None:
         ("空.docx", b"", read.EMPTY),
         ("坏.docx", b"PK\x03\x04" + b"\x00" * 200, read.BROKEN_FILE),
         ("坏2.docx", zip_bytes({"word/document.xml": b"<not xml", "[Content_Types].xml": b"<x/>"}), read.BROKEN_FILE),
-        ("旧.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, read.OLD_OFFICE),
-        ("表.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF", read.PDF_NO_TEXT),
+        ("旧.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, BROKEN_OFFICE),
+        ("表.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF", read.BROKEN_FILE),
     ],
-    ids=["empty", "zip-garbage", "docx-bad-xml", "ole2-doc", "pdf"],
+    ids=["empty", "zip-garbage", "docx-bad-xml", "ole2-garbage", "pdf-without-pages"],
 )
 def test_unreadable_files_get_a_chinese_reason(name: str, data: bytes, reason: str) -> None:
     facts = read_file(name, data)
