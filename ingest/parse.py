@@ -26,6 +26,7 @@ from io import BytesIO
 
 import mailparser
 
+from ingest.bigparts import Blobs, split
 from ingest.charsets import decode_bytes, decode_words, get_param, split_params, unfold
 from ingest.types import Attachment, ParsedMail
 
@@ -66,10 +67,9 @@ def _cap(defects: list[str]) -> tuple[str, ...]:
 
 
 def _load(raw: bytes, defects: list[str]) -> tuple[Message, datetime | None]:
-    """The message tree (mail-parser first, stdlib if mail-parser gives up) and mail-parser's date."""
-    raw = raw.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")
-    if not raw.strip():
-        defects.append("empty-message: no bytes to parse")
+    """The message tree (mail-parser first, stdlib if mail-parser gives up) and mail-parser's date.
+
+    ``raw`` is the skeleton from ``bigparts.split``: long base64 bodies are placeholders."""
     try:
         parsed = mailparser.parse_from_bytes(raw)
     except Exception as exc:  # third-party parser on hostile input: fall back to the stdlib
@@ -84,11 +84,15 @@ def _load(raw: bytes, defects: list[str]) -> tuple[Message, datetime | None]:
 
 
 def _parse(raw: bytes, defects: list[str]) -> ParsedMail:
-    message, fallback_date = _load(raw, defects)
+    raw = raw.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")
+    if not raw.strip():
+        defects.append("empty-message: no bytes to parse")
+    skeleton, blobs = split(raw)
+    message, fallback_date = _load(skeleton, defects)
     headers = _first_headers(message)
     if not headers and raw.strip():
         defects.append("no-headers: nothing that looks like a mail header was found")
-    walk = _Walk(defects)
+    walk = _Walk(defects, blobs)
     walk.visit(message, 0)
     from_name, from_addr = _sender(headers.get("from", ""), defects)
     return ParsedMail(
@@ -169,6 +173,7 @@ class _Walk:
     """Walks the MIME tree once, decoding each payload exactly once."""
 
     defects: list[str]
+    blobs: Blobs
     texts: list[str] = field(default_factory=list)
     htmls: list[str] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
@@ -227,11 +232,11 @@ class _Walk:
             if disposition != "attachment" and ctype.split("/")[0] not in _FILE_MAINTYPES:
                 return  # e.g. text/rfc822-headers of a bounce, an inline calendar
             filename = self._generated_name(ctype)
-        data = part.get_payload(decode=True)
+        data = self.blobs.payload(part)
         self.attachments.append(Attachment(filename, ctype, data if isinstance(data, bytes) else b""))
 
     def _body(self, part: Message, ctype: str) -> None:
-        data = part.get_payload(decode=True)
+        data = self.blobs.payload(part)
         if not isinstance(data, bytes):
             return
         text = decode_bytes(data, self._param(part, "content-type", "charset"), ctype, self.defects)
@@ -241,12 +246,12 @@ class _Walk:
         """An attached mail is one attachment (its own MIME tree is not walked)."""
         inner = part.get_payload()
         if isinstance(inner, list) and inner and isinstance(inner[0], Message):
-            data = _flatten(inner[0])
+            data = self.blobs.restore(_flatten(inner[0]), linesep=b"\n")
             encodings = _raw_values(part, "content-transfer-encoding")
             if encodings and encodings[0].strip().lower() in ("base64", "quoted-printable"):
                 data = _transfer_decode(data, encodings[0].strip().lower())  # parsed too early
         else:
-            decoded = part.get_payload(decode=True)
+            decoded = self.blobs.payload(part)
             data = decoded if isinstance(decoded, bytes) else b""
         filename = self._filename(part)
         if not filename:
