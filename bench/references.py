@@ -1,0 +1,61 @@
+"""The reference copies the service is measured against: mbsync, and a minimal imapclient loop."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from bench.measure import Sample, run
+from tests.servers import ImapAccount
+
+MBSYNC_RC = """\
+IMAPAccount bench
+Host {host}
+Port {port}
+User {user}
+Pass {password}
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore bench-far
+Account bench
+
+MaildirStore bench-near
+Path {dest}/
+Inbox {dest}/INBOX
+SubFolders Verbatim
+
+Channel bench
+Far :bench-far:
+Near :bench-near:
+Patterns INBOX
+Sync Pull
+Create Near
+SyncState *
+"""
+
+
+def mbsync_once(account: ImapAccount, work: Path, index: int) -> Sample:
+    """Copy the whole INBOX into a new Maildir with mbsync (fsyncs, like the service's raw store)."""
+    dest = work / f"mbsync-{index}"
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    rc = work / "mbsyncrc"
+    rc.write_text(MBSYNC_RC.format(host=account.host, port=account.port, user=account.user,
+                                   password=account.password, dest=dest))
+    try:
+        return run(["mbsync", "-q", "-c", str(rc), "bench"])
+    finally:
+        shutil.rmtree(dest, ignore_errors=True)
+
+
+def imap_loop_once(account: ImapAccount, work: Path, index: int, keep_debug: bool = False) -> Sample:
+    dest = work / f"imapcopy-{index}"
+    shutil.rmtree(dest, ignore_errors=True)
+    command = [sys.executable, "-m", "bench.imap_copy", account.host, str(account.port), account.user, str(dest)]
+    try:
+        return run(command + (["--imaplib-debug"] if keep_debug else []),
+                   env={"BENCH_IMAP_PASSWORD": account.password})
+    finally:
+        shutil.rmtree(dest, ignore_errors=True)

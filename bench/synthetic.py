@@ -1,0 +1,60 @@
+"""A register of many nominations, cloned from the rows a real ``run --once`` wrote.
+
+Copies every row of the nominations, emails, files and replies tables with shifted ids (and
+fresh UIDs, references and Message-IDs) until the register holds ``target`` nominations, so
+export and digest meet real verdicts, file facts and deeds texts, only more of them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+# table -> the columns that point at another table's id
+_LINKS = {"submissions": {}, "emails": {"submission_id": "submissions"},
+          "files": {"email_id": "emails", "submission_id": "submissions"},
+          "replies": {"email_id": "emails", "submission_id": "submissions"}}
+_UNIQUE_TEXT = {"uid", "message_id"}
+
+
+def _expressions(table: str, columns: list[str], offsets: dict[str, int], copy: int) -> list[str]:
+    out = []
+    for column in columns:
+        if column == "id":
+            out.append(f"id + {offsets[table]}")
+        elif column in _LINKS[table]:
+            out.append(f"{column} + {offsets[_LINKS[table][column]]}")
+        elif column in _UNIQUE_TEXT:
+            out.append(f"CASE WHEN {column} = '' THEN '' ELSE 'c{copy}.' || {column} END")
+        elif table == "submissions" and column == "ref":
+            out.append(f"substr(ref, 1, instr(ref, '-')) || printf('%05d', id + {offsets[table]})")
+        else:
+            out.append(f'"{column}"')
+    return out
+
+
+def grow(source_db: Path, target_db: Path, target: int) -> int:
+    """Write ``target_db``: ``source_db`` grown to ``target`` nominations; returns the count."""
+    shutil.copyfile(source_db, target_db)
+    with sqlite3.connect(target_db) as db:
+        base = db.execute("SELECT count(*), max(id) FROM submissions").fetchone()
+        if not base[0]:
+            raise RuntimeError(f"{source_db}: no nominations to clone")
+        maxima = {t: db.execute(f"SELECT coalesce(max(id), 0) FROM {t}").fetchone()[0] for t in _LINKS}
+        columns = {t: [row[1] for row in db.execute(f"PRAGMA table_info({t})")] for t in _LINKS}
+        copy, count = 0, base[0]
+        while count < target:
+            copy += 1
+            limit = base[1] if target - count >= base[0] else \
+                db.execute("SELECT id FROM submissions ORDER BY id LIMIT 1 OFFSET ?", (target - count - 1,)).fetchone()[0]
+            offsets = {t: maxima[t] * copy for t in _LINKS}
+            for table in _LINKS:
+                keep = "id" if table == "submissions" else "coalesce(submission_id, 0)"
+                names = ", ".join(f'"{c}"' for c in columns[table])
+                select = ", ".join(_expressions(table, columns[table], offsets, copy))
+                db.execute(f"INSERT INTO {table} ({names}) SELECT {select} FROM {table} "
+                           f"WHERE id <= {maxima[table]} AND {keep} <= {limit}")
+            count = db.execute("SELECT count(*) FROM submissions").fetchone()[0]
+        db.commit()
+        return int(count)
