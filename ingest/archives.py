@@ -245,11 +245,12 @@ def open_rar(data: bytes, workdir: Path) -> Iterator[tuple[list[Entry], Reader]]
 
 
 def _tnef_name(attachment: object, index: int) -> str:
+    """The MAPI long name; else the title's raw bytes (tnefparse decodes those as UTF-8 only)."""
     name: object = ""
     try:
         name = attachment.long_filename()  # type: ignore[attr-defined]
     except (AttributeError, UnicodeDecodeError, ValueError):
-        name = getattr(attachment, "name", "")
+        name = getattr(attachment, "_name", b"")
     if isinstance(name, bytes):
         for encoding in ("utf-8", "gb18030"):
             try:

@@ -19,9 +19,9 @@ class RawMail:
     uidvalidity: int
     uid: str
     internaldate: datetime  # timezone-aware, as the server (or file mtime) says
-    raw: bytes  # b"" when ``oversize``
+    raw: bytes  # only the header block when ``oversize``
     size: int = 0  # RFC822.SIZE (or file size)
-    oversize: bool = False  # larger than the configured limit: recorded, not downloaded
+    oversize: bool = False  # larger than the configured limit: recorded and answered, body not downloaded
 
 
 @dataclass(frozen=True)

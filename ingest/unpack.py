@@ -25,6 +25,7 @@ from ingest.names import safe_filename
 log = logging.getLogger(__name__)
 
 ENCRYPTED_MEMBER = "文件已加密（设有密码），无法解压"
+EMPTY_ARCHIVE = "压缩包已损坏或是空的，没有可读取的文件"
 _JUNK = re.compile(r"(^|/)(__MACOSX/|\._)|(^|/)(\.DS_Store|Thumbs\.db|desktop\.ini)$", re.IGNORECASE)
 _DRIVE = re.compile(r"^[A-Za-z]:$")
 _MAX_COMPONENTS = 6
@@ -117,6 +118,8 @@ def _unpack_members(name: str, data: bytes, kind: str, depth: int, budget: _Budg
     opener = OPENERS[kind]
     with tempfile.TemporaryDirectory(dir=workdir, prefix="unpack-") as scratch, \
             opener(data, Path(scratch)) as (entries, read):
+        if not entries and kind != "tnef":  # a winmail.dat may carry only the formatted body
+            return EMPTY_ARCHIVE
         accepted, refused, cut = _accept(entries, budget)
         if entries and not accepted and len(refused) == len(entries) and \
                 all(r == ENCRYPTED_MEMBER for r in refused.values()):

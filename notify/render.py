@@ -311,3 +311,13 @@ def build_reply_message(
     message.set_content(rendered.text, subtype="plain", charset="utf-8")
     message.add_alternative(rendered.html, subtype="html", charset="utf-8")
     return message
+
+
+def template_env() -> Environment:
+    """The jinja2 environment over ``templates/`` (``*.html.j2`` autoescaped), for the digest and the web view."""
+    return _letter_env()
+
+
+def to_local(moment: datetime | str, timezone: str) -> datetime:
+    """An aware time (or ISO string) in the campaign's time zone."""
+    return _local(moment, timezone)

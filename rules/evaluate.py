@@ -14,12 +14,15 @@ from zoneinfo import ZoneInfo
 
 from rules.codes import Status, is_blocking
 from rules.config import Campaign, Rules
-from rules.facts import FormFacts, NominationFacts, Problem, Verdict
+from rules.facts import DeedsFacts, FormFacts, NominationFacts, Problem, Verdict
 
 Check = Callable[[NominationFacts, Rules, Campaign], list[Problem]]
 
 # A form field whose label contains this names the candidate's unit and post ("工作单位及职务").
 POSITION_LABEL = "职务"
+# The form's deeds cell: it counts as the deeds text when it alone is long enough.
+FORM_DEEDS_LABEL = "主要事迹"
+FORM_DEEDS_SOURCE = "{name}（主要事迹栏）"
 
 
 def _compact(text: str) -> str:
@@ -69,11 +72,22 @@ def check_credit(facts: NominationFacts, rules: Rules, campaign: Campaign) -> li
     return []
 
 
+def _form_deeds(facts: NominationFacts, rules: Rules) -> list[DeedsFacts]:
+    """The form's 主要事迹 cell as a deeds text, when it alone meets the length rule (a short
+    summary there is what the form asks for, not the deeds material; the rest of the form never counts)."""
+    form = latest_readable_form(facts)
+    chars = len(_compact(form.fields.get(FORM_DEEDS_LABEL, ""))) if form else 0
+    if form is None or chars < rules.deeds.min_chars:
+        return []
+    return [DeedsFacts(FORM_DEEDS_SOURCE.format(name=form.filename), chars)]
+
+
 def check_deeds(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list[Problem]:
     minimum = rules.deeds.min_chars
-    if not facts.deeds:
+    candidates = [*facts.deeds, *_form_deeds(facts, rules)]
+    if not candidates:
         return [Problem("deeds.missing", {"min_chars": minimum})]
-    best = max(facts.deeds, key=lambda d: (d.chars, d.source))
+    best = max(candidates, key=lambda d: (d.chars, d.source))
     if best.chars >= minimum:
         return []
     return [Problem("deeds.too_short", {"name": best.source, "chars": best.chars, "min_chars": minimum})]
@@ -87,6 +101,7 @@ def _photo_count(facts: NominationFacts, rules: Rules) -> list[Problem]:
         "max_count": high,
         "min_bytes": rules.photos.min_bytes,
         "formats": list(rules.photos.formats),
+        "embedded": [{"name": e.filename, "count": e.count} for e in facts.embedded_images] if count < low else [],
     }
     if count == 0:
         return [Problem("photos.missing", detail)]
@@ -159,7 +174,8 @@ def check_attachments(facts: NominationFacts, rules: Rules, campaign: Campaign) 
         for f in sorted(facts.unreadable, key=lambda f: (f.filename, f.reason))
     ]
     if facts.cloud_links:
-        problems.append(Problem("attachment.cloud_link", {"links": sorted(set(facts.cloud_links))}))
+        detail = {"links": sorted(set(facts.cloud_links)), "min_bytes": rules.photos.min_bytes}
+        problems.append(Problem("attachment.cloud_link", detail))
     return problems
 
 

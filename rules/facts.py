@@ -31,6 +31,12 @@ class PhotoFacts:
 
 
 @dataclass(frozen=True)
+class EmbeddedImages:
+    filename: str  # a document (not the form) with pictures pasted into it
+    count: int
+
+
+@dataclass(frozen=True)
 class ScreenshotFacts:
     filename: str
 
@@ -52,6 +58,7 @@ class NominationFacts:
     screenshots: tuple[ScreenshotFacts, ...] = ()
     unreadable: tuple[UnreadableFacts, ...] = ()
     cloud_links: tuple[str, ...] = ()
+    embedded_images: tuple[EmbeddedImages, ...] = ()  # pictures pasted into documents: not photos
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from collections.abc import Callable
 from datetime import datetime, timezone
 from functools import wraps
@@ -14,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from shenbao.config import Config, load_config
-from shenbao.errors import ConfigError, ShenbaoError
+from shenbao.errors import ConfigError, SendError, ShenbaoError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -74,8 +73,9 @@ def cli(ctx: click.Context, config: str | None, debug: bool, verbose: bool) -> N
     """shenbao (申报): email intake for nomination campaigns."""
     ctx.ensure_object(dict)
     ctx.obj.update(config=config, debug=debug)
-    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from shenbao.logs import setup_logging
+
+    setup_logging(logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING)
 
 
 @cli.command("check-config")
@@ -95,39 +95,53 @@ def check_config(ctx: click.Context) -> None:
 @handle_errors
 def run(ctx: click.Context, once: bool) -> None:
     """Run the service: poll the mailbox, reply, send the digest on schedule."""
+    from shenbao.daemon import Daemon, instance_lock
+    from shenbao.logs import file_log
     from shenbao.pipeline import build_pipeline
+    from shenbao.progress import Progress
 
     config = load(ctx)
     pipeline = build_pipeline(config, utc_now)
-    if once:
-        report = pipeline.run_once()
+    progress = Progress()
+    pipeline.progress = progress
+    with file_log(config.data_dir):
+        if not once:
+            Daemon(config, pipeline, utc_now).run()
+            return
+        with instance_lock(config.data_dir):
+            report = pipeline.run_once()
+        progress.close()
         click.echo(f"fetched {report.fetched}, processed {report.processed}, errors {report.errors}, "
                    f"replies sent {report.sent}, failed {report.failed}")
-        return
-    from shenbao.daemon import run_forever
-
-    run_forever(config, pipeline)
 
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "xlsx"]), default="json", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to FILE instead of stdout.")
+@click.option("--materials", type=click.Path(file_okay=False), metavar="DIR",
+              help="Instead: copy every nomination's files into DIR/<unit>/<candidate>/ with normalised names.")
 @click.pass_context
 @handle_errors
-def export(ctx: click.Context, fmt: str, output: str | None) -> None:
-    """Export the register (nominations and emails)."""
+def export(ctx: click.Context, fmt: str, output: str | None, materials: str | None) -> None:
+    """Export the register (nominations and emails), or every nomination's files (--materials)."""
     from shenbao.export import register, to_csv, to_json
     from shenbao.store import Store
 
     config = load(ctx)
-    data = register(Store(config.database_url, config.data_dir), config)
+    store = Store(config.database_url, config.data_dir)
+    if materials:
+        from shenbao.materials import export_materials
+
+        click.echo(export_materials(store, Path(materials)).summary())
+        return
     if fmt == "xlsx":
-        from shenbao.xlsx import to_xlsx
+        from shenbao.xlsx import register_xlsx
 
         if not output:
             raise click.UsageError("--format xlsx needs -o FILE")
-        Path(output).write_bytes(to_xlsx(data))
+        Path(output).write_bytes(register_xlsx(store, config))
         return
+    data = register(store, config)
     text = to_json(data) if fmt == "json" else to_csv(data)
     if output:
         Path(output).write_text(text, encoding="utf-8")
@@ -148,6 +162,37 @@ def reevaluate(ctx: click.Context) -> None:
     for ref, before, after in changes:
         click.echo(f"{ref}: {before} -> {after}")
     click.echo(f"{len(changes)} nomination(s) changed")
+
+
+@cli.command()
+@click.option("--print", "show", is_flag=True, help="Print the digest as it is now; sends nothing, changes nothing.")
+@click.option("--html", is_flag=True, help="With --print: print the HTML part instead of the text.")
+@click.option("--send", is_flag=True, help="Send it now to [digest] recipients, the register attached as .xlsx.")
+@click.pass_context
+@handle_errors
+def digest(ctx: click.Context, show: bool, html: bool, send: bool) -> None:
+    """The office's daily digest: --print it, or --send it now."""
+    from shenbao.store import Store
+
+    if show == send:
+        raise click.UsageError("choose one of --print or --send")
+    config = load(ctx)
+    store = Store(config.database_url, config.data_dir)
+    if show:
+        from notify.digest import render_digest
+        from shenbao.digest_data import gather
+        from shenbao.digest_job import last_digest_at
+
+        rendered = render_digest(gather(store, config, utc_now(), last_digest_at(store)))
+        click.echo(rendered.html if html else f"主题：{rendered.subject}\n\n{rendered.text}", nl=False)
+        return
+    from shenbao.digest_job import send_digest
+    from shenbao.pipeline import open_sender
+
+    result = send_digest(store, config, open_sender(config), utc_now())
+    if not result.sent:
+        raise SendError(f"digest queued but not sent: {result.error}; `shenbao run` retries it")
+    click.echo(f"digest sent to {', '.join(config.digest.recipients)}: {result.subject}")
 
 
 @cli.command()

@@ -3,6 +3,7 @@
 ShenbaoError
 ├── ConfigError        the config file is missing, unreadable or invalid (exit code 2)
 ├── StoreError         the database or data_dir cannot be used
+├── UsageError         a command was asked for something it cannot do as given (exit code 2)
 ├── MailboxError       the mailbox cannot be reached or read
 │   └── AuthError      the server refused the login
 └── SendError          a reply could not be handed to the mail server
@@ -28,6 +29,10 @@ class ConfigError(ShenbaoError):
 
 class StoreError(ShenbaoError):
     pass
+
+
+class UsageError(ShenbaoError):
+    exit_code = 2
 
 
 class MailboxError(ShenbaoError):

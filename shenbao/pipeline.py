@@ -11,12 +11,25 @@ from ingest.mailbox import FolderMailbox, Mailbox
 from notify.filebox import FileSender
 from notify.send import Sender
 from shenbao.config import Config
-from shenbao.intake import process_email, record_failure
 from shenbao.outbox import send_due
+from shenbao.progress import ProgressSink, no_progress
 from shenbao.store import Store
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+
+
+def process_email(store: Store, config: Config, email_id: int, now: datetime) -> None:
+    """``shenbao.intake.process_email``, imported on first use: an idle cycle never loads the readers."""
+    from shenbao.intake import process_email as process
+
+    process(store, config, email_id, now)
+
+
+def record_failure(store: Store, email_id: int, exc: Exception) -> None:
+    from shenbao.intake import record_failure as record
+
+    record(store, email_id, exc)
 
 
 @dataclass
@@ -53,6 +66,8 @@ def open_sender(config: Config) -> Sender:
 class Pipeline:
     def __init__(self, config: Config, store: Store, mailbox: Mailbox, sender: Sender, clock: Clock) -> None:
         self.config, self.store, self.mailbox, self.sender, self.clock = config, store, mailbox, sender, clock
+        self.progress: ProgressSink = no_progress  # told (stage, done, total) after each mail
+        self.stopping: Callable[[], bool] = lambda: False  # checked between mails: finish the one in hand, stop
 
     def fetch(self) -> int:
         """Store every new message, raw bytes and row first; nothing is parsed here."""
@@ -62,11 +77,17 @@ class Pipeline:
             email = self.store.save_raw(raw, self.clock())
             if email is not None:
                 count += 1
+                self.progress("fetch", count, None)
+            if self.stopping():
+                break
         return count
 
     def process_pending(self) -> tuple[int, int]:
         processed = errors = 0
-        for email_id in self.store.pending_emails():
+        pending = self.store.pending_emails()
+        for done, email_id in enumerate(pending, start=1):
+            if self.stopping():
+                break
             try:
                 process_email(self.store, self.config, email_id, self.clock())
                 processed += 1
@@ -74,6 +95,7 @@ class Pipeline:
                 log.exception("processing email %s failed", email_id)
                 record_failure(self.store, email_id, exc)
                 errors += 1
+            self.progress("process", done, len(pending))
         return processed, errors
 
     def run_once(self) -> CycleReport:

@@ -1,41 +1,141 @@
-"""The register as an Excel workbook (openpyxl): nominations and emails, Chinese headers."""
+"""The register as an Excel workbook (openpyxl) for the office: nominations and emails, in Chinese.
+
+One sheet of nominations (unit, candidate, status, each item of the notice, problems in
+Chinese, when received, the last reply) and one of emails. Header frozen, filters on, column
+widths fitted to Chinese text, times as real Excel times in the campaign's time zone, and
+every text cell written as text (a subject beginning with "=" never becomes a formula).
+"""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.cell import Cell
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlmodel import Session, col, select
 
-STATUS_NAMES = {"complete": "齐全", "incomplete": "待补充", "late": "逾期"}
+from notify.office import disposition_label
+from notify.render import format_day_time
+from shenbao.config import Config
+from shenbao.models import Email, Reply, Submission
+from shenbao.overview import NominationView, nomination_views
+from shenbao.store import Store
+from shenbao.table import display_width
+
+NOMINATION_SHEET, EMAIL_SHEET = "推荐人选", "来信记录"
+NOMINATION_HEADER = ["编号", "推荐单位", "候选人", "状态", "推荐表", "征信截图", "事迹材料", "工作生活照",
+                     "需补充或更正", "提示", "首次收到", "最近收到", "邮件数", "最近回复", "发件邮箱"]
+EMAIL_HEADER = ["收到时间", "发件邮箱", "发件人", "主题", "处理结果", "编号", "已回复", "Message-ID"]
+TIME_FORMAT = "yyyy-mm-dd hh:mm"
+MAX_WIDTH, MIN_WIDTH = 60, 6
+STATUS_FILLS = {"complete": "E3F4E8", "incomplete": "FDECEA", "late": "FFF4E0"}
+WRAPPED = {"需补充或更正", "提示", "主题"}
+REPLIED_STATES = ("pending", "sending", "sent")
 
 
-def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]], first: bool) -> None:
-    ws = wb.active if first else wb.create_sheet()
+def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """Excel has no time zones: the campaign's local time, without tzinfo."""
+    return moment.astimezone(zone).replace(tzinfo=None) if moment else None
+
+
+def _numbered(lines: Sequence[str]) -> str:
+    return "\n".join(f"{i}. {text}" for i, text in enumerate(lines, start=1)) if len(lines) > 1 else "".join(lines)
+
+
+def _nomination_row(view: NominationView, config: Config, zone: ZoneInfo) -> list[Any]:
+    reply = view.last_reply
+    told = (f"{format_day_time(reply.at, config.campaign.timezone)} {reply.kind_label}（{reply.state_label}）"
+            if reply else "")
+    items = [("✓ " if item.ok else "✗ ") + item.summary for item in view.items]
+    return [view.ref, view.unit, view.candidate, view.status_label, *items,
+            _numbered([line.text for line in view.blocking]), _numbered([line.text for line in view.warnings]),
+            _local(view.received_at, zone), _local(view.last_received_at, zone), view.emails, told, view.sender]
+
+
+def _email_rows(s: Session, zone: ZoneInfo) -> list[list[Any]]:
+    refs = {sub.id: sub.ref for sub in s.exec(select(Submission))}
+    replied = {r.email_id for r in s.exec(select(Reply).where(col(Reply.state).in_(REPLIED_STATES)))}
+    rows = []
+    for email in s.exec(select(Email).order_by(col(Email.received_at), col(Email.id))):
+        rows.append([_local(datetime.fromisoformat(email.received_at), zone), email.from_addr, email.from_name,
+                     email.subject, disposition_label(email.disposition), refs.get(email.submission_id, ""),
+                     "是" if email.id in replied else "否", email.message_id])
+    return rows
+
+
+def _write_cell(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
+    cell: Cell = ws.cell(row=row, column=column)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"  # text stays text: "=…", "+…", "@…" from a mail are never formulas
+    elif isinstance(value, datetime):
+        cell.number_format = TIME_FORMAT
+    return cell
+
+
+def _width(value: Any) -> int:
+    if isinstance(value, datetime):
+        return 16
+    return max((display_width(line) for line in str(value if value is not None else "").split("\n")), default=0)
+
+
+def _fill_sheet(ws: Worksheet, title: str, header: list[str], rows: list[list[Any]], freeze: str) -> None:
     ws.title = title
-    ws.append(header)
-    for cell in ws[1]:
+    for column, name in enumerate(header, start=1):
+        cell = _write_cell(ws, 1, column, name)
         cell.font = Font(bold=True)
-    for row in rows:
-        ws.append(row)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-    for index, name in enumerate(header, start=1):
-        width = max([len(str(name))] + [len(str(r[index - 1] or "")) for r in rows[:500]])
-        ws.column_dimensions[get_column_letter(index)].width = min(60, max(8, width * 2))
+        cell.fill = PatternFill("solid", fgColor="DDE6F0")
+    for row_number, row in enumerate(rows, start=2):
+        for column, value in enumerate(row, start=1):
+            cell = _write_cell(ws, row_number, column, value)
+            cell.alignment = Alignment(vertical="top", wrap_text=header[column - 1] in WRAPPED)
+    for column, name in enumerate(header, start=1):
+        widest = max([_width(name)] + [_width(r[column - 1]) for r in rows[:1000]])
+        ws.column_dimensions[get_column_letter(column)].width = min(MAX_WIDTH, max(MIN_WIDTH, widest + 2))
+    ws.freeze_panes = freeze
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(1, len(rows) + 1)}"
 
 
-def to_xlsx(data: dict[str, Any]) -> bytes:
+def _colour_status(ws: Worksheet, views: list[NominationView]) -> None:
+    status_column = NOMINATION_HEADER.index("状态") + 1
+    for row_number, view in enumerate(views, start=2):
+        colour = STATUS_FILLS.get(view.status)
+        if colour:
+            ws.cell(row=row_number, column=status_column).fill = PatternFill("solid", fgColor=colour)
+
+
+def build_workbook(s: Session, config: Config) -> Workbook:
+    zone = ZoneInfo(config.campaign.timezone)
+    views = nomination_views(s, config)
     wb = Workbook()
-    _sheet(wb, "推荐人选", ["编号", "推荐单位", "候选人", "发件人", "状态", "问题", "事迹字数", "照片数", "收到时间"],
-           [[s["id"], s["unit"], s["candidate"], s["sender"], STATUS_NAMES.get(s["status"], s["status"]),
-             "；".join(s["problems"]), s["items"]["deeds"]["chars"], len(s["items"]["photos"]), s["received_at"]]
-            for s in data["submissions"]], first=True)
-    _sheet(wb, "来信", ["Message-ID", "发件人", "主题", "收到时间", "处理结果", "已回复"],
-           [[e["message_id"], e["from"], e["subject"], e["received_at"], e["disposition"], "是" if e["replied"] else "否"]
-            for e in data["emails"]], first=False)
+    nominations = wb.active
+    assert nominations is not None
+    _fill_sheet(nominations, NOMINATION_SHEET, NOMINATION_HEADER,
+                [_nomination_row(v, config, zone) for v in views], freeze="D2")
+    _colour_status(nominations, views)
+    _fill_sheet(wb.create_sheet(), EMAIL_SHEET, EMAIL_HEADER, _email_rows(s, zone), freeze="A2")
+    wb.properties.title = f"{config.campaign.name} 推荐登记表"
+    wb.properties.creator = "shenbao"
+    return wb
+
+
+def register_xlsx(store: Store, config: Config) -> bytes:
+    """The whole register as .xlsx bytes."""
+    with store.session() as s:
+        wb = build_workbook(s, config)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def xlsx_filename(config: Config, now: datetime) -> str:
+    local = now.astimezone(ZoneInfo(config.campaign.timezone))
+    return f"推荐登记表_{local:%Y%m%d_%H%M}.xlsx"
+

@@ -103,11 +103,11 @@ def test_a_whole_mail_of_base64_lines_without_parts_is_parsed_as_before(monkeypa
 
 
 def test_a_placeholder_lookalike_in_the_mail_is_not_taken_for_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    lookalike = b"SHENBAOBLOB000000000000N00000000\r\n"
+    lookalike = b"SHENBAOBLOB00000000000000000000000000000000N00000000\r\n"
     raw = multipart(HEAD, "mixed", _part("text/plain; charset=us-ascii", "7bit", lookalike),
                     _part("application/pdf", "base64", b64(_noise(10_000)), '\nContent-Disposition: attachment; filename="x.pdf"'))
     swapped, plain = _both(raw, monkeypatch)
-    assert swapped == plain and "SHENBAOBLOB000000000000N00000000" in swapped.text_body
+    assert swapped == plain and "SHENBAOBLOB00000000000000000000000000000000N00000000" in swapped.text_body
 
 
 @pytest.mark.parametrize("path", SAMPLES + CORPUS, ids=[p.name for p in SAMPLES + CORPUS])

@@ -197,7 +197,8 @@ def test_every_failing_requirement_is_reported_in_check_order() -> None:
         "attachment.unreadable", "attachment.unreadable", "attachment.cloud_link",
     ]
     assert [p.detail.get("name") for p in verdict.problems[5:7]] == ["a.rar", "b.zip"]
-    assert verdict.problems[-1].detail == {"links": ["https://pan.baidu.com/s/1", "https://pan.baidu.com/s/2"]}
+    assert verdict.problems[-1].detail == {"links": ["https://pan.baidu.com/s/1", "https://pan.baidu.com/s/2"],
+                                           "min_bytes": RULES.photos.min_bytes}
     assert evaluate(everything_wrong, RULES, CAMPAIGN) == verdict
 
 

@@ -1,0 +1,37 @@
+"""The office's labels (``templates/office.toml``): statuses, checklist items, reply and mail states."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, StrictUndefined
+
+from notify.render import TEMPLATES_DIR
+
+
+@lru_cache(maxsize=1)
+def labels() -> dict[str, dict[str, str]]:
+    with (TEMPLATES_DIR / "office.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def label(section: str, key: str) -> str:
+    """The Chinese label of ``key`` in ``section``; the key itself when the file has none."""
+    return labels().get(section, {}).get(key, key)
+
+
+def disposition_label(disposition: str) -> str:
+    """"ignored:auto-submitted" -> "不回复（…）"; the reason after ":" is for the admin, not shown."""
+    return label("disposition", (disposition or "pending").split(":", 1)[0])
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    return Environment(autoescape=False, undefined=StrictUndefined)
+
+
+def summary(key: str, **values: Any) -> str:
+    """A checklist cell's wording: ``summary("chars", chars=2315)`` -> "2315字"."""
+    return _env().from_string(label("summary", key)).render(values)

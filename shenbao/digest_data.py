@@ -1,0 +1,128 @@
+"""Gather the daily digest's data from the register (read-only); ``notify.digest`` renders it."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from notify.digest import DigestData, EmailLine, FailedReply, NominationLine, UnitLine, Warnings
+from notify.office import disposition_label, label
+from rules.codes import base_code
+from shenbao.config import Config, UnitConfig
+from shenbao.models import Email, Meta, Reply, Submission
+from shenbao.overview import NominationView, nomination_views
+from shenbao.store import Store, utc_iso
+
+CONFIG_ERRORS_KEY = "config.errors"  # JSON list of lines: a refused config edit (written by the reload)
+FAILED_STATES = ("failed", "bounced")
+MAX_LISTED = 50  # longer lists are cut in the mail; the attached register has everything
+
+
+def _line(view: NominationView, problems: tuple[str, ...] | None = None) -> NominationLine:
+    reply = view.last_reply
+    return NominationLine(
+        ref=view.ref, unit=view.unit, candidate=view.candidate, status=view.status_label,
+        items=tuple((item.label, item.ok, item.summary) for item in view.items),
+        problems=tuple(line.text for line in view.blocking) if problems is None else problems,
+        last_told=reply.at if reply else None,
+        last_told_as=f"{reply.kind_label}（{reply.state_label}）" if reply else "")
+
+
+def _with_code(views: list[NominationView], prefix: str) -> tuple[NominationLine, ...]:
+    out = []
+    for view in views:
+        texts = tuple(line.text for line in view.lines if base_code(line.code).startswith(prefix))
+        if texts:
+            out.append(_line(view, texts))
+    return tuple(out)
+
+
+def _email_line(email: Email, refs: dict[int | None, str]) -> EmailLine:
+    return EmailLine(received_at=datetime.fromisoformat(email.received_at), sender=email.from_addr or email.from_name,
+                     subject=email.subject, outcome=disposition_label(email.disposition),
+                     ref=refs.get(email.submission_id, ""))
+
+
+def units_without_submissions(s: Session, config: Config) -> list[UnitConfig]:
+    """Roster units (``[[units]]``) that have no nomination yet, in roster order."""
+    named = set(s.exec(select(Submission.unit)))
+    return [unit for unit in config.units if unit.name not in named]
+
+
+def units_over_quota(views: list[NominationView], config: Config) -> list[UnitLine]:
+    """Roster units with more nominations than their quota (every nomination counts, in order of arrival)."""
+    by_unit: dict[str, list[str]] = defaultdict(list)
+    for view in views:
+        by_unit[view.unit].append(view.ref)
+    return [UnitLine(unit.name, len(by_unit[unit.name]), unit.quota, tuple(by_unit[unit.name]))
+            for unit in config.units if unit.quota is not None and len(by_unit[unit.name]) > unit.quota]
+
+
+def duplicates(views: list[NominationView]) -> list[UnitLine]:
+    """A candidate named by more than one nomination (two units, or one unit twice)."""
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for view in views:
+        if view.candidate:
+            by_name[view.candidate].append(f"{view.unit}（{view.ref}）")
+    return [UnitLine(name, len(refs), None, tuple(refs)) for name, refs in by_name.items() if len(refs) > 1]
+
+
+def config_errors(s: Session) -> tuple[str, ...]:
+    row = s.get(Meta, CONFIG_ERRORS_KEY)
+    if row is None:
+        return ()
+    try:
+        lines = json.loads(row.value)
+    except ValueError:
+        return (row.value,)
+    return tuple(str(line) for line in lines) if isinstance(lines, list) else (str(lines),)
+
+
+def _failed_replies(s: Session) -> tuple[FailedReply, ...]:
+    rows = s.exec(select(Reply).where(col(Reply.state).in_(FAILED_STATES)).order_by(col(Reply.id)))
+    return tuple(FailedReply(r.to_addr, r.subject, label("reply_state", r.state), r.last_error[:200]) for r in rows)
+
+
+def _emails(s: Session, refs: dict[int | None, str], *conditions: object) -> tuple[EmailLine, ...]:
+    query = select(Email).where(*conditions).order_by(col(Email.received_at), col(Email.id))  # type: ignore[arg-type]
+    return tuple(_email_line(e, refs) for e in s.exec(query))
+
+
+def _warnings(s: Session, views: list[NominationView], refs: dict[int | None, str]) -> Warnings:
+    return Warnings(
+        eligibility=_with_code(views, "eligibility."),
+        duplicates=tuple(duplicates(views)),
+        unmatched=_emails(s, refs, col(Email.disposition) == "unmatched")[-MAX_LISTED:],
+        cloud_links=_with_code(views, "attachment.cloud_link"),
+        failed_replies=_failed_replies(s)[-MAX_LISTED:],
+        errors=_emails(s, refs, col(Email.disposition).startswith("error:"))[-MAX_LISTED:],
+        config=config_errors(s),
+    )
+
+
+def gather(store: Store, config: Config, now: datetime, since: datetime | None) -> DigestData:
+    """Everything the digest shows, as of ``now``; ``since`` is the previous digest (None: the first)."""
+    with store.session() as s:
+        views = nomination_views(s, config)
+        refs: dict[int | None, str] = {v.id: v.ref for v in views}
+        counts = {"complete": 0, "incomplete": 0, "late": 0}
+        for view in views:
+            counts[view.status] = counts.get(view.status, 0) + 1
+        arrived = _emails(s, refs, col(Email.stored_at) > utc_iso(since)) if since else _emails(s, refs)
+        return DigestData(
+            campaign_name=config.campaign.name, timezone=config.campaign.timezone, now=now,
+            deadline=config.campaign.deadline, since=since, counts=counts,
+            status_labels={status: label("status", status) for status in counts},
+            emails_total=len(list(s.exec(select(Email.id)))),
+            arrived=arrived[-MAX_LISTED:],
+            incomplete=tuple(_line(v) for v in views if v.status == "incomplete"),
+            late=tuple(_line(v) for v in views if v.status == "late"),
+            ready=tuple(_line(v) for v in views if v.status == "complete"),
+            units_without=tuple(UnitLine(u.name, 0, u.quota) for u in units_without_submissions(s, config)),
+            units_over_quota=tuple(units_over_quota(views, config)),
+            warnings=_warnings(s, views, refs),
+            signature=config.replies.signature,
+        )

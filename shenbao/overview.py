@@ -1,0 +1,136 @@
+"""The register as the office sees it: one view per nomination, shared by the digest, Excel and the web.
+
+Everything here is read-only. Chinese wording comes from ``templates/`` (problem texts from
+``problems.toml`` through ``notify.render``, labels from ``office.toml``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from notify.office import label, summary
+from notify.render import ProblemLine, render_problem
+from rules.codes import base_code
+from rules.facts import NominationFacts, Problem
+from shenbao.config import Config
+from shenbao.models import Email, Reply, Submission
+from shenbao.register import nomination_facts, problems_from_json
+
+ITEMS = ("form", "credit", "deeds", "photos")
+
+
+@dataclass(frozen=True)
+class ItemCheck:
+    key: str  # form | credit | deeds | photos
+    label: str  # 推荐表
+    ok: bool  # no blocking problem of this item
+    summary: str  # "推荐表-张三.docx", "2315字", "3张", "未收到"
+
+
+@dataclass(frozen=True)
+class ReplyInfo:
+    at: datetime  # when it was sent, else when it was queued
+    kind: str
+    state: str
+
+    @property
+    def kind_label(self) -> str:
+        return label("reply_kind", self.kind)
+
+    @property
+    def state_label(self) -> str:
+        return label("reply_state", self.state)
+
+
+@dataclass(frozen=True)
+class NominationView:
+    id: int
+    ref: str
+    unit: str
+    candidate: str
+    sender: str
+    status: str
+    problems: tuple[Problem, ...]
+    lines: tuple[ProblemLine, ...]  # the problems in Chinese, same order
+    items: tuple[ItemCheck, ...]
+    received_at: datetime | None  # first email
+    last_received_at: datetime | None
+    emails: int
+    last_reply: ReplyInfo | None
+    facts: NominationFacts
+
+    @property
+    def status_label(self) -> str:
+        return label("status", self.status)
+
+    @property
+    def blocking(self) -> tuple[ProblemLine, ...]:
+        return tuple(line for line in self.lines if line.blocking)
+
+    @property
+    def warnings(self) -> tuple[ProblemLine, ...]:
+        return tuple(line for line in self.lines if not line.blocking)
+
+    @property
+    def missing(self) -> tuple[ItemCheck, ...]:
+        return tuple(item for item in self.items if not item.ok)
+
+
+def _time(value: str) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _family(code: str) -> str:
+    """The checklist item a problem code belongs to: "photos.too_small" -> "photos"."""
+    return base_code(code).split(".", 1)[0]
+
+
+def _item_summary(key: str, facts: NominationFacts) -> str:
+    if key == "form":
+        if not facts.forms:
+            return summary("missing")
+        form = facts.forms[-1]
+        return summary("unreadable") + f"（{form.filename}）" if form.unreadable else form.filename
+    if key == "deeds":
+        best = max(facts.deeds, key=lambda d: d.chars, default=None)
+        return summary("chars", chars=best.chars) if best else summary("missing")
+    count = len(facts.screenshots) if key == "credit" else len(facts.photos)
+    return summary("count", count=count) if count else summary("missing")
+
+
+def checklist(facts: NominationFacts, lines: tuple[ProblemLine, ...]) -> tuple[ItemCheck, ...]:
+    wrong = {_family(line.code) for line in lines if line.blocking}
+    return tuple(ItemCheck(key, label("items", key), key not in wrong, _item_summary(key, facts)) for key in ITEMS)
+
+
+def last_reply(s: Session, submission_id: int) -> ReplyInfo | None:
+    reply = s.exec(select(Reply).where(Reply.submission_id == submission_id)
+                   .order_by(col(Reply.created_at).desc(), col(Reply.id).desc())).first()
+    if reply is None:
+        return None
+    return ReplyInfo(datetime.fromisoformat(reply.sent_at or reply.created_at), reply.kind, reply.state)
+
+
+def view_of(s: Session, config: Config, sub: Submission) -> NominationView:
+    assert sub.id is not None
+    problems = problems_from_json(sub.problems)
+    lines = tuple(render_problem(p, config.campaign.timezone) for p in problems)
+    facts = nomination_facts(s, sub)
+    emails = len(list(s.exec(select(Email.id).where(Email.submission_id == sub.id))))
+    return NominationView(
+        id=sub.id, ref=sub.ref, unit=sub.unit, candidate=sub.candidate, sender=sub.sender, status=sub.status,
+        problems=problems, lines=lines, items=checklist(facts, lines), received_at=_time(sub.received_at),
+        last_received_at=_time(sub.last_received_at), emails=emails, last_reply=last_reply(s, sub.id), facts=facts)
+
+
+def nomination_views(s: Session, config: Config) -> list[NominationView]:
+    """Every nomination, in order of arrival."""
+    return [view_of(s, config, sub) for sub in s.exec(select(Submission).order_by(col(Submission.id)))]
+
+
+def find_view(s: Session, config: Config, ref: str) -> NominationView | None:
+    sub = s.exec(select(Submission).where(Submission.ref == ref)).first()
+    return view_of(s, config, sub) if sub is not None else None
