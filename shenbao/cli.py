@@ -196,6 +196,23 @@ def digest(ctx: click.Context, show: bool, html: bool, send: bool) -> None:
 
 
 @cli.command()
+@click.option("--host", default=None, help="Address to listen on (default [web] host, 127.0.0.1). "
+                                            "Anything but loopback needs [web] password.")
+@click.option("--port", type=int, default=None, help="Port (default [web] port, 8080; 0 = any free port).")
+@click.pass_context
+@handle_errors
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve a read-only web view of the register: nominations, files, thumbnails."""
+    from shenbao.store import Store
+    from shenbao.web import serve as serve_web
+
+    config = load(ctx)
+    store = Store(config.database_url, config.data_dir)
+    serve_web(store, config, host or config.web.host, config.web.port if port is None else port,
+              ready=lambda url: click.echo(f"serving the register at {url} (Ctrl-C to stop)", err=True))
+
+
+@cli.command()
 @click.option("--probe", is_flag=True, help="Also send a test mail to the mailbox and wait until a poll sees it.")
 @click.pass_context
 @handle_errors

@@ -130,6 +130,19 @@ class DigestConfig(_Frozen):
         return value
 
 
+class WebConfig(_Frozen):
+    """``shenbao serve``, the read-only web view. Beyond loopback it needs a password (HTTP Basic)."""
+
+    host: str = "127.0.0.1"
+    port: PositiveInt = 8080
+    username: str = "office"
+    password: str = ""
+    password_env: str = ""
+
+    def secret(self) -> str:
+        return os.environ.get(self.password_env, "") if self.password_env else self.password
+
+
 class UnitConfig(_Frozen):
     name: str
     emails: tuple[str, ...] = ()
@@ -165,6 +178,7 @@ class Config(_Frozen):
     rules: Rules = Field(default_factory=Rules)
     replies: RepliesConfig = Field(default_factory=RepliesConfig)
     digest: DigestConfig = Field(default_factory=DigestConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     units: tuple[UnitConfig, ...] = ()
     base_dir: Path = Path(".")  # directory of the config file; set by load_config

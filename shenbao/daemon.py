@@ -126,7 +126,7 @@ class Daemon:
 
     def run(self) -> None:
         with instance_lock(self.config.data_dir), self._signals():
-            self.scheduler = self._start_scheduler()
+            self.scheduler = self.start_scheduler()
             log.info("shenbao running: %s, polling every %ds", self.pipeline.mailbox.name,
                      self.config.mailbox.poll_interval_seconds,
                      extra={"fields": {"pid": os.getpid(), "data_dir": str(self.config.data_dir)}})
@@ -171,7 +171,7 @@ class Daemon:
 
     # -- the timed jobs -------------------------------------------------------------------------
 
-    def _start_scheduler(self) -> BackgroundScheduler:
+    def start_scheduler(self) -> BackgroundScheduler:
         zone = ZoneInfo(self.config.campaign.timezone)
         scheduler = BackgroundScheduler(timezone=zone, executors={"default": ThreadPoolExecutor(1)},
                                         job_defaults={"max_instances": 1, "coalesce": True,

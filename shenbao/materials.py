@@ -117,7 +117,8 @@ def _inside(root: Path, target: Path) -> Path:
     return resolved
 
 
-def _body_deeds(store: Store, s: Session, sub: Submission) -> list[str]:
+def body_deeds(store: Store, s: Session, sub: Submission) -> list[str]:
+    """The text of each mail body that brought deeds text to ``sub`` (re-read from the stored raw mail)."""
     emails = s.exec(select(Email).where(Email.submission_id == sub.id, col(Email.body_chars) > 0)
                     .order_by(col(Email.id)))
     parsed = [parse_mail(store.read_raw(email)) for email in emails if email.raw_path]
@@ -135,7 +136,7 @@ def _copy_nomination(store: Store, s: Session, sub: Submission, folder: Path, re
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
         report.files += 1
-    bodies = _body_deeds(store, s, sub)
+    bodies = body_deeds(store, s, sub)
     for number, text in enumerate(bodies, start=1):
         shown = str(number) if len(bodies) > 1 else ""
         target = _inside(report.root, folder / f"{BODY_DEEDS}{shown}.txt")

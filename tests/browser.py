@@ -150,7 +150,7 @@ class Browser:
         """Click the element (a link) and wait for the page it opens."""
         self._events.clear()
         found = self.evaluate(f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
-                              " if (!e) return false; e.click(); return true; }})()")
+                              " if (!e) return false; e.click(); return true; })()")
         if not found:
             raise BrowserError(f"nothing matches {selector}")
         self._wait_event("Page.loadEventFired")
