@@ -137,6 +137,9 @@ class Store:
         with self.session() as s:
             try:
                 self._advance_cursor(s, mail)
+                if self._seen_before_uidvalidity_change(s, mail, sha):
+                    s.commit()  # the same message under a new UIDVALIDITY: move on, do not process again
+                    return None
                 s.add(email)
                 s.commit()
             except IntegrityError:
@@ -145,6 +148,12 @@ class Store:
             except SQLAlchemyError as exc:
                 raise StoreError(f"cannot record {mail.mailbox} UID {mail.uid}: {exc}") from None
         return email
+
+    @staticmethod
+    def _seen_before_uidvalidity_change(s: Session, mail: RawMail, sha: str) -> bool:
+        """After a UIDVALIDITY reset every message comes again under new UIDs: know them by content."""
+        return s.exec(select(Email.id).where(Email.mailbox == mail.mailbox, Email.sha256 == sha,
+                                             Email.uidvalidity != mail.uidvalidity)).first() is not None
 
     @staticmethod
     def _advance_cursor(s: Session, mail: RawMail) -> None:

@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class ImapService:
-    def __init__(self, root: Path, account: ImapAccount, smtp: SmtpServer, extra: str = "") -> None:
+    def __init__(self, root: Path, account: ImapAccount, smtp: SmtpServer, extra: str = "",
+                 folder: str = "INBOX", poll_seconds: int = 1) -> None:
         self.root, self.account, self.smtp = root, account, smtp
         self.config = root / "config.toml"
         self.config.write_text(f"""\
@@ -36,7 +37,8 @@ port = {account.port}
 ssl = false
 username = "{account.user}"
 password_env = "TEST_IMAP_PASSWORD"
-poll_interval_seconds = 1
+folder = "{folder}"
+poll_interval_seconds = {poll_seconds}
 timeout_seconds = 10
 
 [smtp]
@@ -76,9 +78,11 @@ def imap_service(tmp_path: Path, imap_account: ImapAccount, smtp_server: SmtpSer
     return ImapService(tmp_path, imap_account, smtp_server)
 
 
-def deliver(service: ImapService, scenario: str, candidate: str, arrived: datetime | None = None) -> None:
-    service.account.append(nomination_email(scenario, unit="解放区总工会", candidate=candidate),
-                           arrived or KINDS[scenario] + timedelta(seconds=20))
+def deliver(service: ImapService, scenario: str, candidate: str, arrived: datetime | None = None,
+            folder: str = "INBOX") -> bytes:
+    raw = nomination_email(scenario, unit="解放区总工会", candidate=candidate)
+    service.account.append(raw, arrived or KINDS[scenario] + timedelta(seconds=20), folder)
+    return raw
 
 
 def test_run_once_ingests_the_inbox_replies_by_smtp_and_then_has_nothing_new(imap_service: ImapService) -> None:
@@ -151,17 +155,39 @@ def test_a_bounce_of_our_own_reply_is_recognised_and_never_answered(imap_service
     assert imap_service.export()["emails"][1]["disposition"].startswith("ignored:")
 
 
-def test_the_daemon_answers_a_newly_appended_mail_without_restart(imap_service: ImapService) -> None:
+def test_a_uidvalidity_reset_neither_skips_nor_repeats(tmp_path: Path, imap_account: ImapAccount,
+                                                       smtp_server: SmtpServer) -> None:
+    """GIVEN two processed mails WHEN the folder's UIDVALIDITY changes and they come back under new UIDs
+    beside a new one THEN only the new one is processed and answered."""
+    service = ImapService(tmp_path, imap_account, smtp_server, folder="推荐材料")
+    first = [deliver(service, "complete", name, folder="推荐材料") for name in ("甲", "乙")]
+    assert service.cli("run", "--once").startswith("fetched 2, processed 2")
+    imap_account.reset_uidvalidity("推荐材料")
+    for raw in first:
+        imap_account.append(raw, KINDS["complete"], "推荐材料")
+    deliver(service, "missing_photos", "丙", folder="推荐材料")
+    assert service.cli("run", "--once") == "fetched 1, processed 1, errors 0, replies sent 1, failed 0\n"
+    assert service.cli("run", "--once").startswith("fetched 0, processed 0")
+    assert [s["candidate"] for s in service.export()["submissions"]] == ["甲", "乙", "丙"]
+    assert len(smtp_server.messages) == 3
+
+
+def test_the_daemon_answers_a_newly_appended_mail_without_restart(tmp_path: Path, imap_account: ImapAccount,
+                                                                 smtp_server: SmtpServer) -> None:
+    """With a 5-minute poll interval, only IMAP IDLE can make the reply go out within seconds."""
+    imap_service = ImapService(tmp_path, imap_account, smtp_server, poll_seconds=300)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([sys.executable, "-m", "shenbao", "--config", str(imap_service.config), "run"],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         time.sleep(1.5)
         deliver(imap_service, "complete", "王建国", arrived=datetime.now(CST) - timedelta(days=2000))
-        deadline = time.monotonic() + 30
-        while not imap_service.smtp.messages and time.monotonic() < deadline and process.poll() is None:
+        appended = time.monotonic()
+        while not imap_service.smtp.messages and time.monotonic() < appended + 30 and process.poll() is None:
             time.sleep(0.2)
+        latency = time.monotonic() - appended
         assert len(imap_service.smtp.messages) == 1, process.stderr.read1().decode() if process.poll() else ""
+        assert latency < 15, f"the reply took {latency:.1f}s: IDLE did not wake the daemon"
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=30)
