@@ -189,14 +189,22 @@ def open_7z(data: bytes, workdir: Path) -> Iterator[tuple[list[Entry], Reader]]:
         raise ArchiveError("压缩包已损坏，无法打开") from exc
     with archive:
         encrypted = archive.needs_password()
-        entries = [Entry(i.filename, i.uncompressed, i.compressed or 0, encrypted)
-                   for i in archive.list() if i.is_file or not (i.is_directory or i.is_symlink)]
+        files = [i for i in archive.list() if i.is_file or not (i.is_directory or i.is_symlink)]
+        # A solid block's packed size belongs to no single member: share the archive's size out.
+        total = max(sum(i.uncompressed for i in files), 1)
+        entries = [Entry(i.filename, i.uncompressed, len(data) * i.uncompressed // total, encrypted) for i in files]
 
         def read(accepted: list[Entry], cap: int) -> dict[str, bytes | str]:
+            # A solid block is decoded from its start: members listed before the last accepted one
+            # are decoded (and dropped) too. Decoding stops past them all.
+            wanted = {e.name for e in accepted}
+            last = max(i for i, e in enumerate(entries) if e.name in wanted)
             factory = _CappedFactory(cap)
-            archive.max_extract_size = sum(e.size for e in accepted) + 1
+            archive.max_extract_size = sum(e.size for e in entries[: last + 1]) + 1
             try:
-                archive.extract(targets=[e.name for e in accepted], factory=factory)
+                archive.extract(targets=sorted(wanted), factory=factory)
+            except py7zr.exceptions.DecompressionBombError:
+                log.info("7z decoding stopped at the declared size of the members wanted")
             except Exception:  # noqa: BLE001 - a hostile stream may break the decoder in any way
                 log.info("7z members could not be unpacked", exc_info=True)
                 return {e.name: BROKEN_MEMBER for e in accepted}

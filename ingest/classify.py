@@ -22,7 +22,7 @@ MIN_FORM_LABELS = 3
 MIN_DEEDS_CHARS = 300
 MIN_NAMED_DEEDS_CHARS = 50  # a short text named 事迹 is still the deeds (the rules then say too short)
 
-DOCUMENT_KINDS = frozenset({"docx", "txt", "pdf"})
+DOCUMENT_KINDS = frozenset({"docx", "doc", "rtf", "txt", "pdf"})
 IMAGE_KINDS = frozenset({"jpeg", "png", "gif", "bmp", "webp", "tiff", "heif"})
 _PHOTO_FORMATS_BY_DEFAULT = frozenset({"JPEG", "HEIF", "AVIF", "TIFF"})
 

@@ -22,7 +22,7 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
-from ingest.mailbox import Known
+from ingest.mailbox import MAX_HEADER_BYTES, Known
 from ingest.types import Cursor, RawMail
 from shenbao import __version__
 from shenbao.config import MailboxConfig
@@ -118,8 +118,10 @@ class ImapMailbox:
             return None  # expunged meanwhile, or stored already
         size = int(meta.get(b"RFC822.SIZE", 0))
         internaldate = _aware(meta.get(b"INTERNALDATE"))
-        if size > self.cfg.max_message_bytes:
-            return RawMail(self.name, uidvalidity, str(uid), internaldate, b"", size, oversize=True)
+        if size > self.cfg.max_message_bytes:  # only the header block: enough to record and answer it
+            header = client.fetch([uid], ["BODY.PEEK[HEADER]"]).get(uid, {}).get(b"BODY[HEADER]") or b""
+            return RawMail(self.name, uidvalidity, str(uid), internaldate, bytes(header)[:MAX_HEADER_BYTES], size,
+                           oversize=True)
         body = client.fetch([uid], ["BODY.PEEK[]"]).get(uid, {}).get(b"BODY[]")
         if body is None:
             return None

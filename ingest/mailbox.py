@@ -13,6 +13,8 @@ from typing import Protocol
 
 from ingest.types import Cursor, RawMail
 
+MAX_HEADER_BYTES = 256 * 1024  # the header block kept of a mail too large to download
+
 
 class Known(Protocol):
     """What the store already holds, asked by a mailbox so it fetches nothing twice."""
@@ -28,6 +30,17 @@ class Mailbox(Protocol):
     def fetch_new(self, cursor: Cursor, known: Known) -> Iterator[RawMail]:
         """Yield every message not yet stored, oldest first, one at a time."""
         ...
+
+
+def read_header_block(path: Path) -> bytes:
+    """A message file's header block (up to and including the blank line), at most MAX_HEADER_BYTES."""
+    with path.open("rb") as handle:
+        head = handle.read(MAX_HEADER_BYTES)
+    for separator in (b"\r\n\r\n", b"\n\n"):
+        end = head.find(separator)
+        if end >= 0:
+            return head[: end + len(separator)]
+    return head
 
 
 class FolderMailbox:
@@ -51,6 +64,6 @@ class FolderMailbox:
             stat = entry.stat()
             internaldate = datetime.fromtimestamp(stat.st_mtime, tz=timezone.utc)
             if stat.st_size > self.max_message_bytes:
-                yield RawMail(self.name, 0, uid, internaldate, b"", stat.st_size, oversize=True)
+                yield RawMail(self.name, 0, uid, internaldate, read_header_block(entry), stat.st_size, oversize=True)
                 continue
             yield RawMail(self.name, 0, uid, internaldate, entry.read_bytes(), stat.st_size)

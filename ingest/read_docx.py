@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import docx
+from docx.document import Document as DocxDocument
 from docx.table import Table
 
 from ingest.formfields import fields_from_rows, unit_from_lines
@@ -61,19 +62,16 @@ def embedded_images(data: bytes) -> int:
                    and m.filename.lower().endswith(_IMAGE_SUFFIXES) and m.file_size >= MIN_EMBEDDED_IMAGE)
 
 
-def _tables(tables: list[Table], depth: int = 0) -> Iterator[Table]:
-    """Top-level tables and tables nested one level inside their cells, capped."""
-    for table in tables[:_MAX_TABLES]:
-        yield table
-        if depth == 0:
-            for row in table.rows[:_MAX_ROWS]:
-                for cell in row.cells[:_MAX_CELLS]:
-                    yield from _tables(list(cell.tables), depth + 1)
+def _tables(document: DocxDocument) -> Iterator[Table]:
+    """Every table of the body, wherever it sits: top level, nested in a cell, or inside a text
+    frame or content control (LibreOffice and WPS put floating tables in frames), capped."""
+    for element in document.element.body.xpath(".//w:tbl")[:_MAX_TABLES]:
+        yield Table(element, document)
 
 
-def _rows(tables: list[Table]) -> list[list[str]]:
+def _rows(document: DocxDocument) -> list[list[str]]:
     rows: list[list[str]] = []
-    for table in _tables(tables):
+    for table in _tables(document):
         for row in table.rows[:_MAX_ROWS]:
             rows.append([cell.text for cell in row.cells[:_MAX_CELLS]])
     return rows
@@ -95,7 +93,7 @@ def read_docx(data: bytes) -> DocxContent:
         return DocxContent(unreadable=refusal)
     document = docx.Document(io.BytesIO(data))
     paragraphs = [paragraph.text for paragraph in document.paragraphs]
-    rows = _rows(list(document.tables))
+    rows = _rows(document)
     fields = fields_from_rows(rows)
     unit = unit_from_lines(paragraphs) or unit_from_lines(text for row in rows for text in _distinct(row))
     text = "\n".join(paragraphs)

@@ -18,6 +18,7 @@ from shenbao.config import Config
 from shenbao.attach import register_email
 from shenbao.models import Email
 from shenbao.outbox import mark_bounced
+from shenbao.oversize import DISPOSITION, answer_oversize
 from shenbao.register import non_space_chars
 from shenbao.store import Store
 
@@ -66,8 +67,8 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
         email = s.get(Email, email_id)
         if email is None or email.state != "stored":
             return
-        if not email.raw_path:
-            _finish(s, email, "error:oversize")
+        if not email.raw_path:  # too large, and not even its header block was kept: nobody to answer
+            _finish(s, email, DISPOSITION)
             return
         raw = store.read_raw(email)
         parsed = parse_mail(raw)
@@ -78,6 +79,10 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
             reason = "bounce-of-our-reply"
         if reason:
             _finish(s, email, f"ignored:{reason}")
+            return
+        if store.headers_only(email):  # too large to download: recorded from its header and answered
+            answer_oversize(s, config, email, now)
+            _finish(s, email, DISPOSITION)
             return
         files = _read_attachments(store, config, parsed)
         email.cloud_links = json.dumps(list(find_cloud_links(parsed.text_body, parsed.html_body)), ensure_ascii=False)

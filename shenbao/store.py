@@ -24,6 +24,9 @@ from shenbao.fsutil import atomic_write
 from shenbao.models import SCHEMA_VERSION, Email, MailboxState, Meta
 
 
+HEADERS_SUFFIX = ".headers.eml"  # raw file of an oversize mail: its header block only
+
+
 def utc_iso(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("naive datetime given where an aware one is required")
@@ -128,8 +131,8 @@ class Store:
         """
         sha = hashlib.sha256(mail.raw).hexdigest()
         raw_path = ""
-        if not mail.oversize:
-            raw_path = f"raw/{sha[:2]}/{sha}.eml"
+        if mail.raw or not mail.oversize:  # an oversize mail keeps only its header block, marked by the suffix
+            raw_path = f"raw/{sha[:2]}/{sha}{HEADERS_SUFFIX if mail.oversize else '.eml'}"
             self.write_file(raw_path, mail.raw)
         email = Email(mailbox=mail.mailbox, uidvalidity=mail.uidvalidity, uid=mail.uid, sha256=sha,
                       raw_path=raw_path, size=mail.size or len(mail.raw), received_at=utc_iso(mail.internaldate),
@@ -164,6 +167,11 @@ class Store:
             state.uidvalidity, state.last_uid = mail.uidvalidity, 0
         state.last_uid = max(state.last_uid, int(mail.uid))
         s.add(state)
+
+    @staticmethod
+    def headers_only(email: Email) -> bool:
+        """True for a mail too large to download: only its header block was stored."""
+        return not email.raw_path or email.raw_path.endswith(HEADERS_SUFFIX)
 
     def read_raw(self, email: Email) -> bytes:
         return self.path(email.raw_path).read_bytes() if email.raw_path else b""

@@ -120,12 +120,15 @@ def test_uidvalidity_reset_yields_everything_again(imap_account: ImapAccount) ->
     assert box.name == f"imap:{folder}@{HOST}"
 
 
-def test_oversize_mail_is_flagged_not_downloaded(imap_account: ImapAccount) -> None:
+def test_oversize_mail_is_flagged_and_only_its_header_fetched(imap_account: ImapAccount) -> None:
     imap_account.append(make_mail(1), WHEN)
     imap_account.append(make_mail(2, attachment_bytes=30_000), WHEN)
     small, big = Store().take(ImapMailbox(imap_account.config(max_message_bytes=20_000)))
     assert not small.oversize and small.raw
-    assert big.oversize and big.raw == b"" and big.size > 30_000 and big.internaldate == WHEN
+    assert big.oversize and big.size > 30_000 and big.internaldate == WHEN
+    head = big.raw.replace(b"\r\n", b"\n")
+    assert head.endswith(b"\n\n") and head.count(b"\n\n") == 1  # the header block, no body part
+    assert b"\nSubject:" in b"\n" + head and len(head) < 5_000
 
 
 def test_connection_dropped_mid_fetch_loses_and_repeats_nothing(imap_account: ImapAccount,
