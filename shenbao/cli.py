@@ -111,6 +111,7 @@ def run(ctx: click.Context, once: bool) -> None:
         with instance_lock(config.data_dir):
             report = pipeline.run_once()
         progress.close()
+        logging.getLogger("shenbao.run").info("run --once done", extra={"fields": vars(report)})
         click.echo(f"fetched {report.fetched}, processed {report.processed}, errors {report.errors}, "
                    f"replies sent {report.sent}, failed {report.failed}")
 
