@@ -105,6 +105,7 @@ class SmtpConfig(_Server):
 class StorageConfig(_Frozen):
     database_url: str = "sqlite:///var/shenbao.db"
     data_dir: str = "var/data"
+    busy_timeout_seconds: int = Field(default=10, ge=1, le=600)  # wait this long for another program's lock
 
 
 class RepliesConfig(_Frozen):
@@ -112,6 +113,7 @@ class RepliesConfig(_Frozen):
     max_per_sender_per_day: PositiveInt = 20
     max_per_sender_per_3h: PositiveInt = 10
     max_per_hour: PositiveInt = 200
+    retry_after_seconds: int = Field(default=30, ge=1, le=3600)  # first retry of a failed send; doubles each time
     signature: str = "焦作市总工会宣教网络部"
     contact: str = "陈晓杰，电话 3999920"
 

@@ -84,8 +84,8 @@ def mark_bounced(s: Session, raw: bytes, domain: str) -> int:
     return len(replies)
 
 
-def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+def _backoff(attempts: int, first_seconds: int = 30) -> timedelta:
+    return timedelta(seconds=min(3600, first_seconds * 2 ** max(0, attempts - 1)))
 
 
 def _hourly_count(s: Session, now: datetime) -> int:
@@ -131,7 +131,8 @@ def send_due(store: Store, config: Config, sender: Sender, now: datetime,
                     reply.state = "failed"
                     failed += 1
                 else:
-                    reply.state, reply.next_attempt_at = "pending", utc_iso(now + _backoff(reply.attempts))
+                    retry = _backoff(reply.attempts, config.replies.retry_after_seconds)
+                    reply.state, reply.next_attempt_at = "pending", utc_iso(now + retry)
             else:
                 reply.state, reply.sent_at, reply.last_error = "sent", utc_iso(now), ""
                 sent += 1

@@ -11,6 +11,7 @@ from ingest.mailbox import FolderMailbox, Mailbox
 from notify.filebox import FileSender
 from notify.send import Sender
 from shenbao.config import Config
+from shenbao.faults import as_store_error, is_machine_failure
 from shenbao.outbox import send_due
 from shenbao.progress import ProgressSink, no_progress
 from shenbao.store import Store
@@ -92,6 +93,8 @@ class Pipeline:
                 process_email(self.store, self.config, email_id, self.clock())
                 processed += 1
             except Exception as exc:  # noqa: BLE001 - loop boundary: record the mail's failure, go on
+                if is_machine_failure(exc):  # the disk or the database, not the mail: stop, lose nothing
+                    raise as_store_error(exc, self.store) from exc
                 log.exception("processing email %s failed", email_id)
                 record_failure(self.store, email_id, exc)
                 errors += 1
@@ -110,5 +113,5 @@ class Pipeline:
 
 
 def build_pipeline(config: Config, clock: Clock) -> Pipeline:
-    store = Store(config.database_url, config.data_dir)
+    store = Store(config.database_url, config.data_dir, busy_timeout_seconds=config.storage.busy_timeout_seconds)
     return Pipeline(config, store, open_mailbox(config), open_sender(config), clock)

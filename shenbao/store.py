@@ -20,6 +20,7 @@ from sqlmodel import Session, SQLModel, create_engine, select
 from ingest.names import safe_filename
 from ingest.types import Cursor, RawMail
 from shenbao.errors import StoreError
+from shenbao.faults import database_error, disk_error, is_machine_failure
 from shenbao.fsutil import atomic_write
 from shenbao.models import SCHEMA_VERSION, Email, MailboxState, Meta
 
@@ -33,18 +34,19 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection, _record, busy_timeout_ms: int = 10000) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.close()
 
 
 class Store:
-    def __init__(self, database_url: str, data_dir: Path) -> None:
+    def __init__(self, database_url: str, data_dir: Path, *, busy_timeout_seconds: float = 10.0) -> None:
         self.data_dir = data_dir.resolve()
+        self.busy_timeout_seconds = busy_timeout_seconds  # how long to wait for another program's lock
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -57,7 +59,8 @@ class Store:
                 raise StoreError(f"storage.database_url: cannot create {db_file.parent} ({exc.strerror})") from None
         self.engine: Engine = create_engine(database_url)
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            busy_ms = int(busy_timeout_seconds * 1000)
+            event.listen(self.engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, busy_ms))
         self._migrate(database_url)
 
     def _migrate(self, database_url: str) -> None:
@@ -76,12 +79,16 @@ class Store:
                     raise StoreError(f"storage.database_url {database_url}: schema version {version.value}, "
                                      f"this shenbao needs {SCHEMA_VERSION}; upgrade or use a new database")
         except OperationalError as exc:
-            raise StoreError(f"storage.database_url {database_url}: cannot open the database ({exc.orig})") from None
+            raise database_error(self.engine, exc, self.busy_timeout_seconds, "cannot open the database") from None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
-            yield session
+        """A session; a locked, full or read-only database becomes one clear StoreError."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                yield session
+        except OperationalError as exc:
+            raise database_error(self.engine, exc, self.busy_timeout_seconds) from exc
 
     # --- files under data_dir -------------------------------------------------------------
 
@@ -97,7 +104,12 @@ class Store:
         target = self.path(relative)
         if target.exists() and target.stat().st_size == len(data):
             return
-        atomic_write(target, data)
+        try:
+            atomic_write(target, data)
+        except OSError as exc:
+            if is_machine_failure(exc):  # a full disk is not the mail's fault: stop the cycle, lose nothing
+                raise disk_error(f"data_dir {self.data_dir}", exc, relative) from exc
+            raise
 
     def save_attachment(self, sha256: str, filename: str, data: bytes) -> str:
         relative = f"files/{sha256[:2]}/{sha256}/{safe_filename(filename)}"
@@ -148,6 +160,8 @@ class Store:
             except IntegrityError:
                 s.rollback()
                 return None
+            except OperationalError:
+                raise  # locked or full: session() says so in one line; the cursor did not move
             except SQLAlchemyError as exc:
                 raise StoreError(f"cannot record {mail.mailbox} UID {mail.uid}: {exc}") from None
         return email

@@ -10,6 +10,11 @@ import pytest
 from tests.servers import DovecotServer, ImapAccount, ImapProxy, SmtpServer, make_certificate
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--runslow", action="store_true", default=False,
+                     help="run the long variants (more crash trials, fuzz examples, bigger floods)")
+
+
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[DovecotServer]:
     server = DovecotServer().start()

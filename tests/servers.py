@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -379,8 +379,10 @@ class _Handler:
         if self.owner.behaviour in reply:
             return reply[self.owner.behaviour]
         content = envelope.content if isinstance(envelope.content, bytes) else str(envelope.content).encode()
-        self.owner.messages.append(Captured(str(envelope.mail_from), tuple(envelope.rcpt_tos), content,
-                                            bool(session.authenticated)))
+        captured = Captured(str(envelope.mail_from), tuple(envelope.rcpt_tos), content, bool(session.authenticated))
+        self.owner.messages.append(captured)
+        if self.owner.on_message is not None:
+            self.owner.on_message(captured)  # before the client hears "250": a test may act in between
         return "250 2.0.0 OK queued"
 
 
@@ -391,6 +393,7 @@ class SmtpServer:
     ``behaviour``: "accept", "reject" (550 on DATA) or "defer" (451 on DATA).
     ``tls``: (cert, key) enables STARTTLS, or implicit TLS when ``implicit_tls``.
     ``credentials``: (user, password) offers AUTH (without TLS; ``Captured.authenticated`` tells if used).
+    ``on_message``: called with each accepted message before the client is told it was accepted.
     """
 
     tls: tuple[Path, Path] | None = None
@@ -399,6 +402,7 @@ class SmtpServer:
     behaviour: str = "accept"
     port: int = field(default_factory=free_port)
     messages: list[Captured] = field(default_factory=list)
+    on_message: Callable[[Captured], None] | None = None
     _controller: Controller | None = None
 
     def config(self, **overrides: Any) -> SmtpConfig:
