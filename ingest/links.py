@@ -17,33 +17,20 @@ MAX_LINK_CHARS = 300
 _URL = re.compile(r"""https?://[^\s"'<>()\[\]{}，。；、）（“”‘’]+""", re.IGNORECASE)
 _TRAILING = ".,;:!?*"
 
+_NETEASE = re.compile(r"large-?attach|/fs/|filehub|bigattach|/ftn", re.IGNORECASE)  # 超大附件, 文件中转站
+_TENCENT = re.compile(r"ftn", re.IGNORECASE)  # QQ mail's 文件中转站 (ftn = file transfer node)
+_SHARE = re.compile(r"/s/|/t/|/f/|/share|/box/", re.IGNORECASE)  # a cloud drive's share page
+_ANY = re.compile(r".")
+
 # (host suffix, path pattern): the host ends with the suffix and the path (with query) matches.
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    # NetEase mail: 超大附件 and 文件中转站 (163.com, 126.com, yeah.net, 188.com, vip.163.com)
-    ("163.com", re.compile(r"large-?attach|/fs/|filehub|bigattach|/ftn", re.IGNORECASE)),
-    ("126.com", re.compile(r"large-?attach|/fs/|filehub|bigattach", re.IGNORECASE)),
-    ("yeah.net", re.compile(r"large-?attach|/fs/|filehub|bigattach", re.IGNORECASE)),
-    ("188.com", re.compile(r"large-?attach|/fs/|filehub|bigattach", re.IGNORECASE)),
-    # QQ mail and Tencent enterprise mail: 超大附件 / 文件中转站 (ftn)
-    ("mail.qq.com", re.compile(r"ftn", re.IGNORECASE)),
-    ("exmail.qq.com", re.compile(r"ftn", re.IGNORECASE)),
-    ("ftn.qq.com", re.compile(r".")),
-    # Cloud drives
-    ("pan.baidu.com", re.compile(r"/s/|/share", re.IGNORECASE)),
-    ("yun.baidu.com", re.compile(r"/s/|/share", re.IGNORECASE)),
-    ("aliyundrive.com", re.compile(r"/s/", re.IGNORECASE)),
-    ("alipan.com", re.compile(r"/s/", re.IGNORECASE)),
-    ("cloud.189.cn", re.compile(r"/t/|/web/share", re.IGNORECASE)),
-    ("weiyun.com", re.compile(r".")),
-    ("pan.quark.cn", re.compile(r"/s/", re.IGNORECASE)),
-    ("caiyun.139.com", re.compile(r".")),
-    ("yun.139.com", re.compile(r".")),
-    ("115.com", re.compile(r"/s/", re.IGNORECASE)),
-    ("cowtransfer.com", re.compile(r"/s/", re.IGNORECASE)),
-    ("wenshushu.cn", re.compile(r"/f/|/box/", re.IGNORECASE)),
-    ("lanzoux.com", re.compile(r".")),
-    ("lanzoui.com", re.compile(r".")),
-    ("lanzouw.com", re.compile(r".")),
+    *((host, _NETEASE) for host in ("163.com", "126.com", "yeah.net", "188.com")),
+    *((host, _TENCENT) for host in ("mail.qq.com", "exmail.qq.com")),
+    ("ftn.qq.com", _ANY),
+    *((host, _SHARE) for host in ("pan.baidu.com", "yun.baidu.com", "aliyundrive.com", "alipan.com", "cloud.189.cn",
+                                  "pan.quark.cn", "115.com", "cowtransfer.com", "wenshushu.cn")),
+    *((host, _ANY) for host in ("weiyun.com", "caiyun.139.com", "yun.139.com", "lanzoux.com", "lanzoui.com",
+                                "lanzouw.com")),
 )
 
 

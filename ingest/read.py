@@ -19,8 +19,8 @@ from PIL import Image
 
 from ingest.archives import archive_format
 from ingest.formfields import fields_from_lines, unit_from_lines
-from ingest.limits import Limits
-from ingest.read_docx import read_docx
+from ingest.limits import IMAGE_TOO_LARGE, Limits
+from ingest.read_docx import DocumentContent, read_docx
 from ingest.read_image import PILLOW_FORMATS, decoders, heif_header, read_image
 from ingest.read_office import OLE2_MAGIC, RTF_MAGIC, ole_kind
 from ingest.read_pdf import read_pdf
@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 EMPTY = "文件为空（0 字节）"
 BROKEN_FILE = "文件已损坏，无法打开"
 BROKEN_IMAGE = "图片不完整或已损坏"
-IMAGE_TOO_LARGE = "图片像素过多（疑似解压炸弹），无法处理"
 OLD_OFFICE = "旧版 Word（.doc/.wps）或 RTF 文档未能转换，暂无法读取，请另存为 .docx 后发送"
 CONVERTED_KINDS = frozenset({"doc", "rtf"})  # read through a .docx made by ingest.convert
 
@@ -114,8 +113,7 @@ def sniff_kind(data: bytes) -> str:
     return "unknown"
 
 
-def _read_docx(data: bytes) -> _Reading:
-    content = read_docx(data)
+def _from_document(content: DocumentContent) -> _Reading:
     return _Reading(content.text, content.form_fields, content.form_unit, unreadable=content.unreadable,
                     embedded_images=content.embedded_images)
 
@@ -136,15 +134,10 @@ def _image_reader(kind: str) -> Callable[[bytes, Limits], _Reading]:
     return read
 
 
-def _read_pdf(data: bytes) -> _Reading:
-    content = read_pdf(data)
-    return _Reading(content.text, content.form_fields, content.form_unit, unreadable=content.unreadable)
-
-
 _READERS: dict[str, Callable[[bytes, Limits], _Reading]] = {
-    "docx": lambda data, limits: _read_docx(data),
+    "docx": lambda data, limits: _from_document(read_docx(data)),
     "txt": lambda data, limits: _read_txt(data),
-    "pdf": lambda data, limits: _read_pdf(data),
+    "pdf": lambda data, limits: _from_document(read_pdf(data)),
     **{kind: _image_reader(kind) for kind in PILLOW_FORMATS},
 }
 

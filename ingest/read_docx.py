@@ -33,7 +33,9 @@ BOMB_REASON = "文档内部压缩数据异常（疑似压缩炸弹），无法�
 
 
 @dataclass(frozen=True)
-class DocxContent:
+class DocumentContent:
+    """What a document reader (docx, pdf) found."""
+
     text: str = ""
     form_fields: dict[str, str] = field(default_factory=dict)
     form_unit: str = ""
@@ -86,11 +88,11 @@ def _distinct(cells: list[str]) -> list[str]:
     return out
 
 
-def read_docx(data: bytes) -> DocxContent:
+def read_docx(data: bytes) -> DocumentContent:
     """Read a .docx's bytes. Raises whatever python-docx raises on a broken file."""
     refusal = zip_refusal(data)
     if refusal:
-        return DocxContent(unreadable=refusal)
+        return DocumentContent(unreadable=refusal)
     document = docx.Document(io.BytesIO(data))
     paragraphs = [paragraph.text for paragraph in document.paragraphs]
     rows = _rows(document)
@@ -101,4 +103,4 @@ def read_docx(data: bytes) -> DocxContent:
         # Not a form: a document laid out in a table still counts as text (e.g. deeds in a frame).
         table_text = "\n".join("\n".join(_distinct(row)) for row in rows)
         text = f"{text}\n{table_text}" if text.strip() else table_text
-    return DocxContent(text=text, form_fields=fields, form_unit=unit, embedded_images=embedded_images(data))
+    return DocumentContent(text=text, form_fields=fields, form_unit=unit, embedded_images=embedded_images(data))

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import dataclass, field
 
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError
 
 from ingest.formfields import label_key, unit_from_lines
+from ingest.read_docx import DocumentContent
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +26,6 @@ _MAX_LABEL_WORDS = 8
 _MAX_FIELD_WORDS = 5000
 ENCRYPTED = "PDF 文件已加密（设有打开密码），无法读取"
 NO_TEXT = "PDF 中没有可读取的文字（可能是扫描件或图片），请改发 Word（.docx）电子版"
-
-
-@dataclass(frozen=True)
-class PdfContent:
-    text: str = ""
-    form_fields: dict[str, str] = field(default_factory=dict)
-    form_unit: str = ""
-    unreadable: str = ""
 
 
 def _label_at(words: list[str], start: int) -> tuple[str, int] | None:
@@ -71,28 +63,28 @@ def fields_from_words(words: list[str]) -> dict[str, str]:
     return fields
 
 
-def read_pdf(data: bytes) -> PdfContent:
+def read_pdf(data: bytes) -> DocumentContent:
     """Read a PDF's bytes. Raises what pypdf raises on a broken file."""
     reader = PdfReader(io.BytesIO(data), strict=False)
     if reader.is_encrypted:
         try:
             if not reader.decrypt(""):  # owner-password-only PDFs open with the empty user password
-                return PdfContent(unreadable=ENCRYPTED)
+                return DocumentContent(unreadable=ENCRYPTED)
         except (FileNotDecryptedError, PdfReadError, NotImplementedError):
-            return PdfContent(unreadable=ENCRYPTED)
+            return DocumentContent(unreadable=ENCRYPTED)
     parts: list[str] = []
     size = 0
     for page in reader.pages[:MAX_PAGES]:
         try:
             text = page.extract_text() or ""
         except FileNotDecryptedError:
-            return PdfContent(unreadable=ENCRYPTED)
+            return DocumentContent(unreadable=ENCRYPTED)
         parts.append(text)
         size += len(text)
         if size >= MAX_CHARS:
             break
     text = "\n".join(parts)[:MAX_CHARS]
     if not "".join(text.split()):
-        return PdfContent(unreadable=NO_TEXT)
+        return DocumentContent(unreadable=NO_TEXT)
     lines = text.splitlines()
-    return PdfContent(text=text, form_fields=fields_from_words(text.split()), form_unit=unit_from_lines(lines))
+    return DocumentContent(text=text, form_fields=fields_from_words(text.split()), form_unit=unit_from_lines(lines))

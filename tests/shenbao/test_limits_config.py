@@ -1,0 +1,59 @@
+"""The [limits] table: safe defaults, mistakes named by key path, values that reach the reading."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from ingest.convert import _run
+from ingest.limits import Limits
+from shenbao.config import load_config
+from shenbao.errors import ConfigError
+from shenbao.samples import CST, build_email, photo_jpeg
+from tests.shenbao.conftest import FOLDER_CONFIG, Service
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_example_limits_are_the_safe_defaults() -> None:
+    assert load_config(ROOT / "config.example.toml").limits.for_ingest() == Limits()
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("max_archive_members = 0", "limits.max_archive_members: must be a positive integer"),
+        ("max_nesting_depth = 11", "limits.max_nesting_depth: must be at most 10"),
+        ("conversion_timeout_seconds = 1", "limits.conversion_timeout_seconds: must be at least 5"),
+        ('max_image_pixels = "many"', "limits.max_image_pixels: must be a positive integer"),
+        ("max_zip_bytes = 5", "limits.max_zip_bytes: unknown key (check the spelling against config.example.toml)"),
+    ],
+)
+def test_a_bad_limit_is_named_by_its_key_path(tmp_path: Path, toml: str, expected: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f"{FOLDER_CONFIG}\n[limits]\n{toml}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.errors == [expected]
+
+
+def test_a_configured_limit_reaches_the_reading_and_the_reply(service_with: Callable[[str], Service]) -> None:
+    service = service_with("\n[limits]\nmax_attachment_bytes = 1000000\n")
+    when = datetime(2021, 4, 27, 9, 30, tzinfo=CST)
+    raw = build_email(from_addr="qyszgh@163.com", from_name="沁阳市总工会", subject="照片", text="照片原图。",
+                      attachments=[("IMG_1.jpg", photo_jpeg(seed=1))], date=when)
+    service.deliver("a.eml", raw, when)
+    service.run_once()
+    text = service.replies()[0].get_body(("plain",)).get_content()
+    assert "IMG_1.jpg" in text and "文件过大" in text
+
+
+@pytest.mark.timeout(20)
+def test_a_converter_that_hangs_is_killed_with_its_children_at_the_timeout(tmp_path: Path) -> None:
+    assert _run(["sh", "-c", "sleep 30 & sleep 30"], tmp_path, timeout=1) is False
+    leftover = subprocess.run(["pgrep", "-f", "sleep 30"], capture_output=True, text=True).stdout.split()
+    assert leftover == []
