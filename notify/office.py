@@ -6,7 +6,7 @@ import tomllib
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, StrictUndefined, Template
 
 from notify.render import TEMPLATES_DIR
 
@@ -34,4 +34,10 @@ def _env() -> Environment:
 
 def summary(key: str, **values: Any) -> str:
     """A checklist cell's wording: ``summary("chars", chars=2315)`` -> "2315字"."""
-    return _env().from_string(label("summary", key)).render(values)
+    return _compiled(label("summary", key)).render(values)
+
+
+@lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    """A summary wording compiled once (it is rendered for every nomination of a register)."""
+    return _env().from_string(source)

@@ -26,6 +26,7 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     StrictUndefined,
+    Template,
     TemplateError,
     Undefined,
     pass_context,
@@ -160,6 +161,12 @@ def _wording_env(strict: bool) -> Environment:
     return _install_filters(Environment(autoescape=False, undefined=StrictUndefined if strict else Undefined))
 
 
+@lru_cache(maxsize=512)
+def _wording_template(strict: bool, source: str) -> Template:
+    """A wording entry compiled once: the digest and the Excel export render it per nomination."""
+    return _wording_env(strict).from_string(source)
+
+
 @lru_cache(maxsize=1)
 def _letter_env() -> Environment:
     env = Environment(
@@ -195,10 +202,9 @@ def render_problem(problem: Problem, timezone: str = "Asia/Shanghai", *, strict:
 
 
 def _render_entry(entry: dict[str, str], problem: Problem, timezone: str, strict: bool) -> tuple[str, str]:
-    env = _wording_env(strict)
     values = {"code": problem.code, **problem.detail, "timezone": timezone}
-    text = env.from_string(entry["text"]).render(values).strip()
-    hint = env.from_string(entry.get("hint", "")).render(values).strip()
+    text = _wording_template(strict, entry["text"]).render(values).strip()
+    hint = _wording_template(strict, entry.get("hint", "")).render(values).strip()
     return text, hint
 
 
