@@ -5,7 +5,7 @@
 # missing. Meant for CI (root) on Debian 12; as a normal user it uses sudo when available.
 set -eu
 
-PACKAGES="dovecot-imapd openssl libreoffice-writer-nogui unar fonts-wqy-microhei"
+PACKAGES="dovecot-imapd openssl chromium libreoffice-writer-nogui unar fonts-wqy-microhei"
 
 missing=""
 for package in $PACKAGES; do
