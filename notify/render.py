@@ -40,7 +40,8 @@ from rules.facts import Problem
 from shenbao.errors import PermanentSendError
 
 TEMPLATES_DIR = Path(templates.__file__).parent
-ReplyKind = Literal["accepted", "incomplete", "late", "unmatched"]
+ReplyKind = Literal["accepted", "incomplete", "late", "unmatched", "closed"]  # closed: the office decided
+Occasion = Literal["reply", "recheck"]  # recheck: a notice after the rules changed, not an answer
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|回复|答复)\s*[:：]\s*)+", re.IGNORECASE)
 _MAX_REFERENCES = 20
 
@@ -71,6 +72,7 @@ class ReplyContext:
     original_subject: str = ""
     signature: str = ""
     contact: str = ""
+    occasion: Occasion = "reply"
 
 
 @dataclass(frozen=True)
@@ -245,11 +247,13 @@ def reply_subject(original: str, ref: str, campaign_name: str) -> str:
     return " ".join(subject.split())
 
 
-def render_reply(ctx: ReplyContext) -> RenderedReply:
+def reply_values(ctx: ReplyContext) -> dict[str, Any]:
+    """The values the letter templates are filled with (one nomination's part of a reply)."""
     shown = [p for p in ctx.problems if not (ctx.kind == "late" and p.code == "deadline.late")]
     lines = [render_problem(p, ctx.timezone) for p in shown]
-    values = {
+    return {
         "kind": ctx.kind,
+        "occasion": ctx.occasion,
         "ref": ctx.ref,
         "tag": f"[{ctx.ref}]" if ctx.ref else "",
         "campaign_name": ctx.campaign_name,
@@ -264,6 +268,10 @@ def render_reply(ctx: ReplyContext) -> RenderedReply:
         "signature": ctx.signature.strip(),
         "contact": ctx.contact.strip(),
     }
+
+
+def render_reply(ctx: ReplyContext) -> RenderedReply:
+    values = reply_values(ctx)
     env = _letter_env()
     return RenderedReply(
         subject=reply_subject(ctx.original_subject, ctx.ref, ctx.campaign_name),

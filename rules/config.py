@@ -47,12 +47,30 @@ class CreditRules(_Frozen):
     required: bool = True
 
 
+# The notice: 县市区/示范区/市直机关/产业工会 2 candidates each, 市属基层工会 1.
+DEFAULT_QUOTAS: dict[str, int] = {"县市区工会": 2, "示范区工会": 2, "市直机关工会": 2, "产业工会": 2, "市属基层工会": 1}
+
+
+class QuotaRules(_Frozen):
+    """How many candidates a unit may nominate: by the roster's unit ``type``, a unit's own
+    ``quota`` overriding it; ``default`` for units of no known type (None = no limit)."""
+
+    by_type: dict[str, PositiveInt] = Field(default_factory=lambda: dict(DEFAULT_QUOTAS))
+    default: PositiveInt | None = None
+
+    @field_validator("by_type")
+    @classmethod
+    def _strip(cls, value: dict[str, int]) -> dict[str, int]:
+        return {"".join(k.split()): v for k, v in value.items()}
+
+
 class Rules(_Frozen):
     photos: PhotoRules = Field(default_factory=PhotoRules)
     deeds: DeedsRules = Field(default_factory=DeedsRules)
     form: FormRules = Field(default_factory=FormRules)
     eligibility: EligibilityRules = Field(default_factory=EligibilityRules)
     credit: CreditRules = Field(default_factory=CreditRules)
+    quota: QuotaRules = Field(default_factory=QuotaRules)
 
 
 class Campaign(_Frozen):

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from rules.codes import Status, is_blocking
 from rules.config import Campaign, Rules
 from rules.facts import DeedsFacts, FormFacts, NominationFacts, Problem, Verdict
+from rules.quota import check_quota
 
 Check = Callable[[NominationFacts, Rules, Campaign], list[Problem]]
 
@@ -49,6 +50,11 @@ def check_deadline(facts: NominationFacts, rules: Rules, campaign: Campaign) -> 
         return []
     detail = {"received_at": received.isoformat(), "deadline": campaign.deadline.isoformat()}
     return [Problem("deadline.late", detail)]
+
+
+def check_candidate(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list[Problem]:
+    """Material that names no candidate (no form, no name in the subject) cannot be judged for anyone."""
+    return [] if _compact(facts.candidate) else [Problem("candidate.unmatched")]
 
 
 def check_form(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list[Problem]:
@@ -181,11 +187,13 @@ def check_attachments(facts: NominationFacts, rules: Rules, campaign: Campaign) 
 
 CHECKS: tuple[Check, ...] = (
     check_deadline,
+    check_candidate,
     check_form,
     check_credit,
     check_deeds,
     check_photos,
     check_eligibility,
+    check_quota,
     check_attachments,
 )
 

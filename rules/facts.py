@@ -59,6 +59,10 @@ class NominationFacts:
     unreadable: tuple[UnreadableFacts, ...] = ()
     cloud_links: tuple[str, ...] = ()
     embedded_images: tuple[EmbeddedImages, ...] = ()  # pictures pasted into documents: not photos
+    # Facts only the register knows, passed in by the wiring:
+    quota: int | None = None  # how many candidates the unit may nominate; None = no limit known
+    arrival_rank: int = 0  # 1-based place among the unit's nominations in order of arrival; 0 = not counted
+    unit_count: int = 0  # how many nominations of the unit are counted
 
 
 @dataclass(frozen=True)

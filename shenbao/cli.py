@@ -151,18 +151,53 @@ def export(ctx: click.Context, fmt: str, output: str | None, materials: str | No
 
 
 @cli.command()
+@click.option("--notify", is_flag=True, help="Also send each sender whose checklist changed the updated one.")
 @click.pass_context
 @handle_errors
-def reevaluate(ctx: click.Context) -> None:
+def reevaluate(ctx: click.Context, notify: bool) -> None:
     """Re-run the rules on every stored nomination (no refetch) and print what changed."""
-    from shenbao.maintenance import reevaluate_all
+    from shenbao.maintenance import recheck_command
     from shenbao.store import Store
 
     config = load(ctx)
-    changes = reevaluate_all(Store(config.database_url, config.data_dir), config, utc_now())
-    for ref, before, after in changes:
-        click.echo(f"{ref}: {before} -> {after}")
-    click.echo(f"{len(changes)} nomination(s) changed")
+    click.echo(recheck_command(Store(config.database_url, config.data_dir), config, utc_now(), notify), nl=False)
+
+
+@cli.command("show")
+@click.argument("ref", metavar="ID")
+@click.pass_context
+@handle_errors
+def show_nomination(ctx: click.Context, ref: str) -> None:
+    """Print one nomination: status, problems, files, emails, replies, decisions."""
+    from shenbao.show import show
+    from shenbao.store import Store
+
+    config = load(ctx)
+    click.echo(show(Store(config.database_url, config.data_dir), config, ref), nl=False)
+
+
+@cli.command()
+@click.argument("ref", metavar="ID")
+@click.option("--accept", "action", flag_value="accept", help="Accept it, whatever the automatic check says.")
+@click.option("--reject", "action", flag_value="reject", help="Reject it.")
+@click.option("--reopen", "action", flag_value="reopen", help="Withdraw the decision in force.")
+@click.option("--note", required=True, help="Why (kept with the decision).")
+@click.option("--by", "by", default="", help="Who decides (default: the login name).")
+@click.pass_context
+@handle_errors
+def decide(ctx: click.Context, ref: str, action: str | None, note: str, by: str) -> None:
+    """Record an office decision on a nomination; it overrides the automatic status."""
+    import getpass
+
+    from shenbao.decisions import decide as record
+    from shenbao.store import Store
+
+    if action is None:
+        raise click.UsageError("choose one of --accept, --reject or --reopen")
+    config = load(ctx)
+    sub, decision = record(Store(config.database_url, config.data_dir), config, ref, action,  # type: ignore[arg-type]
+                           note, by or getpass.getuser(), utc_now())
+    click.echo(f"{sub.ref}: {decision.action} by {decision.decided_by} at {decision.decided_at}: {decision.note}")
 
 
 @cli.command()

@@ -14,7 +14,9 @@ from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PositiveInt, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ingest.limits import Limits
 from rules.config import Campaign, Rules
@@ -184,6 +186,7 @@ class Config(_Frozen):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     units: tuple[UnitConfig, ...] = ()
     base_dir: Path = Path(".")  # directory of the config file; set by load_config
+    source: Path | None = None  # the config file itself; set by load_config (the daemon watches it)
 
     def resolve(self, path: str) -> Path:
         """A config path made absolute against the config file's directory."""
@@ -205,6 +208,33 @@ class Config(_Frozen):
     def unit_for_sender(self, address: str) -> UnitConfig | None:
         address = address.lower()
         return next((u for u in self.units if address in u.emails), None)
+
+    @field_validator("units")
+    @classmethod
+    def _roster(cls, units: tuple[UnitConfig, ...], info: ValidationInfo) -> tuple[UnitConfig, ...]:
+        """Every unit named once, every address once, every type known (or the unit's own quota)."""
+        rules = info.data.get("rules")
+        known = rules.quota.by_type if isinstance(rules, Rules) else None  # None: [rules] has its own errors
+        errors: list[tuple[int, str, str]] = []
+        owner: dict[str, str] = {}
+        names: set[str] = set()
+        for index, unit in enumerate(units):
+            name = "".join(unit.name.split())
+            if not name or name in names:
+                errors.append((index, "name", "must not be empty" if not name else f"{unit.name!r} is listed twice"))
+            names.add(name)
+            if known is not None and unit.quota is None and unit.type and "".join(unit.type.split()) not in known:
+                errors.append((index, "type", f"unknown unit type {unit.type!r}; use one of {', '.join(known) or '(none)'} "
+                                              "(the keys of [rules.quota.by_type]) or give the unit its own quota"))
+            for address in unit.emails:
+                if address in owner:
+                    errors.append((index, "emails", f"{address} is already the address of {owner[address]}"))
+                owner[address] = unit.name
+        if errors:
+            raise ValidationError.from_exception_data("units", [
+                InitErrorDetails(type=PydanticCustomError("value_error", "{m}", {"m": message}), loc=(index, key), input=key)
+                for index, key, message in errors])
+        return units
 
 
 _MESSAGES = {
@@ -281,9 +311,10 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: cannot read the config file ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})", [f"{path}: {exc}"]) from None
-    if "base_dir" in data:
-        raise ConfigError(f"{path}: base_dir is not a config key", ["base_dir: unknown key"])
+    for internal in ("base_dir", "source"):
+        if internal in data:
+            raise ConfigError(f"{path}: {internal} is not a config key", [f"{internal}: unknown key"])
     try:
-        return parse_config(data, path.resolve().parent)
+        return parse_config(data, path.resolve().parent).model_copy(update={"source": path.resolve()})
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}", exc.errors) from None

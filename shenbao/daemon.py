@@ -44,6 +44,7 @@ from shenbao.digest_job import DigestJob, digest_trigger
 from shenbao.errors import ShenbaoError, StoreError
 from shenbao.outbox import send_due
 from shenbao.pipeline import Clock, Pipeline, open_sender
+from shenbao.reload import ConfigWatcher
 
 log = logging.getLogger(__name__)
 IDLE_SLICE_SECONDS = 15.0  # re-enter IDLE this often, so a stop request is seen promptly
@@ -116,6 +117,7 @@ class Daemon:
         self.config, self.pipeline, self.clock = config, pipeline, clock
         self.stop = stop or threading.Event()
         self.digest = DigestJob(pipeline.store, config, clock)
+        self.watcher = ConfigWatcher(config, pipeline.store)  # an edited config file applies without a restart
         self.digest_check = digest_check
         self.outbox_sweep_seconds = outbox_sweep_seconds
         self.scheduler: BackgroundScheduler | None = None
@@ -132,6 +134,7 @@ class Daemon:
                      extra={"fields": {"pid": os.getpid(), "data_dir": str(self.config.data_dir)}})
             try:
                 while not self.stop.is_set():
+                    self.watcher.refresh(self, self.pipeline, self.digest, now=self.clock())
                     _cycle(self.pipeline)
                     wait_for_mail(self.pipeline, self.stop, self.config.mailbox.poll_interval_seconds)
             finally:

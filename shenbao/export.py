@@ -7,13 +7,17 @@ import io
 import json
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from rules.facts import NominationFacts
 from shenbao.config import Config
+from shenbao.candidates import compact
+from shenbao.decisions import decision_fields, effective_status
 from shenbao.models import Email, Reply, StoredFile, Submission
+from shenbao.nominations import active, emails_of, files_of, latest_decision, nominations_of_email
 from shenbao.outbox import local_time
 from shenbao.register import nomination_facts, problems_from_json
+from shenbao.roster import duplicate_candidates
 from shenbao.store import Store
 
 REPLIED_STATES = ("pending", "sending", "sent")
@@ -37,15 +41,21 @@ def _items(facts: NominationFacts, files: list[StoredFile]) -> dict[str, Any]:
     }
 
 
-def _submission_row(s: Session, config: Config, sub: Submission) -> dict[str, Any]:
-    files = list(s.exec(select(StoredFile).where(StoredFile.submission_id == sub.id).order_by(StoredFile.id)))
-    emails = list(s.exec(select(Email).where(Email.submission_id == sub.id).order_by(Email.id)))
+def _submission_row(s: Session, config: Config, sub: Submission, duplicates: dict[str, list[str]]) -> dict[str, Any]:
+    """One nomination, once, with every email that brought it something; an office decision
+    overrides ``status`` (DESIGN vocabulary) and is reported beside it."""
+    files = [f for f in files_of(s, sub) if f.replaced_by is None]
+    emails = emails_of(s, sub)
+    decision = latest_decision(s, sub.id)
     return {
-        "id": sub.ref, "unit": sub.unit, "candidate": sub.candidate, "sender": sub.sender, "status": sub.status,
+        "id": sub.ref, "unit": sub.unit, "candidate": sub.candidate, "sender": sub.sender,
+        "status": effective_status(sub, decision),
         "problems": [p.code for p in problems_from_json(sub.problems)],
         "items": _items(nomination_facts(s, sub), files),
         "emails": [f"<{e.message_id}>" if e.message_id else "" for e in emails],
         "received_at": local_time(sub.received_at, config.campaign.timezone) if sub.received_at else None,
+        **decision_fields(sub, decision),
+        "same_candidate": [ref for ref in duplicates.get(compact(sub.candidate), []) if ref != sub.ref],
     }
 
 
@@ -56,14 +66,15 @@ def _email_row(s: Session, config: Config, email: Email) -> dict[str, Any]:
         "subject": email.subject, "received_at": local_time(email.received_at, config.campaign.timezone),
         "disposition": email.disposition or "pending",
         "replied": reply is not None and reply.state in REPLIED_STATES,
+        "nominations": [sub.ref for sub in nominations_of_email(s, email.id or 0)],
     }
 
 
 def register(store: Store, config: Config) -> dict[str, Any]:
     with store.session() as s:
-        subs = s.exec(select(Submission).order_by(Submission.id))
-        emails = s.exec(select(Email).order_by(Email.id))
-        return {"submissions": [_submission_row(s, config, x) for x in subs],
+        duplicates = duplicate_candidates(s)
+        emails = s.exec(select(Email).order_by(col(Email.id)))
+        return {"submissions": [_submission_row(s, config, x, duplicates) for x in active(s)],
                 "emails": [_email_row(s, config, e) for e in emails]}
 
 

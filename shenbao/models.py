@@ -66,6 +66,10 @@ class StoredFile(SQLModel, table=True):
     role: str  # form | deeds | photo | screenshot | other
     unreadable: str = ""
     facts: str = "{}"  # JSON of ingest.types.FileFacts (text included)
+    # No longer current on its nomination (kept as history): the file that replaced it (a negative
+    # number -N: the deeds text in the body of email N) and why (Chinese, see shenbao/supersede.py).
+    replaced_by: int | None = None
+    replaced_reason: str = ""
 
 
 class Submission(SQLModel, table=True):
@@ -77,7 +81,9 @@ class Submission(SQLModel, table=True):
     unit: str = ""
     candidate: str = ""
     sender: str = ""
-    status: str = "incomplete"
+    candidate_source: str = ""  # form | subject | folder | "" (none yet: candidate.unmatched)
+    merged_into: int | None = Field(default=None, foreign_key="submissions.id")  # absorbed by that nomination
+    status: str = "incomplete"  # the automatic verdict; an office Decision overrides it where shown
     problems: str = "[]"  # JSON list of {"code", "detail"}
     received_at: str = ""  # first email
     last_received_at: str = ""
@@ -103,3 +109,26 @@ class Reply(SQLModel, table=True):
     last_error: str = ""
     created_at: str = ""
     sent_at: str = ""
+    told: str = "{}"  # JSON {ref: "status [codes]"}: the verdict of each nomination this reply reported
+
+
+class NominationEmail(SQLModel, table=True):
+    """Which emails brought what to which nomination (one email may carry several candidates)."""
+
+    __tablename__ = "nomination_emails"
+    email_id: int = Field(foreign_key="emails.id", primary_key=True)
+    submission_id: int = Field(foreign_key="submissions.id", primary_key=True, index=True)
+    with_body: bool = True  # the body's pasted deeds text counts for this nomination
+    body_replaced: str = ""  # why that body text is no longer current ("" = current)
+
+
+class Decision(SQLModel, table=True):
+    """An office decision on a nomination: who, when, why. The latest one is in force."""
+
+    __tablename__ = "decisions"
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submissions.id", index=True)
+    action: str  # accept | reject | reopen (reopen withdraws the decision in force)
+    note: str
+    decided_by: str
+    decided_at: str  # UTC ISO

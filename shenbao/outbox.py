@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from notify.render import MaterialLine, ReplyContext, build_reply_message, render_reply
+from notify.render import MaterialLine, RenderedReply, ReplyContext, build_reply_message, render_reply
 from notify.send import Sender
 from rules.guards import over_reply_cap
 from shenbao.config import Config
@@ -57,17 +57,33 @@ def queue_reply(s: Session, config: Config, email: Email, sub: Submission | None
         sender_name=email.from_name, received_at=datetime.fromisoformat(email.received_at),
         problems=problems_from_json(sub.problems) if sub else (), materials=_materials(s, sub, email),
         original_subject=email.subject, signature=config.replies.signature, contact=config.replies.contact)
-    rendered = render_reply(ctx)
-    message = build_reply_message(
-        rendered, to_addr=email.from_addr, to_name=email.from_name, from_addr=config.smtp.from_address,
-        from_name=config.smtp.from_name, in_reply_to=email.message_id,
-        references=tuple(email.references.split()), message_id_domain=config.smtp.domain, now=now)
-    capped = over_reply_cap(_recent_sent(s, email.from_addr, now), now,
+    return enqueue(s, config, render_reply(ctx), kind, answering=email, email_id=email.id,
+                   submission_id=sub.id if sub else None, now=now)
+
+
+def enqueue(s: Session, config: Config, rendered: RenderedReply, kind: str, *, answering: Email, email_id: int | None,
+            submission_id: int | None, now: datetime, told: str = "{}") -> Reply:
+    """Wrap a rendered reply as a mail to the sender of ``answering``, in its thread, and add it to
+    the outbox (in the caller's transaction); over the per-sender cap it is kept as ``suppressed``.
+    ``email_id`` links the reply to the email it answers (None for a notice nobody asked for).
+    A sender address no reply can go to (malformed, non-ASCII) gives a ``failed`` reply saying why."""
+    try:
+        message = build_reply_message(
+            rendered, to_addr=answering.from_addr, to_name=answering.from_name, from_addr=config.smtp.from_address,
+            from_name=config.smtp.from_name, in_reply_to=answering.message_id,
+            references=tuple(answering.references.split()), message_id_domain=config.smtp.domain, now=now)
+    except PermanentSendError as exc:
+        reply = Reply(email_id=email_id, submission_id=submission_id, to_addr=answering.from_addr, kind=kind,
+                      subject=rendered.subject, raw=b"", state="failed", last_error=str(exc)[:500],
+                      created_at=utc_iso(now), next_attempt_at=utc_iso(now), told=told)
+        s.add(reply)
+        return reply
+    capped = over_reply_cap(_recent_sent(s, answering.from_addr, now), now,
                             per_day=config.replies.max_per_sender_per_day, per_3h=config.replies.max_per_sender_per_3h)
-    reply = Reply(email_id=email.id, submission_id=sub.id if sub else None, to_addr=email.from_addr, kind=kind,
+    reply = Reply(email_id=email_id, submission_id=submission_id, to_addr=answering.from_addr, kind=kind,
                   subject=rendered.subject, message_id=str(message["Message-ID"]).strip("<>"), raw=message.as_bytes(),
                   state="suppressed" if capped else "pending", last_error="per-sender reply cap reached" if capped else "",
-                  created_at=utc_iso(now), next_attempt_at=utc_iso(now))
+                  created_at=utc_iso(now), next_attempt_at=utc_iso(now), told=told)
     s.add(reply)
     return reply
 

@@ -1,20 +1,27 @@
-"""The register: which nomination an email belongs to, and a nomination's verdict over all its files."""
+"""The register: a nomination's facts over its current files, and its verdict (quota places included).
+
+Which nomination an email belongs to is ``shenbao/matching.py``.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from ingest.types import Role
 from rules.evaluate import evaluate
-from rules.facts import DeedsFacts, FormFacts, NominationFacts, PhotoFacts, Problem, ScreenshotFacts, UnreadableFacts, Verdict
+from rules.facts import DeedsFacts, EmbeddedImages, FormFacts, NominationFacts, PhotoFacts, Problem, ScreenshotFacts, UnreadableFacts, Verdict
 from shenbao.config import Config
-from shenbao.models import Email, Reply, StoredFile, Submission
+from shenbao.models import NominationEmail, StoredFile, Submission
+from shenbao.nominations import arrival_ranks, emails_of, files_of, unit_nominations
+from shenbao.roster import unit_quota
 from shenbao.store import utc_iso
+from shenbao.supersede import Item, replaced
 
 BODY_DEEDS_SOURCE = "邮件正文"
 OPEN_STATUSES = ("incomplete",)
@@ -29,46 +36,41 @@ def ref_tag_pattern(prefix: str) -> re.Pattern[str]:
     return re.compile(r"\[(" + re.escape(prefix) + r"-\d{3,})\]")
 
 
-def find_submission(s: Session, config: Config, email: Email, candidate: str, unit: str) -> Submission | None:
-    """The nomination an email continues: a reply to our reply, the tag in the subject, the same
-    (unit, candidate), or — without a candidate — the sender's only open nomination."""
-    thread_ids = [i for i in [email.in_reply_to, *email.references.split()] if i]
-    if thread_ids:
-        reply = s.exec(select(Reply).where(col(Reply.message_id).in_(thread_ids),
-                                           col(Reply.submission_id).is_not(None))).first()
-        if reply is not None:
-            return s.get(Submission, reply.submission_id)
-    tag = ref_tag_pattern(config.campaign.reference_prefix).search(email.subject)
-    if tag:
-        found = s.exec(select(Submission).where(Submission.ref == tag.group(1))).first()
-        if found is not None:
-            return found
-    if candidate:
-        return s.exec(select(Submission).where(Submission.unit == unit, Submission.candidate == candidate)).first()
-    open_ones = list(s.exec(select(Submission).where(Submission.sender == email.from_addr,
-                                                     col(Submission.status).in_(OPEN_STATUSES))))
-    return open_ones[0] if len(open_ones) == 1 else None
+def _facts_of(row: StoredFile) -> dict[str, Any]:
+    facts: dict[str, Any] = json.loads(row.facts or "{}")
+    return facts
 
 
-def new_submission(s: Session, config: Config, email: Email, unit: str, candidate: str, now: datetime) -> Submission:
-    sub = Submission(unit=unit, candidate=candidate, sender=email.from_addr, received_at=email.received_at,
-                     last_received_at=email.received_at, created_at=utc_iso(now), updated_at=utc_iso(now))
-    s.add(sub)
-    s.flush()
-    sub.ref = f"{config.campaign.reference_prefix}-{sub.id:03d}"
-    return sub
-
-
-def _facts_of(row: StoredFile) -> dict:
-    return json.loads(row.facts or "{}")
+def refresh_current(s: Session, sub: Submission, photo_set: int) -> None:
+    """Mark which of the nomination's files (and pasted deeds texts) are current, which replaced."""
+    emails = emails_of(s, sub)
+    order = {e.id: index for index, e in enumerate(emails)}
+    files = files_of(s, sub)
+    items = [Item(f.id or 0, order.get(f.email_id, len(order)), f.role, f.filename, f.sha256) for f in files]
+    links = {row.email_id: row for row in s.exec(select(NominationEmail).where(NominationEmail.submission_id == sub.id))}
+    bodies = [e for e in emails if e.body_chars and links[e.id or 0].with_body]
+    items += [Item(-(e.id or 0), order[e.id], Role.DEEDS.value, BODY_DEEDS_SOURCE) for e in bodies]
+    out = replaced(sorted(items, key=lambda i: (i.email, i.key)), photo_set)
+    for row in files:
+        gone = out.get(row.id or 0)
+        row.replaced_by, row.replaced_reason = (gone.by, gone.reason) if gone else (None, "")
+        s.add(row)
+    for email in bodies:
+        gone = out.get(-(email.id or 0))
+        links[email.id or 0].body_replaced = gone.reason if gone else ""
+        s.add(links[email.id or 0])
 
 
 def nomination_facts(s: Session, sub: Submission) -> NominationFacts:
-    files = list(s.exec(select(StoredFile).where(StoredFile.submission_id == sub.id).order_by(StoredFile.id)))
-    emails = list(s.exec(select(Email).where(Email.submission_id == sub.id).order_by(Email.id)))
+    """The facts of a nomination's current material (see ``refresh_current``)."""
+    files = [row for row in files_of(s, sub) if row.replaced_by is None]
+    emails = emails_of(s, sub)
     forms, deeds, photos, shots, unreadable = [], [], [], [], []
+    pasted: list[EmbeddedImages] = []  # pictures pasted into documents other than the form
     for row in files:
         facts = _facts_of(row)
+        if row.role != Role.FORM.value and facts.get("embedded_images"):
+            pasted.append(EmbeddedImages(row.filename, int(facts["embedded_images"])))
         if row.role == Role.FORM.value:
             forms.append(FormFacts(row.filename, facts.get("form_fields", {}), facts.get("form_unit", ""), row.unreadable))
         elif row.unreadable:
@@ -80,15 +82,21 @@ def nomination_facts(s: Session, sub: Submission) -> NominationFacts:
             photos.append(PhotoFacts(row.filename, row.size, row.kind, image.get("width", 0), image.get("height", 0)))
         elif row.role == Role.SCREENSHOT.value:
             shots.append(ScreenshotFacts(row.filename))
-    links: list[str] = []
+    links = {row.email_id: row for row in s.exec(select(NominationEmail).where(NominationEmail.submission_id == sub.id))}
+    bringing = {row.email_id for row in files}
+    cloud: list[str] = []
     for email in emails:
-        if email.body_chars:
+        link_row = links.get(email.id or 0)
+        if email.body_chars and link_row is not None and link_row.with_body and not link_row.body_replaced:
             deeds.append(DeedsFacts(BODY_DEEDS_SOURCE, email.body_chars))
-        links.extend(json.loads(email.cloud_links or "[]"))
-    received = max((e.received_at for e in emails), default=sub.last_received_at or sub.received_at)
+            bringing.add(email.id or 0)
+        cloud.extend(json.loads(email.cloud_links or "[]"))
+    times = [e.received_at for e in emails if e.id in bringing]
+    received = max(times, default=sub.received_at or sub.last_received_at)
     return NominationFacts(candidate=sub.candidate, unit=sub.unit, received_at=datetime.fromisoformat(received),
                            forms=tuple(forms), deeds=tuple(deeds), photos=tuple(photos),
-                           screenshots=tuple(shots), unreadable=tuple(unreadable), cloud_links=tuple(links))
+                           screenshots=tuple(shots), unreadable=tuple(unreadable), cloud_links=tuple(cloud),
+                           embedded_images=tuple(pasted))
 
 
 def problems_json(verdict: Verdict) -> str:
@@ -99,11 +107,29 @@ def problems_from_json(text: str) -> tuple[Problem, ...]:
     return tuple(Problem(p["code"], p.get("detail", {})) for p in json.loads(text or "[]"))
 
 
+def verdict_summary(status: str, problems: str) -> str:
+    """"incomplete [credit.missing, photos.too_small]": what a sender was (or is to be) told."""
+    codes = sorted(p.code for p in problems_from_json(problems))
+    return f"{status} [{', '.join(codes)}]" if codes else status
+
+
 def reevaluate(s: Session, config: Config, sub: Submission, now: datetime) -> Verdict:
-    """Judge a nomination over everything it has gathered, and record the verdict on it."""
-    verdict = evaluate(nomination_facts(s, sub), config.rules, config.campaign)
+    """Judge a nomination over everything current it has gathered, and record the verdict on it."""
+    refresh_current(s, sub, config.rules.photos.min_count)
+    s.flush()
+    ranks = arrival_ranks(s, sub.unit)
+    facts = replace(nomination_facts(s, sub), quota=unit_quota(config, sub.unit),
+                    arrival_rank=ranks.get(sub.id or 0, 0), unit_count=len(ranks))
+    verdict = evaluate(facts, config.rules, config.campaign)
     sub.status = verdict.status
     sub.problems = problems_json(verdict)
     sub.updated_at = utc_iso(now)
     s.add(sub)
     return verdict
+
+
+def reevaluate_units(s: Session, config: Config, units: set[str], now: datetime) -> None:
+    """Re-judge every nomination of ``units``: one arriving, leaving or being rejected moves the others' places."""
+    for unit in sorted(units):
+        for sub in unit_nominations(s, unit):
+            reevaluate(s, config, sub, now)

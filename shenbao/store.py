@@ -69,6 +69,7 @@ class Store:
             if tables and "meta" not in tables:
                 raise StoreError(f"storage.database_url {database_url}: holds tables that are not shenbao's; "
                                  "point it at a new or a shenbao database")
+            self._check_columns(database_url, tables)
             SQLModel.metadata.create_all(self.engine)
             with Session(self.engine) as session:
                 version = session.get(Meta, "schema_version")
@@ -80,6 +81,18 @@ class Store:
                                      f"this shenbao needs {SCHEMA_VERSION}; upgrade or use a new database")
         except OperationalError as exc:
             raise database_error(self.engine, exc, self.busy_timeout_seconds, "cannot open the database") from None
+
+    def _check_columns(self, database_url: str, tables: set[str]) -> None:
+        """A shenbao table missing columns this version needs was made by an older shenbao."""
+        inspector = inspect(self.engine)
+        for table in SQLModel.metadata.sorted_tables:
+            if table.name not in tables:
+                continue
+            have = {column["name"] for column in inspector.get_columns(table.name)}
+            missing = sorted(column.name for column in table.columns if column.name not in have)
+            if missing:
+                raise StoreError(f"storage.database_url {database_url}: table {table.name} lacks {', '.join(missing)} "
+                                 "(made by an older shenbao); point it at a new database")
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -92,12 +92,14 @@ def test_export_json_follows_the_design_schema(service: Service) -> None:
     service.run_once()
     data = service.export()
     [sub] = data["submissions"]
-    assert set(sub) == {"id", "unit", "candidate", "sender", "status", "problems", "items", "emails", "received_at"}
+    design = {"id", "unit", "candidate", "sender", "status", "problems", "items", "emails", "received_at"}
+    assert design <= set(sub) and set(sub) - design == {"auto_status", "decision", "same_candidate"}
     assert sub["id"] == "JZ2021-001" and sub["sender"] == "jfqzgh@163.com"
     assert {"form", "credit", "deeds", "photos"} <= set(sub["items"])
     assert sub["items"]["deeds"]["chars"] >= 1800 and len(sub["items"]["photos"]) == 3
     assert sub["received_at"].endswith("+08:00")
     [email] = data["emails"]
-    assert set(email) == {"message_id", "from", "subject", "received_at", "disposition", "replied"}
+    assert set(email) == {"message_id", "from", "subject", "received_at", "disposition", "replied", "nominations"}
     assert email["message_id"].startswith("<") and email["disposition"] == "submission"
-    assert sub["emails"] == [email["message_id"]]
+    assert sub["emails"] == [email["message_id"]] and email["nominations"] == [sub["id"]]
+    assert (sub["auto_status"], sub["decision"], sub["same_candidate"]) == ("complete", None, [])

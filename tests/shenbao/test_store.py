@@ -81,6 +81,14 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
         Store(f"sqlite:///{tmp_path}/db.sqlite", tmp_path / "data")
 
 
+def test_a_database_made_before_a_table_gained_columns_is_refused(tmp_path: Path) -> None:
+    Store(f"sqlite:///{tmp_path}/db.sqlite", tmp_path / "data")
+    with sqlite3.connect(tmp_path / "db.sqlite") as conn:
+        conn.execute("alter table replies drop column told")
+    with pytest.raises(StoreError, match="table replies lacks told"):
+        Store(f"sqlite:///{tmp_path}/db.sqlite", tmp_path / "data")
+
+
 def test_the_database_runs_in_wal_mode(store: Store, tmp_path: Path) -> None:
     store.save_raw(mail("1"), NOW)
     with sqlite3.connect(tmp_path / "db.sqlite") as conn:

@@ -1,0 +1,123 @@
+"""The running service applies an edited config when it is valid and keeps the old one, loudly, when not."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from shenbao.config import load_config
+from shenbao.daemon import Daemon
+from shenbao.pipeline import build_pipeline
+from shenbao.reload import ConfigWatcher, config_problem
+from shenbao.samples import build_email
+from tests.shenbao.conftest import Service
+from tests.shenbao.unitmail import START, package, roster_toml
+
+NOW = datetime(2021, 4, 26, 2, 0, tzinfo=UTC)
+
+
+def _edit(path: Path, text: str, tick: int) -> None:
+    """Rewrite the config file with a clearly newer mtime (as an editor saving it would)."""
+    path.write_text(text, encoding="utf-8")
+    stamp = path.stat().st_mtime + tick
+    os.utime(path, (stamp, stamp))
+
+
+@pytest.fixture
+def service(service_with: Callable[[str], Service]) -> Service:
+    return service_with(roster_toml())
+
+
+def test_a_valid_edit_applies_to_the_next_mail_without_a_restart(service: Service, caplog: pytest.LogCaptureFixture) -> None:
+    pipeline = build_pipeline(load_config(service.config), lambda: NOW)
+    watcher = ConfigWatcher(pipeline.config, pipeline.store)
+    assert watcher.refresh(pipeline, now=NOW).rules.deeds.min_chars == 1800  # unchanged: nothing to do
+    _edit(service.config, service.config.read_text(encoding="utf-8") + "\n[rules.deeds]\nmin_chars = 800\n", 5)
+    with caplog.at_level(logging.WARNING, logger="shenbao.reload"):
+        watcher.refresh(pipeline, now=NOW)
+    assert pipeline.config.rules.deeds.min_chars == 800 and "reevaluate" in caplog.text
+    raw = build_email(from_addr="jfqzgh@163.com", from_name="解放区总工会", subject="推荐材料", text="请查收。",
+                      attachments=package("王建国", "解放区总工会", chars=1000), date=START)
+    service.deliver("a.eml", raw, START)
+    pipeline.run_once()
+    [row] = service.export()["submissions"]
+    assert row["status"] == "complete"  # 1000 characters pass under the edited rule
+
+
+def test_an_invalid_edit_keeps_the_old_config_and_says_so_until_fixed(service: Service,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    config = load_config(service.config)
+    pipeline = build_pipeline(config, lambda: NOW)
+    watcher = ConfigWatcher(config, pipeline.store)
+    good = service.config.read_text(encoding="utf-8")
+    _edit(service.config, good + "\n[rules.photos]\nmin_count = -1\n", 5)
+    with caplog.at_level(logging.ERROR, logger="shenbao.reload"):
+        assert watcher.refresh(pipeline, now=NOW) is config
+    assert "KEEPING THE PREVIOUS CONFIG" in caplog.text and "rules.photos.min_count" in caplog.text
+    head, *errors = config_problem(pipeline.store)
+    assert "1 error(s) in the config" in head and "previous config stays in force" in head
+    assert errors == ["rules.photos.min_count: must be a positive integer"]
+    _edit(service.config, good + "\n[rules.photos]\nmin_count = 3\n", 10)
+    assert watcher.refresh(pipeline, now=NOW).rules.photos.min_count == 3
+    assert config_problem(pipeline.store) == () and pipeline.config.rules.photos.min_count == 3
+
+
+def test_mailbox_and_storage_changes_wait_for_a_restart(service: Service, caplog: pytest.LogCaptureFixture) -> None:
+    config = load_config(service.config)
+    pipeline = build_pipeline(config, lambda: NOW)
+    watcher = ConfigWatcher(config, pipeline.store)
+    edited = service.config.read_text(encoding="utf-8").replace('path = "mailbox"', 'path = "elsewhere"')
+    _edit(service.config, edited + "\n[campaign]\nname = \"改名后的活动\"\n", 5)
+    with caplog.at_level(logging.WARNING, logger="shenbao.reload"):
+        new = watcher.refresh(pipeline, now=NOW)
+    assert (new.campaign.name, new.mailbox.path) == ("改名后的活动", "mailbox")
+    assert "[mailbox] take effect after a restart" in caplog.text
+
+
+def test_a_file_touched_but_not_changed_is_not_reloaded(service: Service, caplog: pytest.LogCaptureFixture) -> None:
+    config = load_config(service.config)
+    watcher = ConfigWatcher(config, build_pipeline(config, lambda: NOW).store)
+    _edit(service.config, service.config.read_text(encoding="utf-8"), 5)
+    with caplog.at_level(logging.INFO, logger="shenbao.reload"):
+        assert watcher.check(NOW) is None
+    assert caplog.text == ""
+
+
+def test_the_running_daemon_keeps_a_broken_edit_out_and_takes_the_fixed_one(service: Service,
+                                                                            caplog: pytest.LogCaptureFixture) -> None:
+    good = service.config.read_text(encoding="utf-8").replace('path = "mailbox"', 'path = "mailbox"\npoll_interval_seconds = 1')
+    service.config.write_text(good, encoding="utf-8")
+    config = load_config(service.config)
+    daemon = Daemon(config, build_pipeline(config, lambda: NOW), lambda: NOW)
+    runner = threading.Thread(target=daemon.run, name="daemon")
+    with caplog.at_level(logging.INFO):
+        runner.start()
+        try:
+            _edit(service.config, good + "\n[rules.deeds]\nmin_chars = \"many\"\n", 5)
+            _wait(lambda: "KEEPING THE PREVIOUS CONFIG" in caplog.text)
+            assert daemon.pipeline.config.rules.deeds.min_chars == 1800
+            _edit(service.config, good + "\n[rules.deeds]\nmin_chars = 800\n", 10)
+            _wait(lambda: daemon.pipeline.config.rules.deeds.min_chars == 800)
+            raw = build_email(from_addr="jfqzgh@163.com", from_name="解放区总工会", subject="推荐材料", text="请查收。",
+                              attachments=package("王建国", "解放区总工会", chars=1000), date=START)
+            service.deliver("a.eml", raw, START)
+            _wait(lambda: len(service.replies()) == 1)
+        finally:
+            daemon.stop.set()
+            runner.join(timeout=30)
+    [row] = service.export()["submissions"]
+    assert row["status"] == "complete" and daemon.config.rules.deeds.min_chars == 800
+
+
+def _wait(condition: Callable[[], bool], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the daemon did not get there in time"
+        time.sleep(0.1)
