@@ -61,6 +61,8 @@ def database_error(engine: Engine, exc: DatabaseError, busy_timeout_seconds: flo
                f"{busy_timeout_seconds:g}s (storage.busy_timeout_seconds); close it")
     elif "disk is full" in lowered or "no space" in lowered:
         fix = "the disk holding the register is full; free some space"
+    elif "i/o error" in lowered:
+        fix = "a disk I/O error (SQLite reports a full disk this way too); check free space and the disk"
     elif "readonly" in lowered or "read-only" in lowered:
         fix = "the register is read-only; give the service user write access to it and its folder"
     else:

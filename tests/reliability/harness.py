@@ -119,11 +119,15 @@ class Installation:
         return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8",
                 "HOME": str(self.root / "home"), "TMPDIR": str(self.root / "tmp"), **self.env}
 
-    def start(self, *args: str, debug: bool = False) -> subprocess.Popen[bytes]:
+    def start(self, *args: str, debug: bool = False, log: Path | None = None) -> subprocess.Popen[bytes]:
+        """``python -m shenbao ARGS``; output to pipes, or appended to ``log`` (a daemon logs on and on)."""
         flags = ["--debug"] if debug else []
         command = [sys.executable, "-m", "shenbao", "--config", str(self.config_path), *flags, *args]
-        return subprocess.Popen(command, cwd=self.root / "cwd", env=self.process_env(),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if log is None:
+            return subprocess.Popen(command, cwd=self.root / "cwd", env=self.process_env(),
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        with log.open("ab") as sink:
+            return subprocess.Popen(command, cwd=self.root / "cwd", env=self.process_env(), stdout=sink, stderr=sink)
 
     def run(self, *args: str, timeout: float = 120, debug: bool = False) -> Finished:
         return finish(self.start(*args, debug=debug), timeout)
@@ -215,12 +219,23 @@ def deliver_folder(folder: Path, mails: list[PlannedMail]) -> None:
         os.utime(path, (mail.arrived.timestamp(), mail.arrived.timestamp()))
 
 
-def captured_ids(server: SmtpServer) -> list[str]:
-    """The Message-ID of every message the test SMTP server accepted, in order."""
+def _captured(server: SmtpServer) -> list[Any]:
     from email import message_from_bytes
     from email.policy import default
 
-    return [str(message_from_bytes(m.data, policy=default)["Message-ID"]) for m in list(server.messages)]
+    return [message_from_bytes(m.data, policy=default) for m in list(server.messages)]
+
+
+def captured_ids(server: SmtpServer) -> list[str]:
+    """The Message-ID of every message the test SMTP server accepted, in order (a resent reply
+    keeps its Message-ID, so a repeated ID is a repeated copy)."""
+    return [str(message["Message-ID"]) for message in _captured(server)]
+
+
+def captured_replies(server: SmtpServer) -> set[tuple[str, str]]:
+    """(recipient, subject) of every accepted message: what a run delivered, comparable across runs
+    (Message-IDs are new in every run; subjects carry the deterministic reference tag)."""
+    return {(str(message["To"]), str(message["Subject"])) for message in _captured(server)}
 
 
 def dispositions(snapshot_or_export: Mapping[str, Any]) -> list[str]:
