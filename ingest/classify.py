@@ -99,8 +99,8 @@ def _classify_image(facts: FileFacts, image: ImageInfo) -> Role:
 def classify(facts: FileFacts) -> Role:
     """The role of one read file. An unreadable file is OTHER, unless its name says it is the
     推荐表: then it is a FORM, so the verdict says the form could not be read."""
-    if facts.unreadable:
-        return Role.FORM if "推荐表" in _name(facts) else Role.OTHER
+    if facts.unreadable:  # the file's own name, not the archive or folder it came in
+        return Role.FORM if "推荐表" in _name(facts).rsplit("/", 1)[-1] else Role.OTHER
     if facts.kind in DOCUMENT_KINDS:
         return _classify_document(facts)
     if facts.kind in IMAGE_KINDS and facts.image is not None:

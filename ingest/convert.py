@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -35,9 +34,13 @@ def soffice_path() -> str:
     return ""
 
 
-def _limit_child() -> None:  # runs in the child between fork and exec
-    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_OUTPUT_BYTES, MAX_OUTPUT_BYTES))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+def _limited(command: list[str]) -> list[str]:
+    """``command`` under util-linux ``prlimit`` (file size cap, no core dumps) when it is there.
+    (Not ``preexec_fn``: that may deadlock in a process with threads, like the daemon.)"""
+    prlimit = shutil.which("prlimit")
+    if not prlimit:
+        return command
+    return [prlimit, f"--fsize={MAX_OUTPUT_BYTES}", "--core=0", "--", *command]
 
 
 def _run(command: list[str], scratch: Path, timeout: int) -> bool:
@@ -46,8 +49,8 @@ def _run(command: list[str], scratch: Path, timeout: int) -> bool:
            "TMPDIR": str(scratch / "tmp"), "LANG": "C.UTF-8", "SAL_USE_VCLPLUGIN": "svp"}
     for sub in ("home", "tmp"):
         (scratch / sub).mkdir(exist_ok=True)
-    process = subprocess.Popen(command, cwd=scratch, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_limit_child)
+    process = subprocess.Popen(_limited(command), cwd=scratch, env=env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
         _, errors = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -109,3 +109,14 @@ def test_real_outlook_winmail_dat_gives_its_picture(path: Path, tmp_path: Path) 
     read = read_attachments([(a.filename, a.data) for a in parsed.attachments], Limits(), tmp_path)
     assert read[0].facts.kind == "tnef"
     assert any(r.facts.kind == "jpeg" and r.facts.filename.startswith("winmail.dat/") for r in read)
+
+
+def test_an_unreadable_member_is_the_form_by_its_own_name_not_its_archives(tmp_path: Path) -> None:
+    from ingest.classify import classify
+    from ingest.types import Role
+
+    broken = b"PK\x03\x04" + b"\x00" * 100
+    archive = gbk_zip({"推荐表.docx": broken, "照片1.jpg": b"\xff\xd8\xff\xe0" + b"\x00" * 50})
+    read = read_attachments([("推荐表和照片.zip", archive)], Limits(), tmp_path)
+    roles = {r.facts.filename: classify(r.facts) for r in read if r.facts.unreadable}
+    assert roles == {"推荐表和照片.zip/推荐表.docx": Role.FORM, "推荐表和照片.zip/照片1.jpg": Role.OTHER}
