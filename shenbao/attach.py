@@ -20,7 +20,7 @@ from shenbao.matching import Group, Plan, plan_email, unit_of
 from shenbao.models import Email, StoredFile, Submission
 from shenbao.nominations import absorb, create, link, name, unique
 from shenbao.outbox import queue_reply
-from shenbao.register import reevaluate_units
+from shenbao.register import reevaluate, reevaluate_units
 from shenbao.replies import queue_answer
 
 FileEntry = tuple[ClassifiedFile, str]  # (read and classified file, path under data_dir; "" when not saved)
@@ -57,20 +57,25 @@ def register_email(s: Session, config: Config, email: Email, files: list[FileEnt
         queue_reply(s, config, email, None, "unmatched", now)
         return "unmatched"
     subs: list[Submission] = []
-    units: set[str] = set()
+    moved: set[str] = set()  # units whose quota places change: a nomination came, was named or absorbed
     for group in plan.groups:
         sub = _nomination(s, config, email, plan, group, files, now)
+        if group.target is None or (group.candidate and not sub.candidate):
+            moved.add(sub.unit)
         if group.absorb is not None and group.absorb.id != sub.id:
-            units.add(group.absorb.unit)
+            moved |= {group.absorb.unit, sub.unit}
             absorb(s, group.absorb, sub, now)
         name(sub, group.candidate, group.source)
         link(s, email, sub, group.with_body)
         for index in group.files:
             store_file(s, email, sub, files[index])
         subs.append(sub)
-        units.add(sub.unit)
     unassigned = [store_file(s, email, None, files[i]) for i in plan.unassigned]
     s.flush()
-    reevaluate_units(s, config, units, now)
-    queue_answer(s, config, email, unique(subs), unassigned, now)
+    subs = unique(subs)
+    for sub in subs:
+        if sub.unit not in moved:
+            reevaluate(s, config, sub, now)
+    reevaluate_units(s, config, moved, now)
+    queue_answer(s, config, email, subs, unassigned, now)
     return "submission"

@@ -126,3 +126,13 @@ def test_the_same_file_sent_twice_counts_once(desk: Desk) -> None:
     desk.send(UNIT, "再发一次", package(NAME, UNIT), answering=desk.reply_to(first))
     row = desk.by_candidate(NAME)
     assert (row["status"], len(row["items"]["photos"]), len(row["emails"])) == ("complete", 2, 2)
+
+
+def test_the_reference_tag_follows_the_configured_prefix(service_with: Callable[[str], Service]) -> None:
+    desk = Desk(service_with(roster_toml() + '\n[campaign]\nreference_prefix = "ZMZG"\n'))
+    first = desk.send(UNIT, f"推荐材料-{NAME}", package(NAME, UNIT, with_photos=False))
+    desk.send(UNIT, "推荐材料-李秀梅", package("李秀梅", UNIT, with_photos=False))  # a second open one
+    assert "[ZMZG-001]" in str(desk.reply_to(first)["Subject"])
+    desk.send(UNIT, "补充 [ZMZG-001]", photos(["a.jpg", "b.jpg"]))
+    rows = desk.nominations()
+    assert (rows["ZMZG-001"]["status"], rows["ZMZG-002"]["status"]) == ("complete", "incomplete")
