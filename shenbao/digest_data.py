@@ -14,6 +14,7 @@ from rules.codes import base_code
 from shenbao.config import Config, UnitConfig
 from shenbao.models import Email, Meta, Reply, Submission
 from shenbao.overview import NominationView, nomination_views
+from shenbao.roster import unit_quota
 from shenbao.store import Store, utc_iso
 
 CONFIG_ERRORS_KEY = "config.errors"  # JSON list of lines: a refused config edit (written by the reload)
@@ -57,8 +58,9 @@ def units_over_quota(views: list[NominationView], config: Config) -> list[UnitLi
     by_unit: dict[str, list[str]] = defaultdict(list)
     for view in views:
         by_unit[view.unit].append(view.ref)
-    return [UnitLine(unit.name, len(by_unit[unit.name]), unit.quota, tuple(by_unit[unit.name]))
-            for unit in config.units if unit.quota is not None and len(by_unit[unit.name]) > unit.quota]
+    quotas = {unit.name: unit_quota(config, unit.name) for unit in config.units}  # own, else by type
+    return [UnitLine(unit.name, len(by_unit[unit.name]), quota, tuple(by_unit[unit.name]))
+            for unit in config.units if (quota := quotas[unit.name]) is not None and len(by_unit[unit.name]) > quota]
 
 
 def duplicates(views: list[NominationView]) -> list[UnitLine]:

@@ -16,7 +16,9 @@ from notify.render import ProblemLine, render_problem
 from rules.codes import base_code
 from rules.facts import NominationFacts, Problem
 from shenbao.config import Config
-from shenbao.models import Email, Reply, Submission
+from shenbao.decisions import effective_status
+from shenbao.models import Reply, Submission
+from shenbao.nominations import active, by_ref, emails_of, latest_decision, surviving
 from shenbao.register import nomination_facts, problems_from_json
 
 ITEMS = ("form", "credit", "deeds", "photos")
@@ -119,18 +121,19 @@ def view_of(s: Session, config: Config, sub: Submission) -> NominationView:
     problems = problems_from_json(sub.problems)
     lines = tuple(render_problem(p, config.campaign.timezone) for p in problems)
     facts = nomination_facts(s, sub)
-    emails = len(list(s.exec(select(Email.id).where(Email.submission_id == sub.id))))
+    emails = len(emails_of(s, sub))  # every email that brought it something (one may carry several candidates)
+    status = effective_status(sub, latest_decision(s, sub.id))  # an office decision overrides the rules
     return NominationView(
-        id=sub.id, ref=sub.ref, unit=sub.unit, candidate=sub.candidate, sender=sub.sender, status=sub.status,
+        id=sub.id, ref=sub.ref, unit=sub.unit, candidate=sub.candidate, sender=sub.sender, status=status,
         problems=problems, lines=lines, items=checklist(facts, lines), received_at=_time(sub.received_at),
         last_received_at=_time(sub.last_received_at), emails=emails, last_reply=last_reply(s, sub.id), facts=facts)
 
 
 def nomination_views(s: Session, config: Config) -> list[NominationView]:
-    """Every nomination, in order of arrival."""
-    return [view_of(s, config, sub) for sub in s.exec(select(Submission).order_by(col(Submission.id)))]
+    """Every nomination (not those absorbed into another), in order of number."""
+    return [view_of(s, config, sub) for sub in active(s)]
 
 
 def find_view(s: Session, config: Config, ref: str) -> NominationView | None:
-    sub = s.exec(select(Submission).where(Submission.ref == ref)).first()
+    sub = surviving(s, by_ref(s, ref))  # an absorbed nomination's reference leads to the survivor
     return view_of(s, config, sub) if sub is not None else None

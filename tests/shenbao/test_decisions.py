@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from shenbao.config import load_config
+from shenbao.overview import find_view, nomination_views
+from shenbao.store import Store
 from tests.shenbao.conftest import Service
 from tests.shenbao.unitmail import Desk, package, photos, roster_toml
 
@@ -130,3 +133,19 @@ def test_export_lists_each_nomination_once_with_all_its_emails(desk: Desk, tmp_p
     [row] = data["submissions"]
     assert row["emails"] == [f"<{first}>", f"<{second}>", f"<{third}>"] and row["status"] == "complete"
     assert [e["nominations"] for e in data["emails"]] == [[row["id"]]] * 3
+
+
+def test_the_office_views_show_the_decision_and_not_absorbed_nominations(desk: Desk) -> None:
+    desk.send(UNIT, "推荐材料", package("王建国", UNIT, with_photos=False))
+    desk.send(UNIT, "推荐材料", package("李秀梅", UNIT, with_photos=False))  # two open: photos need a name
+    loose = desk.send(UNIT, "照片", photos(["1.jpg", "2.jpg"], seed=9))
+    desk.send(UNIT, "回复：照片", [], text="这是王建国的照片", answering=desk.reply_to(loose))
+    desk.service.cli("decide", "JZ2021-001", "--reject", "--note", "单位撤回")
+    config = load_config(desk.service.config)
+    with Store(config.database_url, config.data_dir).session() as s:
+        views = nomination_views(s, config)
+        absorbed = find_view(s, config, "JZ2021-003")
+    assert [(v.ref, v.status, v.emails) for v in views] == [("JZ2021-001", "incomplete", 3),
+                                                             ("JZ2021-002", "incomplete", 1)]
+    assert absorbed is not None and absorbed.ref == "JZ2021-001"
+    assert not any(line.code == "photos.missing" for line in views[0].lines)  # the absorbed photos count
