@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from notify.render import format_size, render_problem, template_env, wording
 from shenbao.config import Config
@@ -74,6 +74,10 @@ def nomination_view(s: Session, config: Config, sub: Submission) -> dict[str, An
         "same_candidate": duplicates_of(s, sub),
         "problems": problems,
         "files": _file_rows(s, config, sub, emails),
+        "unassigned": [{"name": f.filename, "email": n, "size": format_size(f.size)}
+                       for n, e in enumerate(emails, start=1)
+                       for f in s.exec(select(StoredFile).where(StoredFile.email_id == e.id,
+                                                                col(StoredFile.submission_id).is_(None)))],
         "emails": [{"n": n, "received": _when(e.received_at, config), "from": e.from_addr, "subject": e.subject,
                     "disposition": e.disposition} for n, e in enumerate(emails, start=1)],
         "replies": [{"created": _when(r.created_at, config), "kind": r.kind, "state": r.state, "to": r.to_addr,

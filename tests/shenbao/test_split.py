@@ -51,6 +51,8 @@ def test_files_naming_nobody_in_a_split_mail_are_listed_not_guessed(desk: Desk) 
     assert all(len(r["items"]["photos"]) == 2 for r in rows)
     text = desk.text_of(mail)
     assert "IMG_9.jpg" in text and "未能判断属于哪一位候选人" in text
+    shown = desk.service.cli("show", rows[0]["id"]).output
+    assert "未能归属到任何人选的附件" in shown and "IMG_9.jpg（2.7MB，第1封邮件）" in shown
 
 
 def test_a_follow_up_to_a_split_reply_goes_to_the_candidate_it_names(desk: Desk) -> None:
