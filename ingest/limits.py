@@ -18,6 +18,7 @@ TOO_MANY_MEMBERS = "压缩包内文件过多（超过 {limit} 个），其余文
 RATIO_TOO_HIGH = "压缩比异常（疑似压缩炸弹），未解压"
 TOO_DEEP = "压缩包嵌套层数过多（超过 {limit} 层），未解压"
 IMAGE_TOO_LARGE = "图片像素过多（疑似解压炸弹），无法处理"
+TOO_MANY_FILES = "邮件中的文件过多（共 {count} 个，超过 {limit} 个），其余 {left} 个未处理"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Limits:
     max_nesting_depth: int = 3  # archives inside archives (the attachment itself is depth 1)
     max_image_pixels: int = 120_000_000  # width x height; more is a decompression bomb
     conversion_timeout_seconds: int = 60  # one LibreOffice conversion (.doc/.wps/.rtf)
+    max_files_per_mail: int = 1000  # attachments and archive members of one mail, all together
 
 
 def human_size(size: int) -> str:
@@ -38,6 +40,13 @@ def human_size(size: int) -> str:
     if size >= 100_000:
         return f"{size // 100_000 / 10:g}MB"
     return f"{max(size, 0) // 1000}KB"
+
+
+def files_refusal(count: int, kept: int, limits: Limits) -> str:
+    """A mail with more files than ``max_files_per_mail``: ``kept`` were read, the rest not."""
+    if count > limits.max_files_per_mail:
+        return TOO_MANY_FILES.format(count=count, limit=limits.max_files_per_mail, left=count - kept)
+    return ""
 
 
 def attachment_refusal(size: int, limits: Limits) -> str:

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.archives import ENCRYPTED, OPENERS, ArchiveError, Entry, archive_format
-from ingest.limits import Limits, attachment_refusal, depth_refusal, members_refusal, ratio_refusal, total_refusal
+from ingest.limits import (Limits, attachment_refusal, depth_refusal, files_refusal, members_refusal, ratio_refusal,
+                           total_refusal)
 from ingest.names import safe_filename
 
 log = logging.getLogger(__name__)
@@ -187,10 +188,19 @@ def unpack_all(attachments: list[tuple[str, bytes]], limits: Limits, workdir: Pa
     """
     items: list[Unpacked] = []
     seen: set[str] = set()
-    for name, data in attachments:
+    for index, (name, data) in enumerate(attachments):
+        if len(items) >= limits.max_files_per_mail:  # 10 000 attachments: the rest are counted, not read
+            return _dedupe(_capped(items, len(items) + len(attachments) - index, limits))
         digest = hashlib.sha256(data).hexdigest()
         if data and digest in seen:
             continue
         seen.add(digest)
         items.extend(unpack(name, data, limits, workdir))
-    return _dedupe(items)
+    return _dedupe(_capped(items, len(items), limits))
+
+
+def _capped(items: list[Unpacked], total: int, limits: Limits) -> list[Unpacked]:
+    """At most ``max_files_per_mail`` of the ``total`` files, then one refused item saying how many were left."""
+    cap = limits.max_files_per_mail
+    reason = files_refusal(total, cap, limits)
+    return items[:cap] + [Unpacked(f"其余{total - cap}个文件", b"", reason)] if reason else items

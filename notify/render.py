@@ -44,6 +44,8 @@ ReplyKind = Literal["accepted", "incomplete", "late", "unmatched", "closed"]  # 
 Occasion = Literal["reply", "recheck"]  # recheck: a notice after the rules changed, not an answer
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|回复|答复)\s*[:：]\s*)+", re.IGNORECASE)
 _MAX_REFERENCES = 20
+_MAX_SUBJECT_CHARS = 120  # of the original subject quoted in ours (a hostile one may be a megabyte)
+MAX_MATERIAL_ROWS = 50  # files listed one by one in a reply; the rest are counted in one line
 
 
 @dataclass(frozen=True)
@@ -232,8 +234,14 @@ def _material_rows(ctx: ReplyContext) -> list[dict[str, Any]]:
             "note": m.note,
             "ok": m.filename not in flagged,
         }
-        for m in ctx.materials
-    ]
+        for m in ctx.materials[:MAX_MATERIAL_ROWS]
+    ] + _more_rows(len(ctx.materials) - MAX_MATERIAL_ROWS)
+
+
+def _more_rows(left: int) -> list[dict[str, Any]]:
+    if left <= 0:
+        return []
+    return [{"name": f"另有 {left} 个文件，不再逐一列出", "role": "其他文件", "size": "", "note": "", "ok": True}]
 
 
 def reply_subject(original: str, ref: str, campaign_name: str) -> str:
@@ -242,6 +250,8 @@ def reply_subject(original: str, ref: str, campaign_name: str) -> str:
     if ref:
         base = base.replace(f"[{ref}]", " ")
     base = " ".join(_REPLY_PREFIX.sub("", base).split())
+    if len(base) > _MAX_SUBJECT_CHARS:
+        base = base[:_MAX_SUBJECT_CHARS] + "…"
     template = _letter_env().get_template("reply_subject.j2")
     subject = template.render(subject=base, ref=ref, campaign_name=campaign_name)
     return " ".join(subject.split())

@@ -169,6 +169,7 @@ class LimitsConfig(_Frozen):
     max_nesting_depth: int = Field(default=3, ge=1, le=10)
     max_image_pixels: PositiveInt = 120_000_000
     conversion_timeout_seconds: int = Field(default=60, ge=5, le=600)
+    max_files_per_mail: PositiveInt = 1000
 
     def for_ingest(self) -> Limits:
         return Limits(**self.model_dump())

@@ -82,7 +82,7 @@ class Finished:
     returncode: int
     stdout: str
     stderr: str
-    peak_rss_mb: float
+    peak_rss_mb: float  # from the process itself (tests/reliability/peak.py); 0 when it was killed
     seconds: float
 
 
@@ -107,7 +107,7 @@ class Installation:
     def data_dir(self) -> Path:
         return self.root / "var" / "data"
 
-    def configure(self, mailbox: Table, smtp: Table, **tables: Table) -> Installation:
+    def configure(self, mailbox: Table, smtp: Table, /, **tables: Table) -> Installation:
         merged = {"mailbox": mailbox, "smtp": smtp, **BASE_TABLES}
         for name, table in tables.items():
             key = name.replace("__", ".")
@@ -117,12 +117,18 @@ class Installation:
 
     def process_env(self) -> dict[str, str]:
         return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(ROOT), "LANG": "C.UTF-8",
-                "HOME": str(self.root / "home"), "TMPDIR": str(self.root / "tmp"), **self.env}
+                "HOME": str(self.root / "home"), "TMPDIR": str(self.root / "tmp"),
+                "SHENBAO_TEST_PEAK_FILE": str(self.root / "peak-kb"), **self.env}
+
+    def peak_rss_mb(self) -> float:
+        """Peak resident memory of the last shenbao process that exited normally, in MB."""
+        path = self.root / "peak-kb"
+        return int(path.read_text()) / 1024 if path.exists() else 0.0
 
     def start(self, *args: str, debug: bool = False, log: Path | None = None) -> subprocess.Popen[bytes]:
         """``python -m shenbao ARGS``; output to pipes, or appended to ``log`` (a daemon logs on and on)."""
         flags = ["--debug"] if debug else []
-        command = [sys.executable, "-m", "shenbao", "--config", str(self.config_path), *flags, *args]
+        command = [sys.executable, "-m", "tests.reliability.peak", "--config", str(self.config_path), *flags, *args]
         if log is None:
             return subprocess.Popen(command, cwd=self.root / "cwd", env=self.process_env(),
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -130,7 +136,10 @@ class Installation:
             return subprocess.Popen(command, cwd=self.root / "cwd", env=self.process_env(), stdout=sink, stderr=sink)
 
     def run(self, *args: str, timeout: float = 120, debug: bool = False) -> Finished:
-        return finish(self.start(*args, debug=debug), timeout)
+        (self.root / "peak-kb").unlink(missing_ok=True)
+        finished = finish(self.start(*args, debug=debug), timeout)
+        finished.peak_rss_mb = self.peak_rss_mb()
+        return finished
 
     def run_once(self, timeout: float = 120) -> Finished:
         finished = self.run("run", "--once", timeout=timeout)
@@ -150,13 +159,15 @@ class Installation:
             return conn.execute(sql, params).fetchall()
 
     def stored_files(self) -> list[str]:
-        """Every file under data_dir (relative), without temp files a killed write leaves."""
+        """Every stored mail and file under data_dir (relative): not the service's own log and lock,
+        nor the temp files a killed write leaves."""
         return sorted(str(p.relative_to(self.data_dir)) for p in self.data_dir.rglob("*")
-                      if p.is_file() and not p.name.startswith(".tmp-") and p.name != "shenbao.lock")
+                      if p.is_file() and not p.name.startswith(".tmp-") and p.name != "shenbao.lock"
+                      and not p.relative_to(self.data_dir).parts[0] == "logs")
 
     def strays(self) -> list[str]:
         """Anything written outside data_dir and the register: must stay empty."""
-        expected = {"config.toml", "var", "mailbox", "replies", "home", "tmp", "cwd", "var/data"}
+        expected = {"config.toml", "peak-kb", "var", "mailbox", "replies", "home", "tmp", "cwd", "var/data"}
         found = [str(p.relative_to(self.root)) for p in self.root.rglob("*")
                  if not p.is_relative_to(self.data_dir) and str(p.relative_to(self.root)) not in expected
                  and not p.is_relative_to(self.root / "mailbox") and not p.is_relative_to(self.root / "replies")
@@ -180,7 +191,7 @@ def install(root: Path, source: ImapAccount | Path, smtp: SmtpServer, **tables: 
 
 
 def finish(process: subprocess.Popen[bytes], timeout: float) -> Finished:
-    """Wait for ``process`` (reaped here with wait4 for its peak memory); SIGKILL it after ``timeout``."""
+    """Wait for ``process`` (its output read meanwhile); SIGKILL it after ``timeout``."""
     started = time.monotonic()
     output: dict[str, bytes] = {}
     readers = [threading.Thread(target=lambda n=name, s=stream: output.__setitem__(n, s.read()), daemon=True)
@@ -189,7 +200,7 @@ def finish(process: subprocess.Popen[bytes], timeout: float) -> Finished:
         reader.start()
     overran = False
     while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        pid, status = os.waitpid(process.pid, os.WNOHANG)
         if pid:
             break
         if time.monotonic() - started > timeout and not overran:
@@ -202,7 +213,7 @@ def finish(process: subprocess.Popen[bytes], timeout: float) -> Finished:
     stdout, stderr = output.get("out", b"").decode(errors="replace"), output.get("err", b"").decode(errors="replace")
     if overran:
         raise AssertionError(f"{' '.join(map(str, process.args))} ran over {timeout}s: {stderr[-2000:]}")
-    return Finished(process.returncode, stdout, stderr, usage.ru_maxrss / 1024, time.monotonic() - started)
+    return Finished(process.returncode, stdout, stderr, 0.0, time.monotonic() - started)
 
 
 def deliver_imap(account: ImapAccount, mails: list[PlannedMail]) -> None:
