@@ -27,7 +27,7 @@ from io import BytesIO
 import mailparser
 
 from ingest.bigparts import Blobs, split
-from ingest.charsets import decode_bytes, decode_words, get_param, split_params, unfold
+from ingest.charsets import decode_bytes, decode_words, get_param, raw_to_bytes, split_params, unfold
 from ingest.types import Attachment, ParsedMail
 
 AUTO_HEADERS = frozenset({
@@ -151,6 +151,7 @@ def _sender(value: str, defects: list[str]) -> tuple[str, str]:
 
 
 def _all_ids(value: str) -> tuple[str, ...]:
+    value = raw_to_bytes(value).decode("utf-8", "replace")  # raw 8-bit octets: text, never lone surrogates
     ids = [found.strip() for found in _MSG_ID.findall(value) if found.strip()]
     return tuple(ids) if ids else tuple(value.split())
 

@@ -153,6 +153,9 @@ def invalid_charsets() -> Iterator[tuple[str, bytes]]:
     yield "unknown-encoded-word", _head(subject="=?x-foo?B?5o6o6I2Q?= =?utf-8?Q?=ZZ=?= =?gb2312?B?!!!notbase64?=") + b"\r\nhi"
     yield "raw-8bit-headers", _head(subject="SUBJECT").replace(b"SUBJECT", "推荐材料".encode("gbk")) + b"\r\nhi"
     yield "utf-16-without-bom", _head("Content-Type: text/plain; charset=utf-16\r\n") + b"\r\n" + b"\x00" * 7
+    yield "raw-8bit-message-ids", _head("In-Reply-To: <IRT>\r\nReferences: <REF>\r\n").replace(
+        b"Message-ID: <hostile.", b"Message-ID: <\xc2\x80\xff.").replace(b"IRT", b"\xe4\xb8\xad\xff@x").replace(
+        b"REF", b"a\x80@b") + b"\r\nhi"
     yield "unknown-transfer-encoding", _head("Content-Type: text/plain\r\nContent-Transfer-Encoding: x-uuencode-ish\r\n") + b"\r\n@@@"
 
 
