@@ -30,6 +30,7 @@ from shenbao.nominations import (by_ref, latest_decision, nominations_of_email, 
 from shenbao.register import OPEN_STATUSES, ref_tag_pattern
 
 FORM_NAME_FIELD = "姓名"
+MAX_THREAD_IDS = 100  # the nearest ids of a References header looked up (a hostile one may list thousands)
 
 
 @dataclass
@@ -73,7 +74,7 @@ def unit_of(config: Config, email: Email, files: list[ClassifiedFile]) -> str:
 def thread_scope(s: Session, config: Config, email: Email) -> list[Submission]:
     """The nominations this email continues: those our reply it answers was about (the nearest of
     our replies in its References), else those whose tags its subject carries."""
-    chain = [i for i in [email.in_reply_to, *reversed(email.references.split())] if i]
+    chain = [i for i in [email.in_reply_to, *reversed(email.references.split())] if i][:MAX_THREAD_IDS]
     replies = {r.message_id: r for r in s.exec(select(Reply).where(col(Reply.message_id).in_(chain)))} if chain else {}
     for message_id in chain:
         reply = replies.get(message_id.strip("<>"))

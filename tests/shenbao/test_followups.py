@@ -136,3 +136,13 @@ def test_the_reference_tag_follows_the_configured_prefix(service_with: Callable[
     desk.send(UNIT, "补充 [ZMZG-001]", photos(["a.jpg", "b.jpg"]))
     rows = desk.nominations()
     assert (rows["ZMZG-001"]["status"], rows["ZMZG-002"]["status"]) == ("complete", "incomplete")
+
+
+def test_a_follow_up_with_thousands_of_references_still_finds_our_reply(desk: Desk) -> None:
+    first = desk.send(UNIT, f"推荐材料-{NAME}", package(NAME, UNIT, with_photos=False))
+    desk.send(UNIT, "推荐材料-李秀梅", package("李秀梅", UNIT, with_photos=False))  # two open: only the thread tells
+    ours = desk.reply_to(first)
+    del ours["References"]
+    ours["References"] = " ".join(f"<junk{i}@x.cn>" for i in range(5000))
+    desk.send(UNIT, "Re: 推荐材料", photos(["a.jpg", "b.jpg"]), answering=ours)
+    assert desk.by_candidate(NAME)["status"] == "complete"
