@@ -87,6 +87,10 @@ def check_config(ctx: click.Context) -> None:
     config = load_config(path)
     click.echo(f"{path}: OK ({config.mailbox.kind} mailbox, {config.smtp.kind} replies, "
                f"deadline {config.campaign.deadline.isoformat()})")
+    from shenbao.secrets import config_warnings
+
+    for warning in config_warnings(config, path):
+        click.echo(f"warning: {warning}", err=True)
 
 
 @cli.command()

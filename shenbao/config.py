@@ -21,6 +21,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from ingest.limits import Limits
 from rules.config import Campaign, Rules
 from shenbao.errors import ConfigError
+from shenbao.secrets import read_secret_file, secret_file_path
 
 
 class _Frozen(BaseModel):
@@ -39,6 +40,18 @@ class _Server(_Frozen):
     username: str = ""
     password: str = ""
     password_env: str = ""
+    password_file: str = ""  # a file readable by the service user, holding only the password
+
+    @field_validator("password_file")
+    @classmethod
+    def _secret_file(cls, value: str, info: ValidationInfo) -> str:
+        return secret_file_path(value, (info.context or {}).get("base_dir"))
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "_Server":
+        if self.password_file and (self.password or self.password_env):
+            raise ValueError("password_file: set only one of password, password_env and password_file")
+        return self
 
     def tls_context(self) -> ssl.SSLContext:
         """Verified TLS by default; ``ca_file`` adds a private CA; ``ssl_verify = false`` for tests only."""
@@ -49,7 +62,9 @@ class _Server(_Frozen):
         return context
 
     def secret(self) -> str:
-        """The password: from ``password_env`` when set, else the literal ``password``."""
+        """The password: from ``password_file`` or ``password_env`` when set, else the literal ``password``."""
+        if self.password_file:
+            return read_secret_file(self.password_file)
         if self.password_env:
             return os.environ.get(self.password_env, "")
         return self.password
@@ -296,7 +311,7 @@ def validation_errors(exc: ValidationError) -> list[str]:
 
 def parse_config(data: dict[str, Any], base_dir: Path) -> Config:
     try:
-        return Config.model_validate({**data, "base_dir": base_dir})
+        return Config.model_validate({**data, "base_dir": base_dir}, context={"base_dir": base_dir})
     except ValidationError as exc:
         errors = validation_errors(exc)
         raise ConfigError(f"{len(errors)} error(s) in the config", errors) from None
