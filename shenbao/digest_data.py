@@ -13,6 +13,7 @@ from notify.office import disposition_label, label
 from rules.codes import base_code
 from shenbao.config import Config, UnitConfig
 from shenbao.models import Email, Meta, Reply, Submission
+from shenbao.nominations import refs_by_email
 from shenbao.overview import NominationView, nomination_views
 from shenbao.roster import unit_quota
 from shenbao.store import Store, utc_iso
@@ -41,10 +42,10 @@ def _with_code(views: list[NominationView], prefix: str) -> tuple[NominationLine
     return tuple(out)
 
 
-def _email_line(email: Email, refs: dict[int | None, str]) -> EmailLine:
+def _email_line(email: Email, refs: dict[int, list[str]]) -> EmailLine:
     return EmailLine(received_at=datetime.fromisoformat(email.received_at), sender=email.from_addr or email.from_name,
                      subject=email.subject, outcome=disposition_label(email.disposition),
-                     ref=refs.get(email.submission_id, ""))
+                     ref="、".join(refs.get(email.id or 0, [])))
 
 
 def units_without_submissions(s: Session, config: Config) -> list[UnitConfig]:
@@ -88,12 +89,12 @@ def _failed_replies(s: Session) -> tuple[FailedReply, ...]:
     return tuple(FailedReply(r.to_addr, r.subject, label("reply_state", r.state), r.last_error[:200]) for r in rows)
 
 
-def _emails(s: Session, refs: dict[int | None, str], *conditions: object) -> tuple[EmailLine, ...]:
+def _emails(s: Session, refs: dict[int, list[str]], *conditions: object) -> tuple[EmailLine, ...]:
     query = select(Email).where(*conditions).order_by(col(Email.received_at), col(Email.id))  # type: ignore[arg-type]
     return tuple(_email_line(e, refs) for e in s.exec(query))
 
 
-def _warnings(s: Session, views: list[NominationView], refs: dict[int | None, str]) -> Warnings:
+def _warnings(s: Session, views: list[NominationView], refs: dict[int, list[str]]) -> Warnings:
     return Warnings(
         eligibility=_with_code(views, "eligibility."),
         duplicates=tuple(duplicates(views)),
@@ -109,7 +110,7 @@ def gather(store: Store, config: Config, now: datetime, since: datetime | None) 
     """Everything the digest shows, as of ``now``; ``since`` is the previous digest (None: the first)."""
     with store.session() as s:
         views = nomination_views(s, config)
-        refs: dict[int | None, str] = {v.id: v.ref for v in views}
+        refs = refs_by_email(s)  # a mail carrying several candidates names each of them
         counts = {"complete": 0, "incomplete": 0, "late": 0}
         for view in views:
             counts[view.status] = counts.get(view.status, 0) + 1

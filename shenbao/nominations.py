@@ -80,6 +80,20 @@ def nominations_of_email(s: Session, email_id: int) -> list[Submission]:
     return [sub for sub in (surviving(s, x) for x in s.exec(query)) if sub is not None]
 
 
+def refs_by_email(s: Session) -> dict[int, list[str]]:
+    """Email id -> the references of every nomination it brought something to (a split mail has several)."""
+    query = (select(NominationEmail.email_id, Submission)
+             .join(Submission, col(Submission.id) == col(NominationEmail.submission_id))
+             .order_by(col(NominationEmail.email_id), col(Submission.id)))
+    out: dict[int, list[str]] = {}
+    for email_id, sub in s.exec(query):
+        found = surviving(s, sub)
+        refs = out.setdefault(email_id, [])
+        if found is not None and found.ref not in refs:
+            refs.append(found.ref)
+    return out
+
+
 def link(s: Session, email: Email, sub: Submission, with_body: bool = True) -> None:
     """Record that ``email`` brought something to ``sub`` (once)."""
     if s.get(NominationEmail, (email.id, sub.id)) is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from notify.office import label, summary
 from notify.render import ProblemLine, render_problem
@@ -17,8 +17,8 @@ from rules.codes import base_code
 from rules.facts import NominationFacts, Problem
 from shenbao.config import Config
 from shenbao.decisions import effective_status
-from shenbao.models import Reply, Submission
-from shenbao.nominations import active, by_ref, emails_of, latest_decision, surviving
+from shenbao.models import Submission
+from shenbao.nominations import active, by_ref, emails_of, latest_decision, replies_about, surviving
 from shenbao.register import nomination_facts, problems_from_json
 
 ITEMS = ("form", "credit", "deeds", "photos")
@@ -108,9 +108,9 @@ def checklist(facts: NominationFacts, lines: tuple[ProblemLine, ...]) -> tuple[I
     return tuple(ItemCheck(key, label("items", key), key not in wrong, _item_summary(key, facts)) for key in ITEMS)
 
 
-def last_reply(s: Session, submission_id: int) -> ReplyInfo | None:
-    reply = s.exec(select(Reply).where(Reply.submission_id == submission_id)
-                   .order_by(col(Reply.created_at).desc(), col(Reply.id).desc())).first()
+def last_reply(s: Session, sub: Submission) -> ReplyInfo | None:
+    """The latest reply that reported on ``sub`` (one reply to a split mail reports on each of its nominations)."""
+    reply = max(replies_about(s, sub), key=lambda r: (r.created_at, r.id or 0), default=None)
     if reply is None:
         return None
     return ReplyInfo(datetime.fromisoformat(reply.sent_at or reply.created_at), reply.kind, reply.state)
@@ -126,7 +126,7 @@ def view_of(s: Session, config: Config, sub: Submission) -> NominationView:
     return NominationView(
         id=sub.id, ref=sub.ref, unit=sub.unit, candidate=sub.candidate, sender=sub.sender, status=status,
         problems=problems, lines=lines, items=checklist(facts, lines), received_at=_time(sub.received_at),
-        last_received_at=_time(sub.last_received_at), emails=emails, last_reply=last_reply(s, sub.id), facts=facts)
+        last_received_at=_time(sub.last_received_at), emails=emails, last_reply=last_reply(s, sub), facts=facts)
 
 
 def nomination_views(s: Session, config: Config) -> list[NominationView]:

@@ -8,6 +8,7 @@ form fields, files, emails, replies), and the list of emails.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,8 @@ from notify.office import disposition_label, label
 from notify.render import format_full_time, format_size, template_env, wording
 from shenbao.config import Config
 from shenbao.materials import body_deeds
-from shenbao.models import Email, Reply, StoredFile, Submission
+from shenbao.models import Email, StoredFile, Submission
+from shenbao.nominations import emails_of, refs_by_email, replies_about
 from shenbao.overview import NominationView, find_view, nomination_views
 from shenbao.store import Store
 from shenbao.thumbs import can_preview
@@ -72,16 +74,15 @@ def _deeds_text(store: Store, s: Session, sub: Submission, files: list[StoredFil
     return max(texts, key=lambda item: len(item[1]), default=("", ""))
 
 
-def _replies(s: Session, sub_id: int, zone: str) -> list[dict[str, str]]:
-    rows = s.exec(select(Reply).where(Reply.submission_id == sub_id).order_by(col(Reply.id)))
+def _replies(s: Session, sub: Submission, zone: str) -> list[dict[str, str]]:
     return [{"at": _time(r.sent_at or r.created_at, zone), "kind": label("reply_kind", r.kind),
-             "state": label("reply_state", r.state), "to": r.to_addr, "error": r.last_error} for r in rows]
+             "state": label("reply_state", r.state), "to": r.to_addr, "error": r.last_error}
+            for r in replies_about(s, sub)]
 
 
-def _emails(s: Session, query: Any, zone: str, refs: dict[int | None, str]) -> list[dict[str, str]]:
+def _emails(emails: Iterable[Email], zone: str, refs: dict[int, list[str]]) -> list[dict[str, Any]]:
     return [{"at": _time(e.received_at, zone), "from": e.from_addr, "name": e.from_name, "subject": e.subject,
-             "outcome": disposition_label(e.disposition), "ref": refs.get(e.submission_id, "")}
-            for e in s.exec(query)]
+             "outcome": disposition_label(e.disposition), "refs": refs.get(e.id or 0, [])} for e in emails]
 
 
 def nomination_page(store: Store, config: Config, ref: str) -> str | None:
@@ -94,9 +95,8 @@ def nomination_page(store: Store, config: Config, ref: str) -> str | None:
         assert sub is not None
         files = list(s.exec(select(StoredFile).where(StoredFile.submission_id == view.id).order_by(col(StoredFile.id))))
         source, deeds = _deeds_text(store, s, sub, files)
-        emails = _emails(s, select(Email).where(Email.submission_id == view.id).order_by(col(Email.id)), zone,
-                         {view.id: view.ref})
-        replies = _replies(s, view.id, zone)
+        emails = _emails(emails_of(s, sub), zone, refs_by_email(s))
+        replies = _replies(s, sub, zone)
     form = view.facts.forms[-1] if view.facts.forms else None
     rows = [_file_row(f) for f in files]
     return render("web_nomination.html.j2", campaign=config.campaign.name, v=view, timezone=zone,
@@ -108,8 +108,8 @@ def nomination_page(store: Store, config: Config, ref: str) -> str | None:
 def emails_page(store: Store, config: Config) -> str:
     zone = config.campaign.timezone
     with store.session() as s:
-        refs: dict[int | None, str] = {sub.id: sub.ref for sub in s.exec(select(Submission))}
-        emails = _emails(s, select(Email).order_by(col(Email.received_at).desc(), col(Email.id).desc()), zone, refs)
+        emails = _emails(s.exec(select(Email).order_by(col(Email.received_at).desc(), col(Email.id).desc())), zone,
+                         refs_by_email(s))
     return render("web_emails.html.j2", campaign=config.campaign.name, emails=emails)
 
 

@@ -24,7 +24,8 @@ from sqlmodel import Session, col, select
 from notify.office import disposition_label
 from notify.render import format_day_time
 from shenbao.config import Config
-from shenbao.models import Email, Reply, Submission
+from shenbao.models import Email, Reply
+from shenbao.nominations import refs_by_email
 from shenbao.overview import NominationView, nomination_views
 from shenbao.store import Store
 from shenbao.table import display_width
@@ -60,12 +61,12 @@ def _nomination_row(view: NominationView, config: Config, zone: ZoneInfo) -> lis
 
 
 def _email_rows(s: Session, zone: ZoneInfo) -> list[list[Any]]:
-    refs = {sub.id: sub.ref for sub in s.exec(select(Submission))}
+    refs = refs_by_email(s)  # a mail carrying several candidates names each of them
     replied = {r.email_id for r in s.exec(select(Reply).where(col(Reply.state).in_(REPLIED_STATES)))}
     rows = []
     for email in s.exec(select(Email).order_by(col(Email.received_at), col(Email.id))):
         rows.append([_local(datetime.fromisoformat(email.received_at), zone), email.from_addr, email.from_name,
-                     email.subject, disposition_label(email.disposition), refs.get(email.submission_id, ""),
+                     email.subject, disposition_label(email.disposition), "、".join(refs.get(email.id or 0, [])),
                      "是" if email.id in replied else "否", email.message_id])
     return rows
 

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
+from shenbao.config import load_config
+from shenbao.store import Store
+from shenbao.web_pages import emails_page, nomination_page
+from shenbao.xlsx import EMAIL_HEADER, EMAIL_SHEET, NOMINATION_HEADER, NOMINATION_SHEET
 from tests.shenbao.conftest import Service
 from tests.shenbao.unitmail import Desk, package, photos, roster_toml, zipped
 
@@ -71,3 +77,27 @@ def test_a_follow_up_to_a_split_reply_naming_nobody_is_asked_for_the_name(desk: 
     assert rows[""]["problems"][0] == "candidate.unmatched"
     assert all(rows[n]["items"]["photos"] == [] for n in ("张晓东", "刘红霞"))
     assert "未能识别本邮件所推荐的候选人" in desk.text_of(later)
+
+
+def test_every_nomination_of_a_split_mail_shows_its_email_and_reply_in_the_office_views(desk: Desk, tmp_path: Path) -> None:
+    files = package("张晓东", UNIT, seed=1, with_photos=False) + package("刘红霞", UNIT, seed=3, with_photos=False)
+    desk.send(UNIT, "两名候选人推荐材料", files)
+    refs = sorted(desk.nominations())
+    assert len(refs) == 2
+    digest = desk.service.cli("digest", "--print").output
+    assert digest.count("补充材料清单（已发送）") == 2 and "尚未告知" not in digest
+    assert f"两名候选人推荐材料  → 已登记 {'、'.join(refs)}" in digest
+    out = tmp_path / "register.xlsx"
+    assert desk.service.cli("export", "--format", "xlsx", "-o", str(out)).exit_code == 0
+    book = load_workbook(out)
+    rows = [dict(zip(NOMINATION_HEADER, r)) for r in book[NOMINATION_SHEET].iter_rows(min_row=2, values_only=True)]
+    assert [(r["编号"], r["邮件数"], bool(r["最近回复"])) for r in rows] == [(ref, 1, True) for ref in refs]
+    [email] = [dict(zip(EMAIL_HEADER, r)) for r in book[EMAIL_SHEET].iter_rows(min_row=2, values_only=True)]
+    assert email["编号"] == "、".join(refs)
+    config = load_config(desk.service.config)
+    store = Store(config.database_url, config.data_dir)
+    for ref in refs:
+        page = nomination_page(store, config, ref)
+        assert page is not None and "两名候选人推荐材料" in page and "尚未回信" not in page
+    listing = emails_page(store, config)
+    assert all(f'<a href="/n/{ref}">{ref}</a>' in listing for ref in refs)
