@@ -13,7 +13,7 @@ from notify.office import disposition_label, label
 from rules.codes import base_code
 from shenbao.config import Config, UnitConfig
 from shenbao.models import Email, Meta, Reply, Submission
-from shenbao.nominations import refs_by_email
+from shenbao.nominations import active, arrival_ranks, refs_by_email
 from shenbao.overview import NominationView, nomination_views
 from shenbao.roster import unit_quota
 from shenbao.store import Store, utc_iso
@@ -54,14 +54,18 @@ def units_without_submissions(s: Session, config: Config) -> list[UnitConfig]:
     return [unit for unit in config.units if unit.name not in named]
 
 
-def units_over_quota(views: list[NominationView], config: Config) -> list[UnitLine]:
-    """Roster units with more nominations than their quota (every nomination counts, in order of arrival)."""
-    by_unit: dict[str, list[str]] = defaultdict(list)
-    for view in views:
-        by_unit[view.unit].append(view.ref)
-    quotas = {unit.name: unit_quota(config, unit.name) for unit in config.units}  # own, else by type
-    return [UnitLine(unit.name, len(by_unit[unit.name]), quota, tuple(by_unit[unit.name]))
-            for unit in config.units if (quota := quotas[unit.name]) is not None and len(by_unit[unit.name]) > quota]
+def units_over_quota(s: Session, config: Config) -> list[UnitLine]:
+    """Roster units with more counted nominations than their quota: counted and ranked as the
+    ``quota.exceeded`` rule counts them (named, not rejected by the office, in order of arrival)."""
+    refs = {sub.id: sub.ref for sub in active(s)}
+    out = []
+    for unit in config.units:
+        quota = unit_quota(config, unit.name)  # own, else by type
+        ranks = arrival_ranks(s, unit.name)
+        if quota is not None and len(ranks) > quota:
+            counted = tuple(refs[sub_id] for sub_id, _ in sorted(ranks.items(), key=lambda item: item[1]))
+            out.append(UnitLine(unit.name, len(ranks), quota, counted))
+    return out
 
 
 def duplicates(views: list[NominationView]) -> list[UnitLine]:
@@ -125,7 +129,7 @@ def gather(store: Store, config: Config, now: datetime, since: datetime | None) 
             late=tuple(_line(v) for v in views if v.status == "late"),
             ready=tuple(_line(v) for v in views if v.status == "complete"),
             units_without=tuple(UnitLine(u.name, 0, u.quota) for u in units_without_submissions(s, config)),
-            units_over_quota=tuple(units_over_quota(views, config)),
+            units_over_quota=tuple(units_over_quota(s, config)),
             warnings=_warnings(s, views, refs),
             signature=config.replies.signature,
         )

@@ -12,7 +12,7 @@ from shenbao.config import load_config
 from shenbao.roster import duplicate_candidates, silent_units, unit_standings
 from shenbao.store import Store
 from tests.shenbao.conftest import Service
-from tests.shenbao.unitmail import Desk, package, roster_toml
+from tests.shenbao.unitmail import Desk, package, photos, roster_toml
 
 NAMES = ("王建国", "李秀梅", "赵志强", "周文静")
 
@@ -92,3 +92,24 @@ def test_a_units_quota_comes_from_its_type_unless_it_has_its_own(own: int | None
 def _store(desk: Desk) -> Store:
     config = load_config(desk.service.config)
     return Store(config.database_url, config.data_dir)
+
+
+@pytest.mark.parametrize(("named", "reject_first", "unnamed", "over"), [
+    (3, True, False, False),  # the office rejected one: two places taken of two
+    (2, False, True, False),  # photos naming nobody are no candidate yet
+    (3, False, True, True),  # over by the named ones only: 3 of 2, the unnamed one not listed
+])
+def test_the_digest_lists_a_unit_over_quota_exactly_when_the_rule_warns(desk: Desk, named: int, reject_first: bool,
+                                                                        unnamed: bool, over: bool) -> None:
+    unit = "解放区总工会"
+    refs = _nominate(desk, unit, NAMES[:named])
+    if unnamed:
+        desk.send(unit, "照片", photos(["1.jpg", "2.jpg"], seed=9))
+    if reject_first:
+        assert desk.service.cli("decide", refs[0], "--reject", "--note", "单位撤回").exit_code == 0
+    counted = refs[1:] if reject_first else refs
+    warned = [ref for ref, row in desk.nominations().items() if "quota.exceeded" in row["problems"]]
+    assert warned == (counted[2:] if over else [])
+    digest = desk.service.cli("digest", "--print").output
+    line = f"超出名额：{unit} 已推荐 {len(counted)} 名，名额 2 名（{'、'.join(counted)}）"
+    assert (line in digest, f"超出名额：{unit}" in digest) == (over, over)
