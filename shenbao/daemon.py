@@ -10,7 +10,9 @@ Two kinds of work, on two kinds of thread:
   time zone): the daily digest at ``[digest] time`` and an outbox sweep that retries due
   replies even while the mailbox is unreachable. Every job has ``max_instances = 1``,
   ``coalesce = True`` and a real ``misfire_grace_time``. Sending is claimed reply by reply
-  (``shenbao.outbox``), so the sweep and the mail cycle never send one reply twice.
+  (``shenbao.outbox``), so the sweep and the mail cycle never send one reply twice. An edited
+  config file is picked up once per mail cycle (``shenbao.reload``); a new ``[digest]`` time or
+  time zone puts the digest job on its new trigger (``Daemon.reconfigure``).
 
 SIGTERM/SIGINT only set an event. The main thread then finishes the mail in hand, leaves the
 loop and shuts the scheduler down itself (waiting for a digest being sent); a second signal
@@ -134,7 +136,7 @@ class Daemon:
                      extra={"fields": {"pid": os.getpid(), "data_dir": str(self.config.data_dir)}})
             try:
                 while not self.stop.is_set():
-                    self.watcher.refresh(self, self.pipeline, self.digest, now=self.clock())
+                    self._reload()
                     _cycle(self.pipeline)
                     wait_for_mail(self.pipeline, self.stop, self.config.mailbox.poll_interval_seconds)
             finally:
@@ -217,15 +219,23 @@ class Daemon:
 
     # -- for the config reload ------------------------------------------------------------------
 
+    def _reload(self) -> None:
+        new = self.watcher.check(self.clock())
+        if new is not None:
+            self.reconfigure(new)
+
     def reconfigure(self, config: Config) -> None:
-        """Apply a new, valid config while running: mail, replies and the digest's time and recipients."""
+        """Apply a new, valid config while running: mail, replies and the digest's time and recipients
+        (the digest job is scheduled again on its new trigger)."""
         old = self.config
         self.config = self.pipeline.config = self.digest.config = config
         changed = (old.digest, old.campaign.timezone) != (config.digest, config.campaign.timezone)
-        if self.scheduler is not None and changed and self.digest_check is None:
+        if self.scheduler is not None and changed:
             if self.scheduler.get_job("digest") is not None:
                 self.scheduler.remove_job("digest")
             self._schedule_digest(self.scheduler)
+            if self.digest.enabled:
+                log.info("digest rescheduled: daily at %s (%s)", config.digest.time, config.campaign.timezone)
 
 
 def run_forever(config: Config, pipeline: Pipeline, stop: threading.Event | None = None, clock: Clock | None = None) -> None:

@@ -61,6 +61,15 @@ def latest_slot(trigger: CronTrigger, now: datetime) -> datetime | None:
     return slot
 
 
+def slot_handled(last: datetime | None, slot: datetime, zone: str) -> bool:
+    """Whether the digest of ``slot`` went out already: that slot, a later one, or an earlier slot
+    of the same day (``[digest] time`` was moved later that day: one digest a day, not two)."""
+    if last is None:
+        return False
+    local = ZoneInfo(zone)
+    return last >= slot or last.astimezone(local).date() == slot.astimezone(local).date()
+
+
 def _meta_time(s: Session, key: str) -> datetime | None:
     row = s.get(Meta, key)
     return datetime.fromisoformat(row.value) if row is not None and row.value else None
@@ -158,7 +167,7 @@ class DigestJob:
                 _set_meta(s, LAST_SLOT_KEY, utc_iso(slot or now))
                 s.commit()
                 return False
-        return slot is not None and slot > last
+        return slot is not None and not slot_handled(last, slot, self.config.campaign.timezone)
 
     def run_due(self) -> DigestResult | None:
         now = self.clock()
@@ -167,7 +176,7 @@ class DigestJob:
             return None
         with self.store.session() as s:
             last = _meta_time(s, LAST_SLOT_KEY)
-        if last is not None and last >= slot:
+        if slot_handled(last, slot, self.config.campaign.timezone):
             return None
         result = send_digest(self.store, self.config, open_sender(self.config), now, slot)
         if result.queued:

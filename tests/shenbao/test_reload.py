@@ -9,14 +9,16 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.triggers.interval import IntervalTrigger
 
 from shenbao.config import load_config
 from shenbao.daemon import Daemon
 from shenbao.pipeline import build_pipeline
 from shenbao.reload import ConfigWatcher, config_problem
-from shenbao.samples import build_email
+from shenbao.samples import CST, build_email
 from tests.shenbao.conftest import Service
 from tests.shenbao.unitmail import START, package, roster_toml
 
@@ -121,3 +123,79 @@ def _wait(condition: Callable[[], bool], seconds: float = 20) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the daemon did not get there in time"
         time.sleep(0.1)
+
+
+class _Clock:
+    """The injected clock: stands still until the test moves it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now, self.lock = start, threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self.lock:
+            return self.now
+
+    def set(self, moment: datetime) -> None:
+        with self.lock:
+            self.now = moment
+
+
+def _digest_service(service: Service, at: str) -> str:
+    text = service.config.read_text(encoding="utf-8").replace('path = "mailbox"', 'path = "mailbox"\npoll_interval_seconds = 1')
+    text += f'\n[digest]\nrecipients = ["office@example.com"]\ntime = "{at}"\n'
+    service.config.write_text(text, encoding="utf-8")
+    return text
+
+
+def _digests(service: Service) -> list[str]:
+    return [str(m["Subject"]) for m in service.replies() if m["Auto-Submitted"] == "auto-generated"]
+
+
+def _start(daemon: Daemon) -> threading.Thread:
+    runner = threading.Thread(target=daemon.run, name="daemon")
+    runner.start()
+    _wait(lambda: daemon.scheduler is not None and daemon.scheduler.get_job("digest") is not None)
+    return runner
+
+
+def test_a_new_digest_time_reschedules_the_running_daemons_daily_trigger(service: Service) -> None:
+    text = _digest_service(service, "08:30")
+    clock = _Clock(datetime(2021, 4, 26, 7, 0, tzinfo=CST))
+    config = load_config(service.config)
+    daemon = Daemon(config, build_pipeline(config, clock), clock)  # the real cron trigger
+    runner = _start(daemon)
+    try:
+        assert daemon.scheduler is not None
+        assert str(daemon.scheduler.get_job("digest").trigger) == "cron[hour='8', minute='30', second='0']"
+        _edit(service.config, text.replace('time = "08:30"', 'time = "17:45"'), 5)
+        _wait(lambda: str(daemon.scheduler.get_job("digest").trigger) == "cron[hour='17', minute='45', second='0']")
+        job = daemon.scheduler.get_job("digest")
+        assert job.next_run_time.astimezone(CST).time().isoformat() == "17:45:00"
+        assert job.trigger.timezone == ZoneInfo("Asia/Shanghai")
+    finally:
+        daemon.stop.set()
+        runner.join(timeout=30)
+    assert not runner.is_alive()
+
+
+def test_moving_the_digest_time_gives_one_digest_a_day_at_the_new_time(service: Service) -> None:
+    text = _digest_service(service, "08:30")
+    clock = _Clock(datetime(2021, 4, 26, 8, 0, tzinfo=CST))
+    config = load_config(service.config)
+    daemon = Daemon(config, build_pipeline(config, clock), clock, digest_check=IntervalTrigger(seconds=0.1))
+    runner = _start(daemon)
+    try:
+        clock.set(datetime(2021, 4, 26, 8, 30, 1, tzinfo=CST))
+        _wait(lambda: len(_digests(service)) == 1)
+        _edit(service.config, text.replace('time = "08:30"', 'time = "09:00"'), 5)
+        _wait(lambda: daemon.digest.config.digest.time == "09:00")
+        for moment in (datetime(2021, 4, 26, 9, 0, 1, tzinfo=CST), datetime(2021, 4, 27, 8, 30, 1, tzinfo=CST)):
+            clock.set(moment)
+            time.sleep(0.6)  # several checks: today's digest went out at 08:30, none is due before 09:00 tomorrow
+            assert len(_digests(service)) == 1, moment
+        clock.set(datetime(2021, 4, 27, 9, 0, 1, tzinfo=CST))
+        _wait(lambda: len(_digests(service)) == 2)
+    finally:
+        daemon.stop.set()
+        runner.join(timeout=30)
+    assert ["4月26日" in s for s in _digests(service)] == [True, False]
