@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -9,6 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from shenbao.export import to_csv
 from shenbao.samples import CST, build_email, deeds_docx, form_docx, nomination_email, photo_jpeg, photo_png, screenshot_png
 from shenbao.xlsx import EMAIL_HEADER, NOMINATION_HEADER
 from tests.shenbao.conftest import FOLDER_CONFIG, Service
@@ -118,3 +121,37 @@ def test_a_second_materials_export_replaces_the_first_and_a_foreign_folder_is_re
     assert result.exit_code == 2 and "not empty and is not an earlier materials export" in result.output
     assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
     shutil.rmtree(out)
+
+
+def _csv_rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+
+
+@pytest.mark.parametrize(("lead", "address", "sender"), [
+    ("=", "=2+5@example.com", "'=2+5@example.com"), ("+", "+2+5@example.com", "'+2+5@example.com"),
+    ("-", "-2+5@example.com", "'-2+5@example.com"), ("@", "unit@example.com", "unit@example.com"),
+])
+def test_csv_cells_from_mail_that_would_be_formulas_are_quoted_as_text(service: Service, lead: str, address: str,
+                                                                        sender: str) -> None:
+    when = datetime(2021, 4, 26, 10, 0, tzinfo=CST)
+    raw = build_email(from_addr=address, from_name="某单位", subject="推荐材料", text="见附件",
+                      attachments=[("推荐表.docx", form_docx(f"{lead}1+1", f"{lead}cmd|'/C calc'!A0")),
+                                   ("事迹.docx", deeds_docx("王五"))], date=when)
+    service.deliver("1.eml", raw, when)
+    service.run_once()
+    [row] = _csv_rows(service.cli("export", "--format", "csv").output)
+    assert (row["candidate"], row["sender"], row["unit"]) == (f"'{lead}1+1", sender, f"'{lead}cmd|'/Ccalc'!A0")
+    assert (row["id"], row["deeds_chars"], row["received_at"]) == ("JZ2021-001", "2100", "2021-04-26T10:00:00+08:00")
+    [exported] = service.export()["submissions"]
+    assert exported["candidate"] == f"{lead}1+1"  # JSON keeps the value as it came
+
+
+@pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r"])
+def test_every_text_cell_of_the_csv_is_guarded_whatever_column_it_is_in(register: Service, lead: str) -> None:
+    data = register.export()
+    for row in data["submissions"]:
+        row["unit"], row["candidate"], row["sender"] = f"{lead}A", f"{lead}B", f"{lead}C"
+    rows = _csv_rows(to_csv(data))
+    assert len(rows) == len(data["submissions"])
+    assert all((r["unit"], r["candidate"], r["sender"]) == (f"'{lead}A", f"'{lead}B", f"'{lead}C") for r in rows)
+    assert all(r["deeds_chars"].isdigit() and r["photos"].isdigit() for r in rows)  # numbers stay numbers
