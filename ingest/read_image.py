@@ -2,8 +2,11 @@
 
 Only the header is read for size, format and EXIF. The look (colours, white share) comes from
 a downscaled decode (JPEG decodes at 1/8 scale through ``draft``), which also proves the pixel
-data complete; PNG's ``verify`` checks its chunk CRCs. A 4000x3000 photo costs a few
-milliseconds. Decompression bombs are refused: more than ``MAX_PIXELS`` is an error here.
+data complete; PNG's ``verify`` checks its chunk CRCs. That decode costs about 40 ms for a
+camera-size JPEG, so a JPEG whose EXIF names a camera is not decoded: ``ingest.classify`` makes
+it a photo without looking, and walking its segments and scans to the end-of-image marker
+proves it complete (anything the walk cannot vouch for is decoded as before, which raises when
+it is truncated). Decompression bombs are refused: more than ``MAX_PIXELS`` is an error here.
 """
 
 from __future__ import annotations
@@ -38,6 +41,11 @@ PILLOW_FORMATS: dict[str, tuple[str, ...]] = {
 }
 _FORMAT_NAMES = {"MPO": "JPEG", "DIB": "BMP"}
 _ISPE = re.compile(rb"ispe\x00\x00\x00\x00(.{4})(.{4})", re.DOTALL)
+# In entropy-coded data 0xFF is followed by 0x00 (a stuffed byte), a restart marker 0xD0..0xD7
+# or fill 0xFF; anything else is the next marker.
+_SCAN_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+_SOS, _EOI = 0xDA, 0xD9
+_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})  # TEM and RSTn carry no length
 
 
 _PIXEL_LIMIT_LOCK = threading.Lock()
@@ -98,6 +106,34 @@ def _look(image: Image.Image) -> tuple[int, float]:
     return len(set(pixels)), white / max(len(pixels), 1)
 
 
+def jpeg_complete(data: bytes) -> bool:
+    """True when a JPEG's segments and scans run whole to an end-of-image marker, without decoding.
+
+    False means "not proven" (truncated, or laid out in a way this walk does not follow)."""
+    pos, end = 2, len(data)
+    while pos + 1 < end:
+        if data[pos] != 0xFF:
+            return False
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            pos += 1
+        elif marker == _EOI:
+            return True
+        elif marker in _STANDALONE:
+            pos += 2
+        else:
+            after = pos + 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
+            if after > end or after < pos + 4:
+                return False
+            pos = after
+            if marker == _SOS:
+                found = _SCAN_MARKER.search(data, pos)
+                if found is None:
+                    return False
+                pos = found.start()
+    return False
+
+
 def decoders(kind: str, data: bytes) -> tuple[str, ...]:
     """The registered Pillow plugins that may open ``data`` of content ``kind`` (may be empty for HEIF)."""
     Image.init()
@@ -115,6 +151,8 @@ def read_image(data: bytes, formats: tuple[str, ...], max_pixels: int = MAX_PIXE
             name = _FORMAT_NAMES.get(image.format or "", image.format or formats[0])
             width, height = image.size
             camera, taken_at = _exif(image)
+        if name == "JPEG" and camera and jpeg_complete(data):
+            return ImageInfo(name, width, height, camera, taken_at)  # a camera photo: no look needed
         with Image.open(io.BytesIO(data), formats=formats) as image:
             image.verify()
         colours, white_share = -1, -1.0

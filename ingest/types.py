@@ -78,7 +78,8 @@ class ImageInfo:
     camera: str  # EXIF Make + Model, "" when absent
     taken_at: str  # EXIF DateTimeOriginal as written, "" when absent
     # How the picture looks, measured by ingest.read on a <=64 px nearest-neighbour sample
-    # (ingest.classify judges it):
+    # (ingest.classify judges it); not measured for a JPEG whose EXIF names a camera, which is a
+    # photo by that alone:
     colours: int = -1  # distinct colours among the sample's pixels; -1 = not measured
     white_share: float = -1.0  # share of near-white pixels, 0..1; -1 = not measured
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest import read
+from ingest import read, read_image
 from ingest.read import read_file, sniff_kind
 from ingest.read_office import BROKEN_OFFICE
 from shenbao.samples import (
@@ -209,12 +209,25 @@ def test_jpeg_facts_come_from_header_and_exif() -> None:
     assert (info.format, info.width, info.height) == ("JPEG", 3000, 2000)
     assert info.camera == "Canon EOS 80D"
     assert info.taken_at == "2021:04:10 09:30:00"
+
+
+def test_camera_photo_is_not_decoded_for_its_look() -> None:
+    """Classify makes a camera JPEG a photo without looking, so the 1/8-scale decode is skipped."""
+    info = read_file("IMG_1.JPG", photo()).image
+    assert info is not None and (info.colours, info.white_share) == (-1, -1.0)
+
+
+def test_wechat_photo_has_no_camera_and_is_looked_at() -> None:
+    info = read_file("微信图片.jpg", small_photo_jpeg()).image
+    assert info is not None and info.camera == "" and info.taken_at == ""
     assert info.colours > 200 and info.white_share < 0.1
 
 
-def test_wechat_photo_has_no_camera() -> None:
-    info = read_file("微信图片.jpg", small_photo_jpeg()).image
-    assert info is not None and info.camera == "" and info.taken_at == ""
+@pytest.mark.parametrize("keep", [0.999, 0.9, 0.5, 0.01])
+def test_jpeg_cut_anywhere_is_not_proven_complete(keep: float) -> None:
+    data = photo()
+    assert read_image.jpeg_complete(data)
+    assert not read_image.jpeg_complete(data[: int(len(data) * keep)])
 
 
 def test_screenshot_look_is_white_and_flat() -> None:
