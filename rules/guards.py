@@ -22,6 +22,14 @@ _AUTO_SUBJECT = re.compile(
     r"out\s+of\s+(?:the\s+)?office)",
     re.IGNORECASE,
 )
+# Subjects that delivery failure reports carry (Postfix, Exchange, Gmail, qmail, Exim, sendmail, 163/QQ).
+_BOUNCE_SUBJECT = re.compile(
+    r"^\s*(?:undeliverable|undelivered\s+mail|delivery\s+status\s+notification|mail\s+delivery\s+failed|"
+    r"delivery\s+failure|returned\s+mail|failure\s+notice|系统退信|退信)",
+    re.IGNORECASE,
+)
+_PLAIN_ADDRESS = re.compile(r"^[^\s@<>()\[\],;:\"]+@[^\s@<>()\[\],;:\"]+$")
+_FROM_SEPARATORS = re.compile(r"[\s<>()\[\],;:\"']+")
 
 
 def _first_token(value: str) -> str:
@@ -56,6 +64,22 @@ def is_robot_address(address: str) -> bool:
     return local.startswith("owner-") or local.endswith("-request")
 
 
+def is_robot_sender(mail: ParsedMail) -> bool:
+    """A robot's address as sender; when the From is malformed (``"postmaster@" <host postmaster@host>``),
+    a mailer-daemon, postmaster or noreply address anywhere in it counts."""
+    if is_robot_address(mail.from_addr.strip()):
+        return True
+    if _PLAIN_ADDRESS.match(mail.from_addr.strip()):
+        return False
+    tokens = _FROM_SEPARATORS.split(f"{mail.from_name} {mail.from_addr}")
+    return any("@" in token and is_robot_address(token) for token in tokens)
+
+
+def is_bounce(mail: ParsedMail) -> bool:
+    """A delivery failure report, however it is written: a DSN, a robot sender or a bounce subject."""
+    return mail.is_delivery_report or is_robot_sender(mail) or bool(_BOUNCE_SUBJECT.match(mail.subject))
+
+
 def is_own_message_id(message_id: str, *, domain: str, prefix: str = "shenbao.") -> bool:
     """True for a Message-ID this service generated (``<shenbao.{uuid}@{domain}>``)."""
     mid = message_id.strip().strip("<>").lower()
@@ -82,11 +106,13 @@ def no_reply_reason(
         return "report"
     if "return-path" in headers and "".join(headers["return-path"].split()) in ("<>", ""):
         return "null-return-path"
+    if _BOUNCE_SUBJECT.match(mail.subject):
+        return "bounce-subject"
     sender = mail.from_addr.strip().lower()
+    if is_robot_sender(mail):
+        return "robot-sender"
     if "@" not in sender:
         return "no-sender"
-    if is_robot_address(sender):
-        return "robot-sender"
     if sender in {address.strip().lower() for address in own_addresses}:
         return "own-address"
     if is_own_message_id(mail.message_id, domain=own_message_id_domain, prefix=own_message_id_prefix):

@@ -13,7 +13,7 @@ from ingest.files import read_attachments
 from ingest.links import find_cloud_links
 from ingest.parse import html_to_text, parse_mail
 from ingest.types import ClassifiedFile, ParsedMail, Role
-from rules.guards import is_robot_address, no_reply_reason
+from rules.guards import is_bounce, no_reply_reason
 from shenbao.config import Config
 from shenbao.attach import register_email
 from shenbao.models import Email
@@ -75,7 +75,7 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
         _fill_headers(email, parsed)
         reason = no_reply_reason(parsed, own_addresses=frozenset({config.smtp.from_address, config.mailbox.username.lower()}),
                                  own_message_id_domain=config.smtp.domain)
-        if (parsed.is_delivery_report or is_robot_address(parsed.from_addr)) and mark_bounced(s, _bounce_text(raw, parsed), config.smtp.domain):
+        if is_bounce(parsed) and mark_bounced(s, _bounce_text(raw, parsed), config.smtp.domain):
             reason = "bounce-of-our-reply"
         if reason:
             _finish(s, email, f"ignored:{reason}")

@@ -6,12 +6,13 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from email.policy import SMTP
+from pathlib import Path
 
 import pytest
 
 from ingest.parse import parse_mail
 from notify.render import RenderedReply, build_reply_message
-from rules.guards import no_reply_reason, over_reply_cap
+from rules.guards import is_bounce, is_robot_sender, no_reply_reason, over_reply_cap
 
 OWN = frozenset({"jzghxjb@163.com"})
 CST = timezone(timedelta(hours=8))
@@ -192,3 +193,44 @@ NOW = datetime(2021, 4, 28, 12, 0, tzinfo=CST)
 def test_reply_cap_counts_rolling_windows(hours_ago: list[float], per_day: int, per_3h: int, capped: bool) -> None:
     sent = [NOW - timedelta(hours=h) for h in hours_ago]
     assert over_reply_cap(sent, NOW, per_day=per_day, per_3h=per_3h) is capped
+
+
+def _raw(from_line: str, subject: str) -> bytes:
+    """A plain mail with the From line written as is (a malformed one stays malformed)."""
+    return "\r\n".join([f"From: {from_line}", "To: jzghxjb@163.com", f"Subject: {subject}",
+                        "Date: Mon, 26 Apr 2021 10:02:18 +0800", "", "Test message", ""]).encode()
+
+
+@pytest.mark.parametrize(
+    ("from_line", "subject", "expected"),
+    [
+        ('"postmaster@" <sending_domain.tld postmaster@sending_domain.tld>', "Undeliverable: Some subject", "bounce-subject"),
+        ('"postmaster@" <sending_domain.tld postmaster@sending_domain.tld>', "推荐材料", "robot-sender"),
+        ("MAILER-DAEMON <mx.example.com MAILER-DAEMON@mx.example.com>", "推荐材料", "robot-sender"),
+        ('"postmaster@mx.163.com" <mx.163.com system>', "推荐材料", "robot-sender"),
+        ("解放区总工会 <jfqzgh@163.com>", "Undelivered Mail Returned to Sender", "bounce-subject"),
+        ("解放区总工会 <jfqzgh@163.com>", "Delivery Status Notification (Failure)", "bounce-subject"),
+        ("解放区总工会 <jfqzgh@163.com>", "Mail delivery failed: returning message to sender", "bounce-subject"),
+        ("解放区总工会 <jfqzgh@163.com>", "Returned mail: see transcript for details", "bounce-subject"),
+        ("解放区总工会 <jfqzgh@163.com>", "failure notice", "bounce-subject"),
+        ("解放区总工会 <jfqzgh@163.com>", "系统退信", "bounce-subject"),
+        ('"王 建国" <wang jianguo@163.com>', "推荐材料", None),  # malformed but a person: no robot in it
+        ('"postmaster@x.com" <jfqzgh@163.com>', "推荐材料", None),  # a well-formed address decides
+        ("解放区总工会 <jfqzgh@163.com>", "关于退信的说明", None),
+        ("解放区总工会 <jfqzgh@163.com>", "回复：Undeliverable: 推荐材料", None),
+    ],
+)
+def test_bounces_with_a_malformed_from_or_only_a_bounce_subject_are_never_answered(from_line: str, subject: str,
+                                                                                    expected: str | None) -> None:
+    assert reason(_raw(from_line, subject)) == expected
+
+
+ISSUE_462 = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "realworld" / "php-imap" / "issue-462.eml"
+
+
+@pytest.mark.parametrize("path", [ISSUE_462] if ISSUE_462.exists() else [], ids=["php-imap-issue-462"])
+def test_the_realworld_bounce_with_a_broken_from_is_a_robot(path: Path) -> None:
+    parsed = parse_mail(path.read_bytes())
+    assert "postmaster@" in parsed.from_name and is_robot_sender(parsed) and is_bounce(parsed)
+    assert reason(path.read_bytes()) == "bounce-subject"
+    assert reason(path.read_bytes().replace(b"Undeliverable: Some subject", b"Some subject")) == "robot-sender"
