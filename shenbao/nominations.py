@@ -164,15 +164,32 @@ def latest_decision(s: Session, sub_id: int | None) -> Decision | None:
     return row if row is not None and row.action != "reopen" else None
 
 
-def counted(s: Session, sub: Submission) -> bool:
-    """Whether ``sub`` counts against its unit's quota: named, and not rejected by the office."""
-    decision = latest_decision(s, sub.id)
+def latest_decisions(s: Session, sub_ids: Iterable[int | None] | None = None) -> dict[int, Decision]:
+    """``latest_decision`` of many nominations in one query (all of them when ``sub_ids`` is None):
+    nomination id -> the decision in force; nominations without one are left out."""
+    query = select(Decision).order_by(col(Decision.id))
+    if sub_ids is not None:
+        query = query.where(col(Decision.submission_id).in_([i for i in sub_ids if i is not None]))
+    last = {row.submission_id: row for row in s.exec(query)}
+    return {sub_id: row for sub_id, row in last.items() if row.action != "reopen"}
+
+
+def counts(sub: Submission, decision: Decision | None) -> bool:
+    """Whether ``sub`` counts against its unit's quota: named, and not rejected by the office
+    (``decision``: the one in force, see ``latest_decision``)."""
     return bool(compact(sub.candidate)) and (decision is None or decision.action != REJECT)
+
+
+def counted(s: Session, sub: Submission) -> bool:
+    """``counts`` with the decision in force looked up."""
+    return counts(sub, latest_decision(s, sub.id))
 
 
 def arrival_ranks(s: Session, unit: str) -> dict[int, int]:
     """Nomination id -> 1-based place among the unit's counted nominations, in order of arrival."""
-    ranked = [sub for sub in unit_nominations(s, unit) if counted(s, sub)]
+    subs = unit_nominations(s, unit)
+    decisions = latest_decisions(s, [sub.id for sub in subs])
+    ranked = [sub for sub in subs if counts(sub, decisions.get(sub.id or 0))]
     return {sub.id or 0: index for index, sub in enumerate(ranked, start=1)}
 
 

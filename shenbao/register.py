@@ -113,11 +113,13 @@ def verdict_summary(status: str, problems: str) -> str:
     return f"{status} [{', '.join(codes)}]" if codes else status
 
 
-def reevaluate(s: Session, config: Config, sub: Submission, now: datetime) -> Verdict:
-    """Judge a nomination over everything current it has gathered, and record the verdict on it."""
+def reevaluate(s: Session, config: Config, sub: Submission, now: datetime,
+               ranks: dict[int, int] | None = None) -> Verdict:
+    """Judge a nomination over everything current it has gathered, and record the verdict on it
+    (``ranks``: ``arrival_ranks`` of its unit, when the caller already has them)."""
     refresh_current(s, sub, config.rules.photos.min_count)
     s.flush()
-    ranks = arrival_ranks(s, sub.unit)
+    ranks = arrival_ranks(s, sub.unit) if ranks is None else ranks
     facts = replace(nomination_facts(s, sub), quota=unit_quota(config, sub.unit),
                     arrival_rank=ranks.get(sub.id or 0, 0), unit_count=len(ranks))
     verdict = evaluate(facts, config.rules, config.campaign)
@@ -131,5 +133,6 @@ def reevaluate(s: Session, config: Config, sub: Submission, now: datetime) -> Ve
 def reevaluate_units(s: Session, config: Config, units: set[str], now: datetime) -> None:
     """Re-judge every nomination of ``units``: one arriving, leaving or being rejected moves the others' places."""
     for unit in sorted(units):
+        ranks = arrival_ranks(s, unit)  # judging one nomination does not move the unit's places
         for sub in unit_nominations(s, unit):
-            reevaluate(s, config, sub, now)
+            reevaluate(s, config, sub, now, ranks)
