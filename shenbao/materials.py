@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from ingest.names import safe_filename
 from ingest.parse import html_to_text, parse_mail
+from shenbao.derived import file_bytes
 from shenbao.errors import UsageError
 from shenbao.models import Email, StoredFile, Submission
 from shenbao.store import Store
@@ -128,13 +129,13 @@ def body_deeds(store: Store, s: Session, sub: Submission) -> list[str]:
 def _copy_nomination(store: Store, s: Session, sub: Submission, folder: Path, report: MaterialsReport) -> None:
     files = list(s.exec(select(StoredFile).where(StoredFile.submission_id == sub.id).order_by(col(StoredFile.id))))
     for row, name in target_names(files):
-        source = store.path(row.path)
-        if not source.is_file():
+        data = file_bytes(store, row)  # checked against the register, made again from the raw mail if damaged
+        if data is None:
             report.missing.append(row.path)
             continue
         target = _inside(report.root, folder / name)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        target.write_bytes(data)
         report.files += 1
     bodies = body_deeds(store, s, sub)
     for number, text in enumerate(bodies, start=1):

@@ -112,21 +112,24 @@ class Store:
             raise StoreError(f"refused path outside data_dir: {relative!r}")
         return target
 
-    def write_file(self, relative: str, data: bytes) -> None:
-        """Atomically write ``data`` to ``data_dir/relative`` (temp file, fsync, rename)."""
+    def write_file(self, relative: str, data: bytes, durable: bool = True) -> None:
+        """Atomically write ``data`` to ``data_dir/relative`` (temp file, fsync unless not
+        ``durable``, rename)."""
         target = self.path(relative)
         if target.exists() and target.stat().st_size == len(data):
             return
         try:
-            atomic_write(target, data)
+            atomic_write(target, data, durable)
         except OSError as exc:
             if is_machine_failure(exc):  # a full disk is not the mail's fault: stop the cycle, lose nothing
                 raise disk_error(f"data_dir {self.data_dir}", exc, relative) from exc
             raise
 
     def save_attachment(self, sha256: str, filename: str, data: bytes) -> str:
+        """Save one attachment; not fsynced: it is made again from its raw mail (which was) when
+        a power cut loses it (``shenbao.derived``)."""
         relative = f"files/{sha256[:2]}/{sha256}/{safe_filename(filename)}"
-        self.write_file(relative, data)
+        self.write_file(relative, data, durable=False)
         return relative
 
     # --- mail in ---------------------------------------------------------------------------

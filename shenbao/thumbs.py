@@ -13,6 +13,7 @@ import warnings
 
 from PIL import Image, ImageOps
 
+from shenbao.derived import file_bytes
 from shenbao.models import StoredFile
 from shenbao.store import Store
 
@@ -54,9 +55,11 @@ def thumbnail(store: Store, row: StoredFile, size: int = SIZE) -> bytes | None:
     cached = store.path(cache_path(row, size))
     if cached.is_file():
         return cached.read_bytes()
-    source = store.path(row.path)
+    source = file_bytes(store, row)  # checked against the register, made again from the raw mail if damaged
+    if source is None:
+        return None
     try:
-        data = _make(source.read_bytes(), size)
+        data = _make(source, size)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         log.info("no thumbnail for %s: %s", row.path, exc)
         return None

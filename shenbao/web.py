@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, quote
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from shenbao.config import Config
+from shenbao.derived import file_bytes
 from shenbao.errors import UsageError
 from shenbao.models import StoredFile
 from shenbao.store import Store
@@ -120,10 +121,9 @@ class WebApp:
             start_response("200 OK", [("Content-Type", "image/jpeg"), ("Content-Length", str(len(data))),
                                       ("X-Content-Type-Options", "nosniff"), ("Cache-Control", "private, max-age=86400")])
             return [data]
-        source = self.store.path(row.path)
-        if not source.is_file():
+        data = file_bytes(self.store, row, self.config.limits.for_ingest())  # checked, made again if damaged
+        if data is None:
             return self._page(start_response, "404 Not Found", "文件缺失", "该文件已不在数据目录中。")
-        data = source.read_bytes()
         start_response("200 OK", [("Content-Type", DOWNLOAD_TYPES.get(row.kind, "application/octet-stream")),
                                   ("Content-Length", str(len(data))), ("Content-Disposition", content_disposition(row.filename)),
                                   ("X-Content-Type-Options", "nosniff"), ("Content-Security-Policy", "default-src 'none'"),

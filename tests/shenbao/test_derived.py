@@ -1,0 +1,83 @@
+"""Stored attachments are not fsynced: one a power cut damaged is made again from its raw mail."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from shenbao.config import load_config
+from shenbao.derived import file_bytes
+from shenbao.models import Email, StoredFile
+from shenbao.samples import CST, build_email, deeds_docx, form_docx, photo_jpeg, screenshot_png
+from shenbao.store import Store
+from tests.formats.builders import gbk_zip
+from tests.shenbao.conftest import Service
+
+NAME, UNIT = "李红", "解放区总工会"
+PHOTO = photo_jpeg(seed=3)
+
+
+def _deliver(service: Service) -> Store:
+    files = [(f"推荐表-{NAME}.docx", form_docx(NAME, UNIT)), ("征信截图.png", screenshot_png("信用中国", NAME)),
+             ("IMG_0001.JPG", PHOTO), ("材料.zip", gbk_zip({f"{NAME}事迹材料.docx": deeds_docx(NAME, 2100)}))]
+    raw = build_email(from_addr="jfqzgh@163.com", from_name="解放区总工会", subject=f"推荐{NAME}", text="见附件",
+                      attachments=files)
+    service.deliver("1.eml", raw, datetime(2021, 4, 27, 9, 30, tzinfo=CST))
+    service.run_once()
+    config = load_config(service.config)
+    return Store(config.database_url, config.data_dir)
+
+
+def _row(store: Store, suffix: str) -> StoredFile:
+    with store.session() as s:
+        return next(r for r in s.exec(select(StoredFile)) if r.filename.endswith(suffix))
+
+
+DAMAGE: dict[str, Callable[[Path], None]] = {
+    "emptied": lambda p: p.write_bytes(b""),
+    "zeroed": lambda p: p.write_bytes(b"\x00" * p.stat().st_size),
+    "cut short": lambda p: p.write_bytes(p.read_bytes()[:1000]),
+    "missing": lambda p: p.unlink(),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
+@pytest.mark.parametrize("suffix", ["IMG_0001.JPG", "事迹材料.docx"], ids=["attachment", "archive member"])
+def test_damaged_file_is_made_again_from_its_raw_mail(service: Service, damage: Callable[[Path], None],
+                                                      suffix: str) -> None:
+    store = _deliver(service)
+    row = _row(store, suffix)
+    intact = store.path(row.path).read_bytes()
+    damage(store.path(row.path))
+    assert file_bytes(store, row) == intact
+    assert store.path(row.path).read_bytes() == intact  # saved again
+
+
+def test_intact_file_is_read_as_it_is(service: Service) -> None:
+    store = _deliver(service)
+    row = _row(store, "IMG_0001.JPG")
+    assert file_bytes(store, row) == PHOTO
+
+
+def test_file_lost_with_its_raw_mail_is_none(service: Service) -> None:
+    store = _deliver(service)
+    row = _row(store, "IMG_0001.JPG")
+    with store.session() as s:
+        email = s.exec(select(Email)).one()
+    store.path(email.raw_path).unlink()
+    store.path(row.path).unlink()
+    assert file_bytes(store, row) is None
+
+
+def test_materials_export_copies_the_file_made_again(service: Service, tmp_path: Path) -> None:
+    store = _deliver(service)
+    row = _row(store, "IMG_0001.JPG")
+    store.path(row.path).write_bytes(b"")
+    result = service.cli("export", "--materials", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    copied = [p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file() and p.suffix.lower() == ".jpg"]
+    assert copied == [PHOTO]
