@@ -49,7 +49,7 @@ from shenbao.pipeline import Clock, Pipeline, open_sender
 from shenbao.reload import ConfigWatcher
 
 log = logging.getLogger(__name__)
-IDLE_SLICE_SECONDS = 15.0  # re-enter IDLE this often, so a stop request is seen promptly
+IDLE_SLICE_SECONDS = 5.0  # re-enter IDLE this often: a stop request waits at most this (plus DONE)
 DIGEST_GRACE_SECONDS = 6 * 3600  # a digest up to 6 h late (machine asleep, busy) is still sent
 DIGEST_RETRY = timedelta(minutes=5)  # after a digest could not be made (database busy, a bug)
 OUTBOX_SWEEP_SECONDS = 60.0

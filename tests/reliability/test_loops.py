@@ -22,6 +22,7 @@ from tests.reliability import figures
 from tests.reliability.harness import captured_ids, deliver_folder, finish, install
 from tests.reliability.mixed import PlannedMail
 from tests.servers import Captured, DovecotServer, ImapAccount, SmtpServer
+from tests.shenbao.test_imap_service import STOP_SECONDS
 
 CAP_3H = 10  # the default replies.max_per_sender_per_3h
 CAPS = {"max_per_sender_per_3h": CAP_3H, "max_per_sender_per_day": 20, "max_per_hour": 200}
@@ -84,7 +85,8 @@ def test_an_auto_replying_peer_never_gets_more_than_the_cap(
     finally:
         smtp_server.on_message = None
         daemon.send_signal(signal.SIGTERM)
-        assert finish(daemon, 60).returncode == 0
+        finished = finish(daemon, 60)
+    assert finished.returncode == 0 and finished.seconds < STOP_SECONDS, finished.stderr[-2000:]
     ours = len(smtp_server.messages)
     inbox = len(account.folder_uids("INBOX"))
     if peer == "no-marks-at-all":  # indistinguishable from a person: only the cap ends it

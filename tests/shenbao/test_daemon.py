@@ -32,7 +32,7 @@ from shenbao.daemon import Daemon
 from shenbao.pipeline import build_pipeline
 from shenbao.samples import CST, nomination_email
 from tests.servers import ImapAccount, SmtpServer
-from tests.shenbao.test_imap_service import ImapService
+from tests.shenbao.test_imap_service import STOP_SECONDS, ImapService
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFICE = "office@example.com"
@@ -106,10 +106,12 @@ def run_daemon(day: Day, scenario: Callable[[Day], None]) -> Daemon:
     config = load_config(day.service.config)
     daemon = Daemon(config, build_pipeline(config, day.clock), day.clock, digest_check=IntervalTrigger(seconds=0.1))
     failures: list[BaseException] = []
+    signalled: list[float] = []
 
     def drive() -> None:
         try:
             scenario(day)
+            signalled.append(time.monotonic())
             os.kill(os.getpid(), signal.SIGTERM)  # the end of each run: a real SIGTERM
         except BaseException as exc:  # noqa: BLE001 - handed to the test's thread below
             failures.append(exc)
@@ -118,9 +120,11 @@ def run_daemon(day: Day, scenario: Callable[[Day], None]) -> Daemon:
     driver = threading.Thread(target=drive, name="scenario")
     driver.start()
     daemon.run()
+    stopped = time.monotonic()
     driver.join(timeout=60)
     if failures:
         raise failures[0]
+    assert signalled and stopped - signalled[0] < STOP_SECONDS, "SIGTERM in IDLE did not stop the daemon promptly"
     return daemon
 
 

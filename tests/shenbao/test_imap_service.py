@@ -22,6 +22,7 @@ from shenbao.samples import CST, KINDS, build_email, nomination_email
 from tests.servers import ImapAccount, SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
+STOP_SECONDS = 8.0  # SIGTERM to exit: at most one IDLE slice (5 s), its DONE and the wind-down
 
 
 class ImapService:
@@ -190,5 +191,8 @@ def test_the_daemon_answers_a_newly_appended_mail_without_restart(tmp_path: Path
         assert latency < 15, f"the reply took {latency:.1f}s: IDLE did not wake the daemon"
     finally:
         process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
         _, stderr = process.communicate(timeout=30)
+    stopped = time.monotonic() - signalled
     assert process.returncode == 0, stderr.decode()
+    assert stopped < STOP_SECONDS, f"SIGTERM in IDLE took {stopped:.1f}s to stop the daemon"

@@ -22,6 +22,7 @@ from shenbao.logs import JsonFormatter, KeyValueFormatter
 from shenbao.progress import Progress
 from shenbao.samples import CST, build_email, form_docx
 from tests.shenbao.conftest import Service
+from tests.shenbao.test_imap_service import STOP_SECONDS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -108,11 +109,14 @@ def test_sigterm_during_a_long_first_run_finishes_the_mail_in_hand_and_the_next_
                 pass
             time.sleep(0.02)
         process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
         _, stderr = process.communicate(timeout=60)
+        stopped = time.monotonic() - signalled
     finally:
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0, stderr
+    assert stopped < STOP_SECONDS, f"SIGTERM mid-run took {stopped:.1f}s to stop the service"
     assert "stopping (SIGTERM)" in stderr and "shenbao stopped" in stderr
     processed = db(service, "select count(*) from emails where state = 'processed'")[0][0]
     assert 5 <= processed < total
