@@ -40,14 +40,14 @@ def run_demo(keep: Path | None, clock: Clock) -> str:
     report = pipeline.run_once()
     data = register(pipeline.store, config)
     rows = [[s["id"], s["unit"], s["candidate"] or "（未识别）", STATUS_NAMES.get(s["status"], s["status"]),
-             ", ".join(s["problems"]) or "-"] for s in data["submissions"]]
+             str(len(s["emails"])), ", ".join(s["problems"]) or "-"] for s in data["submissions"]]
     ignored = [f"  {e['from']}: {e['disposition']}" for e in data["emails"] if e["disposition"] != "submission"]
     replies = sorted((base / "replies").glob("*.eml"))
     lines = [
         f"shenbao demo: {len(mails)} sample mails in {base / 'mailbox'}",
         f"fetched {report.fetched}, processed {report.processed}, replies written {report.sent}",
         "",
-        render_table(["编号", "推荐单位", "候选人", "状态", "问题"], rows),
+        render_table(["编号", "推荐单位", "候选人", "状态", "邮件", "问题"], rows),
         "",
         *(["Not answered:", *ignored, ""] if ignored else []),
         f"Replies ({len(replies)}) in {base / 'replies'}:",

@@ -17,7 +17,8 @@ from shenbao.samples_mail import CLIENTS, CST, OFFICE_ADDRESS, build_email
 
 __all__ = [
     "CLIENTS", "CST", "DEMO_UNITS", "KINDS", "OFFICE_ADDRESS", "TEMPLATE_LABELS", "DemoUnit",
-    "build_email", "deeds_docx", "deeds_text", "demo_mailbox", "form_docx", "heif_stub", "nomination_email",
+    "build_email", "deeds_docx", "deeds_text", "demo_mailbox", "follow_up_email", "form_docx", "heif_stub",
+    "nomination_email",
     "photo_as", "photo_jpeg", "photo_png", "screenshot_png", "small_photo_jpeg",
 ]
 
@@ -133,6 +134,19 @@ def nomination_email(
     )
 
 
+def follow_up_email(*, unit: str, candidate: str, ref: str, date: datetime, client: str = "163", seed: int = 0) -> bytes:
+    """A unit's answer to our checklist, as a mail client's reply writes it: our subject (with its
+    ``[ref]`` tag) after "回复：", and the work and life photos the checklist asked for."""
+    sender = _unit(unit)
+    text = "\n".join(["陈老师：", f"    您好！按照回复的要求，现补充{candidate}同志的工作生活照2张（原图），请查收。",
+                      "", f"    联系人：{sender.contact}，电话：13800000000", "", unit])
+    photos = [(f"{candidate}-{label}.jpg", photo_jpeg(seed=seed + n, camera=("HUAWEI", "ELE-AL00")))
+              for n, label in ((1, "工作照"), (2, "生活照"))]
+    subject = f"回复：回复：{CAMPAIGN}推荐材料-{unit}-{candidate} [{ref}]"
+    return build_email(from_addr=sender.email, from_name=unit, subject=subject, text=text, html=_html(text),
+                       attachments=photos, date=date, client=client)
+
+
 # (file name, scenario, unit, candidate, client, sent). Candidates are fictitious.
 _DEMO_PLAN: tuple[tuple[str, str, str, str, str, datetime], ...] = (
     ("01-jiefangqu-complete.eml", "complete", "解放区总工会", "王建国", "163",
@@ -151,6 +165,18 @@ _DEMO_PLAN: tuple[tuple[str, str, str, str, str, datetime], ...] = (
 )
 
 
+# The follow-up: 山阳区 answers the checklist of its nomination (the 2nd mail read, so JZ2021-002:
+# the folder is read in order of file name) with the missing photos, a day later.
+_DEMO_FOLLOW_UP = ("08-shanyangqu-follow-up-photos.eml", "山阳区总工会", "李秀梅", "JZ2021-002",
+                   datetime(2021, 4, 25, 8, 52, 31, tzinfo=CST))
+
+
+def _arrived(path: Path, sent: datetime) -> Path:
+    arrived = sent.timestamp() + 21
+    os.utime(path, (arrived, arrived))
+    return path
+
+
 def demo_mailbox(dest: Path) -> list[Path]:
     """Write the demo mails into ``dest`` (created if needed); each file's mtime is its arrival time."""
     dest.mkdir(parents=True, exist_ok=True)
@@ -159,7 +185,9 @@ def demo_mailbox(dest: Path) -> list[Path]:
         path = dest / name
         path.write_bytes(nomination_email(kind, unit=unit, candidate=candidate or "—", client=client,
                                           date=sent, seed=index * 10))
-        arrived = sent.timestamp() + 21
-        os.utime(path, (arrived, arrived))
-        written.append(path)
+        written.append(_arrived(path, sent))
+    name, unit, candidate, ref, sent = _DEMO_FOLLOW_UP
+    (dest / name).write_bytes(follow_up_email(unit=unit, candidate=candidate, ref=ref, date=sent, client="outlook",
+                                              seed=len(_DEMO_PLAN) * 10))
+    written.append(_arrived(dest / name, sent))
     return written
