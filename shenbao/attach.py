@@ -16,9 +16,10 @@ from sqlmodel import Session
 
 from ingest.types import ClassifiedFile
 from shenbao.config import Config
-from shenbao.matching import Group, Plan, plan_email, unit_of
+from shenbao.candidates import compact
+from shenbao.matching import Group, Plan, form_unit, plan_email, sender_unit, unit_of
 from shenbao.models import Email, StoredFile, Submission
-from shenbao.nominations import absorb, create, link, name, unique
+from shenbao.nominations import absorb, create, emails_of, link, name, unique
 from shenbao.outbox import queue_reply
 from shenbao.register import reevaluate, reevaluate_units
 from shenbao.replies import queue_answer
@@ -47,6 +48,19 @@ def _nomination(s: Session, config: Config, email: Email, plan: Plan, group: Gro
     return create(s, config, email, unit, group.candidate, group.source, now)
 
 
+def _adopt_form_unit(s: Session, config: Config, sub: Submission, files: list[ClassifiedFile]) -> bool:
+    """A nomination whose unit is only its sender's name (no roster entry, no form so far) takes
+    the 申报单位 of a form that arrives later. True when the unit changed."""
+    unit = form_unit(files)
+    if not unit or compact(unit) == compact(sub.unit) or config.unit_for_sender(sub.sender) is not None:
+        return False
+    if sub.unit not in {sender_unit(e) for e in emails_of(s, sub)}:
+        return False  # the unit came from a form (or the roster): a later form does not move it
+    sub.unit = unit
+    s.add(sub)
+    return True
+
+
 def register_email(s: Session, config: Config, email: Email, files: list[FileEntry], body: str,
                    has_material: bool, now: datetime) -> str:
     """Attach ``email`` and its files to the register and queue its reply; the disposition."""
@@ -62,6 +76,9 @@ def register_email(s: Session, config: Config, email: Email, files: list[FileEnt
         sub = _nomination(s, config, email, plan, group, files, now)
         if group.target is None or (group.candidate and not sub.candidate):
             moved.add(sub.unit)
+        before = sub.unit
+        if group.target is not None and _adopt_form_unit(s, config, sub, [files[i][0] for i in group.files]):
+            moved |= {before, sub.unit}
         if group.absorb is not None and group.absorb.id != sub.id:
             moved |= {group.absorb.unit, sub.unit}
             absorb(s, group.absorb, sub, now)

@@ -62,13 +62,23 @@ def form_name(file: ClassifiedFile) -> str:
     return compact(file.facts.form_fields.get(FORM_NAME_FIELD, ""))
 
 
+def form_unit(files: list[ClassifiedFile]) -> str:
+    """The 申报单位 written on the (last) readable form among ``files``; "" when none names one."""
+    forms = [f.facts.form_unit for f in files if form_name(f) and f.facts.form_unit.strip()]
+    return forms[-1].strip() if forms else ""
+
+
+def sender_unit(email: Email) -> str:
+    """What stands for the unit when neither the roster nor a form names one: the sender."""
+    return email.from_name or email.from_addr
+
+
 def unit_of(config: Config, email: Email, files: list[ClassifiedFile]) -> str:
     """The roster unit of the sender, else the unit written on the (last) form, else the sender."""
     roster = config.unit_for_sender(email.from_addr)
     if roster is not None:
         return roster.name
-    forms = [f.facts.form_unit for f in files if form_name(f) and f.facts.form_unit.strip()]
-    return forms[-1].strip() if forms else (email.from_name or email.from_addr)
+    return form_unit(files) or sender_unit(email)
 
 
 def thread_scope(s: Session, config: Config, email: Email) -> list[Submission]:

@@ -146,3 +146,20 @@ def test_a_follow_up_with_thousands_of_references_still_finds_our_reply(desk: De
     ours["References"] = " ".join(f"<junk{i}@x.cn>" for i in range(5000))
     desk.send(UNIT, "Re: 推荐材料", photos(["a.jpg", "b.jpg"]), answering=ours)
     assert desk.by_candidate(NAME)["status"] == "complete"
+
+
+@pytest.mark.parametrize(("form_unit", "over_quota"), [("武陟县总工会", False), ("解放区总工会", True)])
+def test_a_unit_taken_from_the_senders_name_gives_way_to_the_unit_on_a_later_form(desk: Desk, form_unit: str,
+                                                                                  over_quota: bool) -> None:
+    if over_quota:  # the roster unit has its two places taken already: the adopted nomination is the third
+        for index, name in enumerate(("李秀梅", "赵志强")):
+            desk.send(UNIT, f"推荐材料-{name}", package(name, UNIT, seed=index * 2))
+    first = desk.send("李老师", "推荐材料-王喆", [deeds("王喆"), credit("王喆"), *photos(["1.jpg", "2.jpg"], seed=8)],
+                      sender="lilaoshi@qq.com")
+    assert desk.by_candidate("王喆")["unit"] == "李老师"  # no roster entry, no form: the sender's name
+    desk.send("李老师", "回复：推荐材料-王喆", [form("王喆", form_unit)], sender="lilaoshi@qq.com",
+              answering=desk.reply_to(first))
+    row = desk.by_candidate("王喆")
+    assert (row["unit"], row["status"], len(row["emails"])) == (form_unit, "complete", 2)
+    assert ("quota.exceeded" in row["problems"]) is over_quota
+    assert len(desk.nominations()) == (3 if over_quota else 1)
