@@ -20,6 +20,7 @@ from shenbao.pipeline import build_pipeline
 from shenbao.reload import ConfigWatcher, config_problem
 from shenbao.samples import CST, build_email
 from tests.shenbao.conftest import Service
+from tests.shenbao.test_daemon import SimClock
 from tests.shenbao.unitmail import START, package, roster_toml
 
 NOW = datetime(2021, 4, 26, 2, 0, tzinfo=UTC)
@@ -125,21 +126,6 @@ def _wait(condition: Callable[[], bool], seconds: float = 20) -> None:
         time.sleep(0.1)
 
 
-class _Clock:
-    """The injected clock: stands still until the test moves it."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now, self.lock = start, threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self.lock:
-            return self.now
-
-    def set(self, moment: datetime) -> None:
-        with self.lock:
-            self.now = moment
-
-
 def _digest_service(service: Service, at: str) -> str:
     text = service.config.read_text(encoding="utf-8").replace('path = "mailbox"', 'path = "mailbox"\npoll_interval_seconds = 1')
     text += f'\n[digest]\nrecipients = ["office@example.com"]\ntime = "{at}"\n'
@@ -160,7 +146,7 @@ def _start(daemon: Daemon) -> threading.Thread:
 
 def test_a_new_digest_time_reschedules_the_running_daemons_daily_trigger(service: Service) -> None:
     text = _digest_service(service, "08:30")
-    clock = _Clock(datetime(2021, 4, 26, 7, 0, tzinfo=CST))
+    clock = SimClock(datetime(2021, 4, 26, 7, 0, tzinfo=CST))
     config = load_config(service.config)
     daemon = Daemon(config, build_pipeline(config, clock), clock)  # the real cron trigger
     runner = _start(daemon)
@@ -180,7 +166,7 @@ def test_a_new_digest_time_reschedules_the_running_daemons_daily_trigger(service
 
 def test_moving_the_digest_time_gives_one_digest_a_day_at_the_new_time(service: Service) -> None:
     text = _digest_service(service, "08:30")
-    clock = _Clock(datetime(2021, 4, 26, 8, 0, tzinfo=CST))
+    clock = SimClock(datetime(2021, 4, 26, 8, 0, tzinfo=CST))
     config = load_config(service.config)
     daemon = Daemon(config, build_pipeline(config, clock), clock, digest_check=IntervalTrigger(seconds=0.1))
     runner = _start(daemon)
