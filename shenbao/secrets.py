@@ -8,7 +8,6 @@ password itself is never part of a message, a log line or the register.
 
 from __future__ import annotations
 
-import ipaddress
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,15 +48,6 @@ def read_secret_file(path: str) -> str:
     return Path(path).read_text(encoding="utf-8").strip()
 
 
-def _loopback(host: str) -> bool:
-    if host in ("localhost", ""):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _readable_by_others(path: Path) -> str:
     """"every user" / "its group" when ``path`` can be read beyond its owner, else ""."""
     mode = path.stat().st_mode
@@ -68,6 +58,8 @@ def _readable_by_others(path: Path) -> str:
 
 def config_warnings(config: Config, config_path: Path) -> Iterator[str]:
     """What ``check-config`` warns about: passwords others can read, TLS that is off or unverified."""
+    from shenbao.web import is_loopback
+
     servers: dict[str, _Login] = {}
     if config.mailbox.kind == "imap":
         servers["mailbox"] = config.mailbox
@@ -85,5 +77,5 @@ def config_warnings(config: Config, config_path: Path) -> Iterator[str]:
         if not server.ssl_verify:
             yield f"[{name}] ssl_verify = false: the server's certificate is not checked (for tests only)"
         plain = not server.ssl and not (name == "smtp" and config.smtp.starttls)
-        if plain and not _loopback(server.host):
+        if plain and not is_loopback(server.host):
             yield f"[{name}] ssl = false: the password and the mail cross the network to {server.host} unencrypted"

@@ -70,6 +70,7 @@ def _run_trials(tmp: Path, account: ImapAccount, points: list[KillPoint]) -> lis
             server.down()
 
 
+@pytest.mark.timeout(3600)  # the --runslow variant: 100 trials
 def test_sigkill_at_random_points_then_restart_loses_and_repeats_nothing(
         tmp_path: Path, mixed_imap: tuple[ImapAccount, list[PlannedMail]], trials: int, smtp_server: SmtpServer) -> None:
     account, mails = mixed_imap

@@ -53,6 +53,7 @@ def _settings(request: pytest.FixtureRequest) -> settings:
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
+@pytest.mark.timeout(7200)  # SHENBAO_FUZZ_EXAMPLES=20000 runs for many minutes
 def test_parse_read_classify_never_raises_and_stays_bounded(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     scratch = tmp_path / "scratch"
     seen = {"examples": 0, "attachments": 0}
@@ -84,6 +85,7 @@ def test_parse_read_classify_never_raises_and_stays_bounded(tmp_path: Path, requ
                 exceptions=0)
 
 
+@pytest.mark.timeout(7200)  # SHENBAO_FUZZ_EXAMPLES=20000 runs for many minutes
 def test_every_fuzzed_mail_gets_a_disposition_from_the_whole_intake(tmp_path: Path,
                                                                      request: pytest.FixtureRequest) -> None:
     from shenbao.intake import process_email

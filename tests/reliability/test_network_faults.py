@@ -27,7 +27,10 @@ IMAP_PLAN = [Fault("drop", 3_000), Fault("stall", 300_000), Fault("reset", 700_0
 # SMTP (one connection per reply): closed before the greeting, stalled after it, reset mid-DATA.
 SMTP_PLAN = [Fault("drop", 0), Fault("stall", 60), Fault("reset", 3_000, "up")]
 CUT_BEFORE_250 = 5  # the 5th accepted reply: its connection is cut before the client hears "250"
-DEADLINE = 120.0  # far above the backoff sums; only a service that stopped retrying gets near it
+# The plan costs at most: IMAP reconnect delays 1 + 2 + 5 s, two 2 s timeouts (the stalls), SMTP
+# retries after 1, 2 and 4 s, plus processing 20 mails. 60 s leaves a loaded machine room; a service
+# that stopped retrying, or waited out a default 30 s backoff twice, does not make it.
+DEADLINE = 60.0
 
 
 @pytest.fixture
