@@ -6,6 +6,7 @@ Everything here is read-only. Chinese wording comes from ``templates/`` (problem
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,11 +16,19 @@ from notify.office import label, summary
 from notify.render import ProblemLine, render_problem
 from rules.codes import base_code
 from rules.facts import NominationFacts, Problem
+from shenbao.bulk import Material, Replies, ReplyRow, chunks, light_materials, materials
 from shenbao.config import Config
 from shenbao.decisions import effective_status
-from shenbao.models import Submission
-from shenbao.nominations import active, by_ref, emails_of, latest_decision, replies_about, surviving
-from shenbao.register import nomination_facts, problems_from_json
+from shenbao.models import Decision, Reply, Submission
+from shenbao.nominations import (
+    active,
+    by_ref,
+    latest_decision,
+    latest_decisions,
+    replies_about,
+    surviving,
+)
+from shenbao.register import facts_of, problems_from_json
 
 ITEMS = ("form", "credit", "deeds", "photos")
 
@@ -108,30 +117,51 @@ def checklist(facts: NominationFacts, lines: tuple[ProblemLine, ...]) -> tuple[I
     return tuple(ItemCheck(key, label("items", key), key not in wrong, _item_summary(key, facts)) for key in ITEMS)
 
 
-def last_reply(s: Session, sub: Submission) -> ReplyInfo | None:
-    """The latest reply that reported on ``sub`` (one reply to a split mail reports on each of its nominations)."""
-    reply = max(replies_about(s, sub), key=lambda r: (r.created_at, r.id or 0), default=None)
+def _latest(replies: Iterable[Reply | ReplyRow]) -> ReplyInfo | None:
+    reply = max(replies, key=lambda r: (r.created_at, r.id or 0), default=None)
     if reply is None:
         return None
     return ReplyInfo(datetime.fromisoformat(reply.sent_at or reply.created_at), reply.kind, reply.state)
 
 
-def view_of(s: Session, config: Config, sub: Submission) -> NominationView:
+def last_reply(s: Session, sub: Submission) -> ReplyInfo | None:
+    """The latest reply that reported on ``sub`` (one reply to a split mail reports on each of its nominations)."""
+    return _latest(replies_about(s, sub))
+
+
+def _view(config: Config, sub: Submission, material: Material, decision: Decision | None,
+          replies: Iterable[Reply | ReplyRow]) -> NominationView:
     assert sub.id is not None
     problems = problems_from_json(sub.problems)
     lines = tuple(render_problem(p, config.campaign.timezone) for p in problems)
-    facts = nomination_facts(s, sub)
-    emails = len(emails_of(s, sub))  # every email that brought it something (one may carry several candidates)
-    status = effective_status(sub, latest_decision(s, sub.id))  # an office decision overrides the rules
+    facts = facts_of(sub, material)
+    emails = len(material.emails)  # every email that brought it something (one may carry several candidates)
+    status = effective_status(sub, decision)  # an office decision overrides the rules
     return NominationView(
         id=sub.id, ref=sub.ref, unit=sub.unit, candidate=sub.candidate, sender=sub.sender, status=status,
         problems=problems, lines=lines, items=checklist(facts, lines), received_at=_time(sub.received_at),
-        last_received_at=_time(sub.last_received_at), emails=emails, last_reply=last_reply(s, sub), facts=facts)
+        last_received_at=_time(sub.last_received_at), emails=emails, last_reply=_latest(replies), facts=facts)
+
+
+def view_of(s: Session, config: Config, sub: Submission) -> NominationView:
+    assert sub.id is not None
+    return _view(config, sub, materials(s, [sub])[sub.id], latest_decision(s, sub.id), replies_about(s, sub))
 
 
 def nomination_views(s: Session, config: Config) -> list[NominationView]:
-    """Every nomination (not those absorbed into another), in order of number."""
-    return [view_of(s, config, sub) for sub in active(s)]
+    """Every nomination (not those absorbed into another), in order of number. Built as ``view_of``
+    builds one, from rows loaded in bulk (a few queries per 500 nominations, see ``shenbao.bulk``)."""
+    subs = active(s)
+    decisions = latest_decisions(s)
+    replies = Replies(s)
+    views = []
+    for chunk in chunks(subs):
+        loaded = light_materials(s, chunk)
+        for sub in chunk:
+            material = loaded[sub.id or 0]
+            about = replies.about(sub.id or 0, [email.id for email in material.emails])
+            views.append(_view(config, sub, material, decisions.get(sub.id or 0), about))
+    return views
 
 
 def find_view(s: Session, config: Config, ref: str) -> NominationView | None:

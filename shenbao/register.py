@@ -11,14 +11,15 @@ from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from ingest.types import Role
 from rules.evaluate import evaluate
 from rules.facts import DeedsFacts, EmbeddedImages, FormFacts, NominationFacts, PhotoFacts, Problem, ScreenshotFacts, UnreadableFacts, Verdict
 from shenbao.config import Config
-from shenbao.models import NominationEmail, StoredFile, Submission
-from shenbao.nominations import arrival_ranks, emails_of, files_of, unit_nominations
+from shenbao.bulk import Material, materials
+from shenbao.models import StoredFile, Submission
+from shenbao.nominations import arrival_ranks, unit_nominations
 from shenbao.roster import unit_quota
 from shenbao.store import utc_iso
 from shenbao.supersede import Item, replaced
@@ -28,8 +29,9 @@ OPEN_STATUSES = ("incomplete",)
 
 
 def non_space_chars(text: str) -> int:
-    """A deeds text's length as DESIGN.md defines it: its count of non-whitespace characters."""
-    return sum(1 for ch in text if not ch.isspace())
+    """A deeds text's length as DESIGN.md defines it: its count of non-whitespace characters
+    (``str.split`` splits at exactly the characters ``str.isspace`` calls whitespace)."""
+    return len("".join(text.split()))
 
 
 def ref_tag_pattern(prefix: str) -> re.Pattern[str]:
@@ -41,13 +43,15 @@ def _facts_of(row: StoredFile) -> dict[str, Any]:
     return facts
 
 
-def refresh_current(s: Session, sub: Submission, photo_set: int) -> None:
-    """Mark which of the nomination's files (and pasted deeds texts) are current, which replaced."""
-    emails = emails_of(s, sub)
+def refresh_current(s: Session, sub: Submission, photo_set: int, material: Material | None = None) -> None:
+    """Mark which of the nomination's files (and pasted deeds texts) are current, which replaced
+    (``material``: its rows from ``bulk.materials``, when the caller loaded them)."""
+    material = material or materials(s, [sub])[sub.id or 0]
+    emails = material.emails
     order = {e.id: index for index, e in enumerate(emails)}
-    files = files_of(s, sub)
+    files = material.files
     items = [Item(f.id or 0, order.get(f.email_id, len(order)), f.role, f.filename, f.sha256) for f in files]
-    links = {row.email_id: row for row in s.exec(select(NominationEmail).where(NominationEmail.submission_id == sub.id))}
+    links = material.links
     bodies = [e for e in emails if e.body_chars and links[e.id or 0].with_body]
     items += [Item(-(e.id or 0), order[e.id], Role.DEEDS.value, BODY_DEEDS_SOURCE) for e in bodies]
     out = replaced(sorted(items, key=lambda i: (i.email, i.key)), photo_set)
@@ -61,10 +65,15 @@ def refresh_current(s: Session, sub: Submission, photo_set: int) -> None:
         s.add(links[email.id or 0])
 
 
-def nomination_facts(s: Session, sub: Submission) -> NominationFacts:
+def nomination_facts(s: Session, sub: Submission, material: Material | None = None) -> NominationFacts:
     """The facts of a nomination's current material (see ``refresh_current``)."""
-    files = [row for row in files_of(s, sub) if row.replaced_by is None]
-    emails = emails_of(s, sub)
+    return facts_of(sub, material or materials(s, [sub])[sub.id or 0])
+
+
+def facts_of(sub: Submission, material: Material) -> NominationFacts:
+    """``nomination_facts`` over rows already loaded (``bulk.materials`` or ``bulk.light_materials``)."""
+    files = [row for row in material.files if row.replaced_by is None]
+    emails = material.emails
     forms, deeds, photos, shots, unreadable = [], [], [], [], []
     pasted: list[EmbeddedImages] = []  # pictures pasted into documents other than the form
     for row in files:
@@ -82,7 +91,7 @@ def nomination_facts(s: Session, sub: Submission) -> NominationFacts:
             photos.append(PhotoFacts(row.filename, row.size, row.kind, image.get("width", 0), image.get("height", 0)))
         elif row.role == Role.SCREENSHOT.value:
             shots.append(ScreenshotFacts(row.filename))
-    links = {row.email_id: row for row in s.exec(select(NominationEmail).where(NominationEmail.submission_id == sub.id))}
+    links = material.links
     bringing = {row.email_id for row in files}
     cloud: list[str] = []
     for email in emails:
@@ -114,13 +123,14 @@ def verdict_summary(status: str, problems: str) -> str:
 
 
 def reevaluate(s: Session, config: Config, sub: Submission, now: datetime,
-               ranks: dict[int, int] | None = None) -> Verdict:
+               ranks: dict[int, int] | None = None, material: Material | None = None) -> Verdict:
     """Judge a nomination over everything current it has gathered, and record the verdict on it
-    (``ranks``: ``arrival_ranks`` of its unit, when the caller already has them)."""
-    refresh_current(s, sub, config.rules.photos.min_count)
+    (``ranks``: ``arrival_ranks`` of its unit, ``material``: its rows, when the caller has them)."""
+    material = material or materials(s, [sub])[sub.id or 0]
+    refresh_current(s, sub, config.rules.photos.min_count, material)
     s.flush()
     ranks = arrival_ranks(s, sub.unit) if ranks is None else ranks
-    facts = replace(nomination_facts(s, sub), quota=unit_quota(config, sub.unit),
+    facts = replace(facts_of(sub, material), quota=unit_quota(config, sub.unit),
                     arrival_rank=ranks.get(sub.id or 0, 0), unit_count=len(ranks))
     verdict = evaluate(facts, config.rules, config.campaign)
     sub.status = verdict.status
@@ -134,5 +144,7 @@ def reevaluate_units(s: Session, config: Config, units: set[str], now: datetime)
     """Re-judge every nomination of ``units``: one arriving, leaving or being rejected moves the others' places."""
     for unit in sorted(units):
         ranks = arrival_ranks(s, unit)  # judging one nomination does not move the unit's places
-        for sub in unit_nominations(s, unit):
-            reevaluate(s, config, sub, now, ranks)
+        subs = unit_nominations(s, unit)
+        loaded = materials(s, subs)
+        for sub in subs:
+            reevaluate(s, config, sub, now, ranks, loaded[sub.id or 0])
