@@ -1,7 +1,7 @@
 """A register of many nominations, cloned from the rows a real ``run --once`` wrote.
 
-Copies every row of the nominations, emails, files and replies tables with shifted ids (and
-fresh UIDs, references and Message-IDs) until the register holds ``target`` nominations, so
+Copies every row of the nominations, emails, files, replies, nomination links and decisions
+tables with shifted ids (and fresh UIDs, references and Message-IDs) until the register holds ``target`` nominations, so
 export and digest meet real verdicts, file facts and deeds texts, only more of them.
 """
 
@@ -12,9 +12,12 @@ import sqlite3
 from pathlib import Path
 
 # table -> the columns that point at another table's id
-_LINKS = {"submissions": {}, "emails": {"submission_id": "submissions"},
+_LINKS = {"submissions": {"merged_into": "submissions"}, "emails": {"submission_id": "submissions"},
           "files": {"email_id": "emails", "submission_id": "submissions"},
-          "replies": {"email_id": "emails", "submission_id": "submissions"}}
+          "replies": {"email_id": "emails", "submission_id": "submissions"},
+          "nomination_emails": {"email_id": "emails", "submission_id": "submissions"},
+          "decisions": {"submission_id": "submissions"}}
+_ORIGINAL = {"nomination_emails": "email_id"}  # a table without an id: the column that tells its original rows
 _UNIQUE_TEXT = {"uid", "message_id"}
 
 
@@ -41,7 +44,8 @@ def grow(source_db: Path, target_db: Path, target: int) -> int:
         base = db.execute("SELECT count(*), max(id) FROM submissions").fetchone()
         if not base[0]:
             raise RuntimeError(f"{source_db}: no nominations to clone")
-        maxima = {t: db.execute(f"SELECT coalesce(max(id), 0) FROM {t}").fetchone()[0] for t in _LINKS}
+        maxima = {t: db.execute(f"SELECT coalesce(max({_ORIGINAL.get(t, 'id')}), 0) FROM {t}").fetchone()[0]
+                  for t in _LINKS}
         columns = {t: [row[1] for row in db.execute(f"PRAGMA table_info({t})")] for t in _LINKS}
         copy, count = 0, base[0]
         while count < target:
@@ -54,7 +58,7 @@ def grow(source_db: Path, target_db: Path, target: int) -> int:
                 names = ", ".join(f'"{c}"' for c in columns[table])
                 select = ", ".join(_expressions(table, columns[table], offsets, copy))
                 db.execute(f"INSERT INTO {table} ({names}) SELECT {select} FROM {table} "
-                           f"WHERE id <= {maxima[table]} AND {keep} <= {limit}")
+                           f"WHERE {_ORIGINAL.get(table, 'id')} <= {maxima[table]} AND {keep} <= {limit}")
             count = db.execute("SELECT count(*) FROM submissions").fetchone()[0]
         db.commit()
         return int(count)
