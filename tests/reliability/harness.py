@@ -212,7 +212,7 @@ def finish(process: subprocess.Popen[bytes], timeout: float) -> Finished:
         reader.join()
     stdout, stderr = output.get("out", b"").decode(errors="replace"), output.get("err", b"").decode(errors="replace")
     if overran:
-        raise AssertionError(f"{' '.join(map(str, process.args))} ran over {timeout}s: {stderr[-2000:]}")
+        raise AssertionError(f"{process.args!r} ran over {timeout}s: {stderr[-2000:]}")
     return Finished(process.returncode, stdout, stderr, 0.0, time.monotonic() - started)
 
 

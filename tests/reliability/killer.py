@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.reliability.harness import Installation
-from tests.servers import SmtpServer
+from tests.servers import Captured, SmtpServer
 
 PHASES = ("time", "stored", "processed", "sent")
 
@@ -97,7 +97,12 @@ def run_and_kill(installation: Installation, smtp: SmtpServer, point: KillPoint,
     process = installation.start("run", "--once")
     watch = Watch(installation.db_path, smtp)
     if point.phase == "sent":
-        smtp.on_message = lambda _: len(smtp.messages) >= point.at and process.send_signal(signal.SIGKILL)
+
+        def kill_before_250(_: Captured) -> None:
+            if len(smtp.messages) >= point.at:
+                process.send_signal(signal.SIGKILL)
+
+        smtp.on_message = kill_before_250
     started = time.monotonic()
     try:
         while process.poll() is None:

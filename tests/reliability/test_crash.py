@@ -57,12 +57,17 @@ def _trial(root: Path, account: ImapAccount, smtp: SmtpServer, point: KillPoint)
     return trial
 
 
+def _lane(tmp: Path, account: ImapAccount, smtp: SmtpServer, points: list[tuple[int, KillPoint]]) -> list[Trial]:
+    return [_trial(tmp / f"trial{n}", account, smtp, point) for n, point in points]
+
+
 def _run_trials(tmp: Path, account: ImapAccount, points: list[KillPoint]) -> list[Trial]:
+    """The trials on WORKERS lanes at once, each lane with its own SMTP server."""
     servers = [SmtpServer().up() for _ in range(WORKERS)]
     try:
         with ThreadPoolExecutor(WORKERS) as pool:
-            lanes = [pool.submit(lambda lane=lane: [_trial(tmp / f"trial{n}", account, servers[lane], point)
-                                                    for n, point in enumerate(points) if n % WORKERS == lane])
+            lanes = [pool.submit(_lane, tmp, account, servers[lane],
+                                 [(n, point) for n, point in enumerate(points) if n % WORKERS == lane])
                      for lane in range(WORKERS)]
             return [trial for lane in lanes for trial in lane.result()]
     finally:

@@ -100,7 +100,7 @@ def test_every_fuzzed_mail_gets_a_disposition_from_the_whole_intake(tmp_path: Pa
     @given(raw=INPUTS)
     def check(raw: bytes) -> None:
         email = store.save_raw(RawMail("fuzz", 0, str(next(uids)), NOW, raw, len(raw)), NOW)
-        assert email is not None
+        assert email is not None and email.id is not None
         process_email(store, config, email.id, NOW)
         with store.session() as s:
             row = s.get(Email, email.id)

@@ -20,7 +20,7 @@ from tests.reliability.faultproxy import Fault, FaultProxy
 from tests.reliability.harness import Installation, captured_ids, captured_replies, deliver_imap, finish, imap_table, install, \
     smtp_table
 from tests.reliability.mixed import PlannedMail
-from tests.servers import DovecotServer, ImapAccount, SmtpServer
+from tests.servers import Captured, DovecotServer, ImapAccount, SmtpServer
 
 # One fault per new connection, in order. IMAP: cut during login, stall and reset mid-body.
 IMAP_PLAN = [Fault("drop", 3_000), Fault("stall", 300_000), Fault("reset", 700_000)]
@@ -97,7 +97,12 @@ def test_drops_stalls_and_resets_mid_command_are_ridden_out_with_no_loss_and_no_
 
     imap, smtp = flaky
     imap.plan, smtp.plan = list(IMAP_PLAN), list(SMTP_PLAN)
-    smtp_server.on_message = lambda _: len(smtp_server.messages) == CUT_BEFORE_250 and smtp.cut() and None
+
+    def cut_before_250(_: Captured) -> None:
+        if len(smtp_server.messages) == CUT_BEFORE_250:
+            smtp.cut()
+
+    smtp_server.on_message = cut_before_250
     installation = _service(tmp_path / "svc", account, smtp_server, imap, smtp)
     log = tmp_path / "daemon.log"
     daemon = installation.start("run", log=log)

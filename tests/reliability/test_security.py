@@ -142,11 +142,10 @@ def test_tls_is_verified_by_default_for_imap_and_smtp(tmp_path: Path, imap_accou
                                     text="请查收。", attachments=[], date=SENT), SENT)
     smtp = SmtpServer(tls=tls_certificate, implicit_tls=True).up()
     try:
-        ca = {"ca_file": str(imap_account.cert)} if trusted else {}
         installation = install(tmp_path, imap_account, smtp)
-        installation.configure(imap_table(imap_account, port=imap_account.imaps_port, ssl=True, host="localhost", **ca),
-                               smtp_table(smtp, ssl=True, host="localhost",
-                                          **({"ca_file": str(tls_certificate[0])} if trusted else {})))
+        installation.configure(imap_table(imap_account, port=imap_account.imaps_port, ssl=True, host="localhost",
+                                          ca_file=str(imap_account.cert) if trusted else ""),
+                               smtp_table(smtp, ssl=True, host="localhost", ca_file=str(tls_certificate[0]) if trusted else ""))
         finished = installation.run("run", "--once")
     finally:
         smtp.down()

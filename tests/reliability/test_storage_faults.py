@@ -23,7 +23,7 @@ from tests.reliability import figures
 from tests.reliability.harness import Finished, Installation, captured_ids, finish, install
 from tests.reliability.killer import Watch
 from tests.reliability.mixed import PlannedMail
-from tests.servers import SmtpServer
+from tests.servers import Captured, SmtpServer
 
 DISK_BYTES = 32 * 1024 * 1024  # the mixed folder's register and files take about 5 MB
 
@@ -176,7 +176,12 @@ def _run_with_fault(installation: Installation, smtp: SmtpServer, phase: str, co
     process = installation.start("run", "--once")
     fired = phase == "start"
     if phase == "sent":
-        smtp.on_message = lambda _: len(smtp.messages) == count and fault()
+
+        def strike_before_250(_: Captured) -> None:
+            if len(smtp.messages) == count:
+                fault()
+
+        smtp.on_message = strike_before_250
         fired = True
     watch = Watch(installation.db_path, smtp)
     try:
