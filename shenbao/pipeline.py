@@ -13,6 +13,7 @@ from notify.send import Sender
 from shenbao.config import Config
 from shenbao.faults import as_store_error, is_machine_failure
 from shenbao.outbox import send_due
+from shenbao.overlap import fetch_and_process
 from shenbao.progress import ProgressSink, no_progress
 from shenbao.store import Store
 
@@ -70,18 +71,38 @@ class Pipeline:
         self.progress: ProgressSink = no_progress  # told (stage, done, total) after each mail
         self.stopping: Callable[[], bool] = lambda: False  # checked between mails: finish the one in hand, stop
 
-    def fetch(self) -> int:
-        """Store every new message, raw bytes and row first; nothing is parsed here."""
+    def fetch(self, stored: Callable[[int], None] | None = None, stopping: Callable[[], bool] | None = None) -> int:
+        """Store every new message, raw bytes and row first; nothing is parsed here.
+
+        ``stored`` is told the id of each mail once its row is committed (instead of progress);
+        ``stopping`` replaces ``self.stopping``, checked after each mail."""
         count = 0
+        stop = stopping or self.stopping
         cursor = self.store.cursor(self.mailbox.name)
         for raw in self.mailbox.fetch_new(cursor, self.store):
             email = self.store.save_raw(raw, self.clock())
             if email is not None:
                 count += 1
-                self.progress("fetch", count, None)
-            if self.stopping():
+                if stored is None:
+                    self.progress("fetch", count, None)
+                else:
+                    stored(email.id or 0)
+            if stop():
                 break
         return count
+
+    def process_one(self, email_id: int) -> bool:
+        """Process one stored mail; False when it failed (its failure is recorded). A machine
+        failure (the disk or the database, not the mail) is raised as StoreError: stop, lose nothing."""
+        try:
+            process_email(self.store, self.config, email_id, self.clock())
+            return True
+        except Exception as exc:  # noqa: BLE001 - loop boundary: record the mail's failure, go on
+            if is_machine_failure(exc):
+                raise as_store_error(exc, self.store) from exc
+            log.exception("processing email %s failed", email_id)
+            record_failure(self.store, email_id, exc)
+            return False
 
     def process_pending(self) -> tuple[int, int]:
         processed = errors = 0
@@ -89,14 +110,9 @@ class Pipeline:
         for done, email_id in enumerate(pending, start=1):
             if self.stopping():
                 break
-            try:
-                process_email(self.store, self.config, email_id, self.clock())
+            if self.process_one(email_id):
                 processed += 1
-            except Exception as exc:  # noqa: BLE001 - loop boundary: record the mail's failure, go on
-                if is_machine_failure(exc):  # the disk or the database, not the mail: stop, lose nothing
-                    raise as_store_error(exc, self.store) from exc
-                log.exception("processing email %s failed", email_id)
-                record_failure(self.store, email_id, exc)
+            else:
                 errors += 1
             self.progress("process", done, len(pending))
         return processed, errors
@@ -104,8 +120,7 @@ class Pipeline:
     def run_once(self) -> CycleReport:
         report = CycleReport()
         report.processed, report.errors = self.process_pending()  # left over from a crash
-        report.fetched = self.fetch()
-        processed, errors = self.process_pending()
+        report.fetched, processed, errors = fetch_and_process(self)
         report.processed += processed
         report.errors += errors
         report.sent, report.failed = send_due(self.store, self.config, self.sender, self.clock())
