@@ -9,6 +9,8 @@ would. Anything not clean enough for that (odd padding, a placeholder inside oth
 put back exactly as it was and decoded by the stdlib as before: the swap changes speed,
 never results.
 
+The bodies are kept as offsets into the mail, never copied, and decoded from there.
+
 The scan needs no MIME parser: a base64 body never contains ``-``, so every boundary
 delimiter (a line starting with ``--``) ends a run, and a run only counts when it is the
 whole body between the blank line after a part's headers and the next delimiter (whose
@@ -26,25 +28,31 @@ import pybase64
 MIN_BYTES = 64 * 1024  # shorter bodies are parsed as before: the swap would not pay
 _BASE64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _BODY_BYTES = _BASE64 + b"=\r\n"
-_LINE_ENDS = b"\r\n"
+_PAD_OR_LINE_END = frozenset(b"=\r\n")
+_MAX_TAIL = 64  # a clean body ends in at most "==" and a few line ends
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
 
 
 class Blobs:
-    """The bodies taken out of one mail, by placeholder number."""
+    """The bodies taken out of one mail (offsets into it), by placeholder number."""
 
-    def __init__(self) -> None:
+    def __init__(self, source: bytes = b"") -> None:
         # Valid base64 (52 characters), so code that decodes the skeleton (mail-parser does)
         # meets no defect; 128 random bits keep it apart from anything a mail could hold.
         self.prefix = f"SHENBAOBLOB{os.urandom(16).hex()}N"
-        self.bodies: list[bytes] = []
+        self.source = source
+        self.bodies: list[tuple[int, int]] = []  # (start, end) in ``source``
 
     def _name(self, number: int) -> str:
         return f"{self.prefix}{number:08d}"
 
-    def placeholder(self, body: bytes) -> bytes:
-        self.bodies.append(body)
+    def placeholder(self, start: int, end: int) -> bytes:
+        self.bodies.append((start, end))
         return self._name(len(self.bodies) - 1).encode()
+
+    def body(self, number: int) -> bytes:
+        start, end = self.bodies[number]
+        return self.source[start:end]
 
     def restore(self, data: bytes, linesep: bytes | None = None) -> bytes:
         """``data`` with every placeholder replaced by the body it stands for; with ``linesep``,
@@ -52,7 +60,7 @@ class Blobs:
         if not self.bodies or self.prefix.encode() not in data:
             return data
         for number in range(len(self.bodies)):
-            body = self.bodies[number]
+            body = self.body(number)
             if linesep is not None:
                 body = linesep.join(body.splitlines()) + (linesep if body.endswith((b"\n", b"\r")) else b"")
             data = data.replace(self._name(number).encode(), body)
@@ -63,36 +71,45 @@ class Blobs:
         text = part.get_payload()
         if not self.bodies or not isinstance(text, str) or self.prefix not in text:
             return part.get_payload(decode=True)  # type: ignore[no-any-return]
-        body = self._whole_body(text)
-        if body is not None and str(part.get("content-transfer-encoding", "")).lower() == "base64":
-            decoded = _clean_base64(body)
+        number = self._whole_body(text)
+        if number is not None and str(part.get("content-transfer-encoding", "")).lower() == "base64":
+            decoded = _clean_base64(self.source, *self.bodies[number])
             if decoded is not None:
                 return decoded
         part.set_payload(self.restore(text.encode("ascii", "surrogateescape")).decode("ascii", "surrogateescape"))
         return part.get_payload(decode=True)  # type: ignore[no-any-return]
 
-    def _whole_body(self, text: str) -> bytes | None:
+    def _whole_body(self, text: str) -> int | None:
+        """The number of the body ``text`` is the placeholder of, None when it is not one."""
         name = text.strip()
         number = name[len(self.prefix):]
         if name.startswith(self.prefix) and len(number) == 8 and number.isdigit() and int(number) < len(self.bodies):
-            return self.bodies[int(number)]
+            return int(number)
         return None
 
 
-def _clean_base64(body: bytes) -> bytes | None:
-    """The decoded bytes when ``body`` is plain base64 lines with padding only at the end, else None."""
-    joined = body.translate(None, _LINE_ENDS)
-    if len(joined) % 4 or b"=" in joined.rstrip(b"=") or joined.endswith(b"==="):
+def _clean_base64(data: bytes, start: int = 0, end: int | None = None) -> bytes | None:
+    """The decoded bytes of ``data[start:end]`` (base64 lines, see ``_is_base64_body``) when its
+    padding is only at the end and complete, else None. Read in place: nothing is copied first;
+    the decoder skips the line ends, the only bytes outside the alphabet such a body holds."""
+    end = len(data) if end is None else end
+    tail = end  # data[tail:end] is the trailing run of padding and line ends
+    while tail > start and end - tail <= _MAX_TAIL and data[tail - 1] in _PAD_OR_LINE_END:
+        tail -= 1
+    if end - tail > _MAX_TAIL:
+        return None
+    length = end - start - data.count(b"\r", start, end) - data.count(b"\n", start, end)
+    if length % 4 or data.find(b"=", start, tail) >= 0 or data.count(b"=", tail, end) > 2:
         return None
     try:
-        return pybase64.b64decode(joined, validate=True)
+        return pybase64.b64decode(memoryview(data)[start:end], validate=False)
     except ValueError:  # binascii.Error
         return None
 
 
 def split(raw: bytes) -> tuple[bytes, Blobs]:
     """(the mail with long base64 bodies swapped for placeholders, what was taken out)."""
-    blobs = Blobs()
+    blobs = Blobs(raw)
     if len(raw) < MIN_BYTES:
         return raw, blobs
     out: list[bytes] = []
@@ -108,7 +125,7 @@ def split(raw: bytes) -> tuple[bytes, Blobs]:
             body_start = head.end()
             body_end = segment_end - 1 if raw[segment_end - 1:segment_end] == b"\r" else segment_end
             if body_end - body_start >= MIN_BYTES and _is_base64_body(raw, body_start, body_end):
-                out += [raw[done:body_start], blobs.placeholder(raw[body_start:body_end])]
+                out += [raw[done:body_start], blobs.placeholder(body_start, body_end)]
                 done = body_end
         start = end
     if not blobs.bodies:

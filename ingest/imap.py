@@ -107,6 +107,7 @@ class ImapMailbox:
                     mail = self._download(client, uidvalidity, uid, meta.get(uid), known)
                     if mail is not None:
                         yield mail
+                        mail = None  # not held while the next one is read: one message in memory
                     progress.floor = uid
                     self._uidnext = max(self._uidnext or 0, uid + 1)
         except _Broken as exc:

@@ -77,6 +77,7 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
                                  own_message_id_domain=config.smtp.domain)
         if is_bounce(parsed) and mark_bounced(s, _bounce_text(raw, parsed), config.smtp.domain):
             reason = "bounce-of-our-reply"
+        del raw  # what is read from here on is in ``parsed``: one copy of the mail in memory, not two
         if reason:
             _finish(s, email, f"ignored:{reason}")
             return

@@ -81,6 +81,7 @@ class Pipeline:
         cursor = self.store.cursor(self.mailbox.name)
         for raw in self.mailbox.fetch_new(cursor, self.store):
             email = self.store.save_raw(raw, self.clock())
+            del raw  # else it is held while the mailbox reads the next one: two mails in memory
             if email is not None:
                 count += 1
                 if stored is None:

@@ -125,3 +125,15 @@ def test_clean_base64_is_decoded_exactly() -> None:
     data = _noise(100_000)
     assert bigparts._clean_base64(base64.encodebytes(data).replace(b"\n", b"\r\n")) == data
     assert bigparts._clean_base64(b"QUJD\r\nQQ=\r\n") is None  # odd length: left to the stdlib
+
+
+@pytest.mark.parametrize("body, expected", [
+    (b"QUJD\r\nQQ==\r\n\r\n", b"ABCA"),  # padding, then blank lines
+    (b"QUJDQQ==", b"ABCA"),  # no line end at all
+    (b"QUJD\r\nQQ===\r\n", None),  # too much padding: left to the stdlib
+    (b"QUJD\r\n" + b"=\r\n" * 40, None),  # a run of padding and line ends longer than any clean end
+])
+def test_clean_base64_is_read_in_place_between_offsets(body: bytes, expected: bytes | None) -> None:
+    framed = b"--boundary\r\n\r\n" + body + b"\r\n--boundary--"
+    start = framed.index(body)
+    assert bigparts._clean_base64(framed, start, start + len(body)) == expected
