@@ -114,9 +114,9 @@ def split(raw: bytes) -> tuple[bytes, Blobs]:
         return raw, blobs
     out: list[bytes] = []
     done = 0  # raw[:done] is in ``out``
-    start = raw.find(b"\n--")
+    start = _delimiter(raw, 0)
     while start >= 0:
-        end = raw.find(b"\n--", start + 3)
+        end = _delimiter(raw, start + 3)
         if end < 0:
             break  # a body that runs to the end of the mail has no delimiter: left to the parser
         segment_end = end
@@ -132,6 +132,17 @@ def split(raw: bytes) -> tuple[bytes, Blobs]:
         return raw, blobs
     out.append(raw[done:])
     return b"".join(out), blobs
+
+
+def _delimiter(raw: bytes, pos: int) -> int:
+    """``raw.find(b"\\n--", pos)``, by way of the first "-" (a byte search, ten times faster over
+    base64, which holds none); from a "-" that starts no delimiter on, the plain search."""
+    dash = raw.find(b"-", pos + 1)
+    if dash < 0:
+        return -1
+    if raw[dash - 1:dash] == b"\n" and raw[dash + 1:dash + 2] == b"-":
+        return dash - 1
+    return raw.find(b"\n--", dash)
 
 
 def _is_base64_body(raw: bytes, start: int, end: int) -> bool:

@@ -28,7 +28,8 @@ class ReadFile:
 
 def _refused(item: Unpacked) -> FileFacts:
     kind = sniff_kind(item.data) if item.data else "unknown"
-    return FileFacts(item.name, len(item.data), hashlib.sha256(item.data).hexdigest(), kind, unreadable=item.refused)
+    digest = item.sha256 or hashlib.sha256(item.data).hexdigest()
+    return FileFacts(item.name, len(item.data), digest, kind, unreadable=item.refused)
 
 
 def read_attachments(attachments: list[tuple[str, bytes]], limits: Limits, scratch_root: Path) -> list[ReadFile]:
@@ -48,6 +49,6 @@ def read_attachments(attachments: list[tuple[str, bytes]], limits: Limits, scrat
         if item.refused:
             facts = _refused(item)
         else:
-            facts = read_file(item.name, item.data, limits, converted.get(str(index)))
+            facts = read_file(item.name, item.data, limits, converted.get(str(index)), item.sha256)
         out.append(ReadFile(item, facts))
     return out

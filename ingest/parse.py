@@ -85,12 +85,13 @@ def _load(raw: bytes, defects: list[str]) -> tuple[Message, datetime | None]:
 
 def _parse(raw: bytes, defects: list[str]) -> ParsedMail:
     raw = raw.removeprefix(b"\xef\xbb\xbf").lstrip(b"\r\n")
-    if not raw.strip():
+    blank = not raw or raw.isspace()  # as ``not raw.strip()``, without copying the mail
+    if blank:
         defects.append("empty-message: no bytes to parse")
     skeleton, blobs = split(raw)
     message, fallback_date = _load(skeleton, defects)
     headers = _first_headers(message)
-    if not headers and raw.strip():
+    if not headers and not blank:
         defects.append("no-headers: nothing that looks like a mail header was found")
     walk = _Walk(defects, blobs)
     walk.visit(message, 0)

@@ -167,13 +167,15 @@ def _read(kind: str, data: bytes, limits: Limits, converted: bytes | str | None)
         return _Reading(unreadable=_failure_reason(kind, error))
 
 
-def read_file(filename: str, data: bytes, limits: Limits | None = None, converted: bytes | str | None = None) -> FileFacts:
+def read_file(filename: str, data: bytes, limits: Limits | None = None, converted: bytes | str | None = None,
+              sha256: str = "") -> FileFacts:
     """Everything the rest of the service needs to know about one file's bytes.
 
     ``converted`` is what ingest.convert made of a .doc/.wps/.rtf (kind "doc"/"rtf"): the .docx
-    bytes, or the Chinese reason it could not be converted.
+    bytes, or the Chinese reason it could not be converted. ``sha256``: of ``data``, when the
+    caller has hashed it already.
     """
-    digest = hashlib.sha256(data).hexdigest()
+    digest = sha256 or hashlib.sha256(data).hexdigest()
     if not data:
         return FileFacts(filename, 0, digest, "unknown", unreadable=EMPTY)
     kind = sniff_kind(data)

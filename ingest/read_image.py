@@ -151,14 +151,13 @@ def read_image(data: bytes, formats: tuple[str, ...], max_pixels: int = MAX_PIXE
             name = _FORMAT_NAMES.get(image.format or "", image.format or formats[0])
             width, height = image.size
             camera, taken_at = _exif(image)
-        if name == "JPEG" and camera and jpeg_complete(data):
-            return ImageInfo(name, width, height, camera, taken_at)  # a camera photo: no look needed
+            if name == "JPEG" and camera and jpeg_complete(data):
+                return ImageInfo(name, width, height, camera, taken_at)  # a camera photo: no look needed
+            colours, white_share = -1, -1.0
+            if name == "JPEG" or width * height <= _MAX_LOOK_PIXELS:
+                colours, white_share = _look(image)  # the same image: a PNG that getexif loaded is not decoded again
         with Image.open(io.BytesIO(data), formats=formats) as image:
             image.verify()
-        colours, white_share = -1, -1.0
-        if name == "JPEG" or width * height <= _MAX_LOOK_PIXELS:
-            with Image.open(io.BytesIO(data), formats=formats) as image:
-                colours, white_share = _look(image)
     return ImageInfo(name, width, height, camera, taken_at, colours, round(white_share, 4))
 
 

@@ -15,7 +15,7 @@ import hashlib
 import logging
 import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.archives import ENCRYPTED, OPENERS, ArchiveError, Entry, archive_format
@@ -39,6 +39,7 @@ class Unpacked:
     data: bytes  # b"" when refused
     refused: str = ""  # Chinese reason when the file (or, for an archive, part of it) was not read
     archive: str = ""  # "zip" | "7z" | "rar" | "tnef" when this item is an archive
+    sha256: str = ""  # of ``data``, once ``unpack_all`` has hashed it (every file is hashed once)
 
 
 @dataclass
@@ -149,7 +150,7 @@ def _add_member(display: str, content: bytes | str, entry: Entry, depth: int, bu
         budget.out.append(Unpacked(display, content))
 
 
-def unpack(name: str, data: bytes, limits: Limits, workdir: Path) -> list[Unpacked]:
+def unpack(name: str, data: bytes, limits: Limits, workdir: Path, sha256: str = "") -> list[Unpacked]:
     """One attachment as items: itself, then (for an archive) everything inside it."""
     safe = safe_filename(name)
     reason = attachment_refusal(len(data), limits)
@@ -157,7 +158,7 @@ def unpack(name: str, data: bytes, limits: Limits, workdir: Path) -> list[Unpack
         return [Unpacked(safe, b"", refused=reason)]
     kind = archive_format(data)
     if not kind:
-        return [Unpacked(safe, data)]
+        return [Unpacked(safe, data, sha256=sha256)]
     budget = _Budget(limits)
     _unpack_archive(safe, data, kind, 1, budget, workdir)
     return budget.out
@@ -169,14 +170,15 @@ def _dedupe(items: list[Unpacked]) -> list[Unpacked]:
     out: list[Unpacked] = []
     for item in items:
         if item.data and not item.archive:
-            digest = hashlib.sha256(item.data).hexdigest()
+            digest = item.sha256 or hashlib.sha256(item.data).hexdigest()
             if digest in seen:
                 log.info("dropped %r: the same bytes came earlier in this mail", item.name)
                 continue
             seen.add(digest)
+            item = replace(item, sha256=digest)
         name = _unique(item.name[:MAX_PATH_CHARS], taken)
         taken.add(name)
-        out.append(item if name == item.name else Unpacked(name, item.data, item.refused, item.archive))
+        out.append(item if name == item.name else replace(item, name=name))
     return out
 
 
@@ -195,7 +197,7 @@ def unpack_all(attachments: list[tuple[str, bytes]], limits: Limits, workdir: Pa
         if data and digest in seen:
             continue
         seen.add(digest)
-        items.extend(unpack(name, data, limits, workdir))
+        items.extend(unpack(name, data, limits, workdir, digest))
     return _dedupe(_capped(items, len(items), limits))
 
 

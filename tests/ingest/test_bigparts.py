@@ -13,6 +13,8 @@ from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ingest import bigparts
 from ingest.parse import parse_mail
@@ -137,3 +139,8 @@ def test_clean_base64_is_read_in_place_between_offsets(body: bytes, expected: by
     framed = b"--boundary\r\n\r\n" + body + b"\r\n--boundary--"
     start = framed.index(body)
     assert bigparts._clean_base64(framed, start, start + len(body)) == expected
+
+
+@given(st.binary(max_size=60).map(lambda b: bytes(b"\n-x"[c % 3] for c in b)), st.integers(0, 62))
+def test_delimiter_search_finds_what_the_plain_search_finds(raw: bytes, pos: int) -> None:
+    assert bigparts._delimiter(raw, pos) == raw.find(b"\n--", pos)
