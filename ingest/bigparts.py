@@ -30,6 +30,7 @@ _BASE64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _BODY_BYTES = _BASE64 + b"=\r\n"
 _PAD_OR_LINE_END = frozenset(b"=\r\n")
 _MAX_TAIL = 64  # a clean body ends in at most "==" and a few line ends
+DASH_TRIES = 32  # dashes looked at one by one before the delimiter scan falls back to a plain search
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
 
 
@@ -96,12 +97,9 @@ def _clean_base64(data: bytes, start: int = 0, end: int | None = None) -> bytes 
     tail = end  # data[tail:end] is the trailing run of padding and line ends
     while tail > start and end - tail <= _MAX_TAIL and data[tail - 1] in _PAD_OR_LINE_END:
         tail -= 1
-    if end - tail > _MAX_TAIL:
+    if end - tail > _MAX_TAIL or data.find(b"=", start, tail) >= 0 or data.count(b"=", tail, end) > 2:
         return None
-    length = end - start - data.count(b"\r", start, end) - data.count(b"\n", start, end)
-    if length % 4 or data.find(b"=", start, tail) >= 0 or data.count(b"=", tail, end) > 2:
-        return None
-    try:
+    try:  # a length that is no multiple of 4 (line ends aside) is "incorrectly padded": left to the stdlib
         return pybase64.b64decode(memoryview(data)[start:end], validate=False)
     except ValueError:  # binascii.Error
         return None
@@ -134,14 +132,17 @@ def split(raw: bytes) -> tuple[bytes, Blobs]:
     return b"".join(out), blobs
 
 
-def _delimiter(raw: bytes, pos: int) -> int:
-    """``raw.find(b"\\n--", pos)``, by way of the first "-" (a byte search, ten times faster over
-    base64, which holds none); from a "-" that starts no delimiter on, the plain search."""
-    dash = raw.find(b"-", pos + 1)
-    if dash < 0:
-        return -1
-    if raw[dash - 1:dash] == b"\n" and raw[dash + 1:dash + 2] == b"-":
-        return dash - 1
+def _delimiter(raw: bytes, pos: int, tries: int = DASH_TRIES) -> int:
+    """``raw.find(b"\\n--", pos)``, by way of the next "-" (a byte search, ten times faster over
+    base64, which holds none); after ``tries`` dashes that start no delimiter (part headers have
+    a few), the plain search from there."""
+    dash = pos
+    for _ in range(tries):
+        dash = raw.find(b"-", dash + 1)
+        if dash < 0:
+            return -1
+        if raw[dash - 1:dash] == b"\n" and raw[dash + 1:dash + 2] == b"-":
+            return dash - 1
     return raw.find(b"\n--", dash)
 
 

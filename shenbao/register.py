@@ -128,8 +128,7 @@ def reevaluate(s: Session, config: Config, sub: Submission, now: datetime,
     (``ranks``: ``arrival_ranks`` of its unit, ``material``: its rows, when the caller has them)."""
     material = material or materials(s, [sub])[sub.id or 0]
     refresh_current(s, sub, config.rules.photos.min_count, material)
-    s.flush()
-    ranks = arrival_ranks(s, sub.unit) if ranks is None else ranks
+    ranks = arrival_ranks(s, sub.unit) if ranks is None else ranks  # its query flushes what refresh_current marked
     facts = replace(facts_of(sub, material), quota=unit_quota(config, sub.unit),
                     arrival_rank=ranks.get(sub.id or 0, 0), unit_count=len(ranks))
     verdict = evaluate(facts, config.rules, config.campaign)

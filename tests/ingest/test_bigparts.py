@@ -141,6 +141,7 @@ def test_clean_base64_is_read_in_place_between_offsets(body: bytes, expected: by
     assert bigparts._clean_base64(framed, start, start + len(body)) == expected
 
 
-@given(st.binary(max_size=60).map(lambda b: bytes(b"\n-x"[c % 3] for c in b)), st.integers(0, 62))
-def test_delimiter_search_finds_what_the_plain_search_finds(raw: bytes, pos: int) -> None:
-    assert bigparts._delimiter(raw, pos) == raw.find(b"\n--", pos)
+@given(st.binary(max_size=60).map(lambda b: bytes(b"\n-x"[c % 3] for c in b)), st.integers(0, 62),
+       st.integers(1, bigparts.DASH_TRIES))
+def test_delimiter_search_finds_what_the_plain_search_finds(raw: bytes, pos: int, tries: int) -> None:
+    assert bigparts._delimiter(raw, pos, tries) == raw.find(b"\n--", pos)
