@@ -44,13 +44,13 @@ def _body_text(parsed: ParsedMail) -> str:
 
 
 def _read_attachments(store: Store, config: Config, parsed: ParsedMail) -> list[tuple[ClassifiedFile, str]]:
-    """Read every attachment (archives unpacked into their members, each its own file) and save
-    what has bytes under data_dir: (classified file, stored path; "" for a refused member)."""
+    """Read every attachment (archives unpacked into their members, each its own file): (classified
+    file, its place under data_dir, filled from the raw mail when first read; "" for a refused member)."""
     out = []
     attachments = [(a.filename, a.data) for a in parsed.attachments]
     for read in read_attachments(attachments, config.limits.for_ingest(), store.path(SCRATCH_DIR)):
         facts = read.facts
-        path = store.save_attachment(facts.sha256, facts.filename, read.item.data) if read.item.data else ""
+        path = store.attachment_path(facts.sha256, facts.filename) if read.item.data else ""
         out.append((ClassifiedFile(facts, classify(facts)), path))
     return out
 

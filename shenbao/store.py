@@ -17,11 +17,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, create_engine, select
 
-from ingest.names import safe_filename
 from ingest.types import Cursor, RawMail
+from shenbao.datadir import DataDir
 from shenbao.errors import StoreError
-from shenbao.faults import database_error, disk_error, is_machine_failure
-from shenbao.fsutil import atomic_write
+from shenbao.faults import database_error
 from shenbao.models import SCHEMA_VERSION, Email, MailboxState, Meta
 
 
@@ -43,9 +42,11 @@ def _sqlite_pragmas(dbapi_connection, _record, busy_timeout_ms: int = 10000) -> 
     cursor.close()
 
 
-class Store:
+class Store(DataDir):
+    """The register, and (``DataDir``) the files under data_dir."""
+
     def __init__(self, database_url: str, data_dir: Path, *, busy_timeout_seconds: float = 10.0) -> None:
-        self.data_dir = data_dir.resolve()
+        super().__init__(data_dir)
         self.busy_timeout_seconds = busy_timeout_seconds  # how long to wait for another program's lock
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -102,35 +103,6 @@ class Store:
                 yield session
         except OperationalError as exc:
             raise database_error(self.engine, exc, self.busy_timeout_seconds) from exc
-
-    # --- files under data_dir -------------------------------------------------------------
-
-    def path(self, relative: str) -> Path:
-        """The absolute path of a stored file; refuses anything that would leave data_dir."""
-        target = (self.data_dir / relative).resolve()
-        if not target.is_relative_to(self.data_dir):
-            raise StoreError(f"refused path outside data_dir: {relative!r}")
-        return target
-
-    def write_file(self, relative: str, data: bytes, durable: bool = True) -> None:
-        """Atomically write ``data`` to ``data_dir/relative`` (temp file, fsync unless not
-        ``durable``, rename)."""
-        target = self.path(relative)
-        if target.exists() and target.stat().st_size == len(data):
-            return
-        try:
-            atomic_write(target, data, durable)
-        except OSError as exc:
-            if is_machine_failure(exc):  # a full disk is not the mail's fault: stop the cycle, lose nothing
-                raise disk_error(f"data_dir {self.data_dir}", exc, relative) from exc
-            raise
-
-    def save_attachment(self, sha256: str, filename: str, data: bytes) -> str:
-        """Save one attachment; not fsynced: it is made again from its raw mail (which was) when
-        a power cut loses it (``shenbao.derived``)."""
-        relative = f"files/{sha256[:2]}/{sha256}/{safe_filename(filename)}"
-        self.write_file(relative, data, durable=False)
-        return relative
 
     # --- mail in ---------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
-"""Stored attachments are not fsynced: one a power cut damaged is made again from its raw mail."""
+"""The raw mail is the one stored copy: attachments are written to data_dir from it when first read."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -45,22 +46,26 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
 }
 
 
+def test_intake_writes_no_attachment_and_the_first_read_writes_every_file_of_the_mail(service: Service) -> None:
+    store = _deliver(service)
+    with store.session() as s:
+        rows = [r for r in s.exec(select(StoredFile)) if r.path]
+    assert len(rows) >= 5 and not any(store.path(r.path).exists() for r in rows)
+    assert file_bytes(store, _row(store, "IMG_0001.JPG")) == PHOTO
+    assert all(hashlib.sha256(store.path(r.path).read_bytes()).hexdigest() == r.sha256 for r in rows)
+
+
 @pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
 @pytest.mark.parametrize("suffix", ["IMG_0001.JPG", "事迹材料.docx"], ids=["attachment", "archive member"])
 def test_damaged_file_is_made_again_from_its_raw_mail(service: Service, damage: Callable[[Path], None],
                                                       suffix: str) -> None:
     store = _deliver(service)
     row = _row(store, suffix)
-    intact = store.path(row.path).read_bytes()
+    intact = file_bytes(store, row)
+    assert intact is not None and hashlib.sha256(intact).hexdigest() == row.sha256
     damage(store.path(row.path))
     assert file_bytes(store, row) == intact
-    assert store.path(row.path).read_bytes() == intact  # saved again
-
-
-def test_intact_file_is_read_as_it_is(service: Service) -> None:
-    store = _deliver(service)
-    row = _row(store, "IMG_0001.JPG")
-    assert file_bytes(store, row) == PHOTO
+    assert store.path(row.path).read_bytes() == intact  # written again
 
 
 def test_file_lost_with_its_raw_mail_is_none(service: Service) -> None:
@@ -69,14 +74,11 @@ def test_file_lost_with_its_raw_mail_is_none(service: Service) -> None:
     with store.session() as s:
         email = s.exec(select(Email)).one()
     store.path(email.raw_path).unlink()
-    store.path(row.path).unlink()
     assert file_bytes(store, row) is None
 
 
-def test_materials_export_copies_the_file_made_again(service: Service, tmp_path: Path) -> None:
-    store = _deliver(service)
-    row = _row(store, "IMG_0001.JPG")
-    store.path(row.path).write_bytes(b"")
+def test_materials_export_copies_the_files_from_the_raw_mail(service: Service, tmp_path: Path) -> None:
+    _deliver(service)
     result = service.cli("export", "--materials", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
     copied = [p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file() and p.suffix.lower() == ".jpg"]
