@@ -34,7 +34,16 @@ def _env() -> Environment:
 
 def summary(key: str, **values: Any) -> str:
     """A checklist cell's wording: ``summary("chars", chars=2315)`` -> "2315字"."""
-    return _compiled(label("summary", key)).render(values)
+    try:
+        return _summary(key, tuple(sorted(values.items())))
+    except TypeError:  # a value that cannot be a cache key
+        return _compiled(label("summary", key)).render(values)
+
+
+@lru_cache(maxsize=4096)
+def _summary(key: str, values: tuple[tuple[str, Any], ...]) -> str:
+    """``summary`` rendered once per distinct wording (a register of 10 000 repeats a few hundred)."""
+    return _compiled(label("summary", key)).render(dict(values))
 
 
 @lru_cache(maxsize=256)

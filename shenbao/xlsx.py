@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from copy import copy
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell import Cell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlmodel import Session, col, select
 
 from notify.office import disposition_label
@@ -37,6 +39,7 @@ EMAIL_HEADER = ["收到时间", "发件邮箱", "发件人", "主题", "处理�
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
 MAX_WIDTH, MIN_WIDTH = 60, 6
 STATUS_FILLS = {"complete": "E3F4E8", "incomplete": "FDECEA", "late": "FFF4E0"}
+HEADER_FILL = "DDE6F0"
 WRAPPED = {"需补充或更正", "提示", "主题"}
 REPLIED_STATES = ("pending", "sending", "sent")
 
@@ -62,7 +65,7 @@ def _nomination_row(view: NominationView, config: Config, zone: ZoneInfo) -> lis
 
 def _email_rows(s: Session, zone: ZoneInfo) -> list[list[Any]]:
     refs = refs_by_email(s)  # a mail carrying several candidates names each of them
-    replied = {r.email_id for r in s.exec(select(Reply).where(col(Reply.state).in_(REPLIED_STATES)))}
+    replied = set(s.exec(select(Reply.email_id).where(col(Reply.state).in_(REPLIED_STATES))))
     rows = []
     for email in s.exec(select(Email).order_by(col(Email.received_at), col(Email.id))):
         rows.append([_local(datetime.fromisoformat(email.received_at), zone), email.from_addr, email.from_name,
@@ -71,14 +74,34 @@ def _email_rows(s: Session, zone: ZoneInfo) -> list[list[Any]]:
     return rows
 
 
-def _write_cell(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
-    cell: Cell = ws.cell(row=row, column=column)
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"  # text stays text: "=…", "+…", "@…" from a mail are never formulas
-    elif isinstance(value, datetime):
-        cell.number_format = TIME_FORMAT
-    return cell
+class _Styles:
+    """Cells of one write-only sheet, each distinct style made once through openpyxl's setters and
+    then copied as its style array (a style object set on every cell is hashed every time: that
+    was a quarter of exporting 10 000 nominations)."""
+
+    def __init__(self, ws: WriteOnlyWorksheet) -> None:
+        self.ws = ws
+        self.made: dict[tuple[bool | None, str, bool, bool], StyleArray] = {}
+
+    def cell(self, value: Any, *, wrap: bool | None = None, fill: str = "", bold: bool = False) -> Cell:
+        cell = WriteOnlyCell(self.ws, value)
+        if isinstance(value, str):
+            cell.data_type = "s"  # text stays text: "=…", "+…", "@…" from a mail are never formulas
+        key = (wrap, fill, bold, isinstance(value, datetime))
+        style = self.made.get(key)
+        if style is not None:
+            cell._style = copy(style)
+            return cell
+        if wrap is not None:
+            cell.alignment = Alignment(vertical="top", wrap_text=wrap)
+        if fill:
+            cell.fill = PatternFill("solid", fgColor=fill)
+        if bold:
+            cell.font = Font(bold=True)
+        if isinstance(value, datetime):
+            cell.number_format = TIME_FORMAT
+        self.made[key] = copy(cell._style)
+        return cell
 
 
 def _width(value: Any) -> int:
@@ -87,41 +110,34 @@ def _width(value: Any) -> int:
     return max((display_width(line) for line in str(value if value is not None else "").split("\n")), default=0)
 
 
-def _fill_sheet(ws: Worksheet, title: str, header: list[str], rows: list[list[Any]], freeze: str) -> None:
-    ws.title = title
-    for column, name in enumerate(header, start=1):
-        cell = _write_cell(ws, 1, column, name)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDE6F0")
-    for row_number, row in enumerate(rows, start=2):
-        for column, value in enumerate(row, start=1):
-            cell = _write_cell(ws, row_number, column, value)
-            cell.alignment = Alignment(vertical="top", wrap_text=header[column - 1] in WRAPPED)
+def _fill_sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]], freeze: str,
+                fills: tuple[int, list[str]] | None = None) -> None:
+    """A sheet: bold header, rows aligned top (wrapped where the column wants it), widths fitted,
+    header frozen, filters on; ``fills``: (column, a colour per row, "" for none)."""
+    ws = wb.create_sheet(title)
     for column, name in enumerate(header, start=1):
         widest = max([_width(name)] + [_width(r[column - 1]) for r in rows[:1000]])
         ws.column_dimensions[get_column_letter(column)].width = min(MAX_WIDTH, max(MIN_WIDTH, widest + 2))
     ws.freeze_panes = freeze
     ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(1, len(rows) + 1)}"
-
-
-def _colour_status(ws: Worksheet, views: list[NominationView]) -> None:
-    status_column = NOMINATION_HEADER.index("状态") + 1
-    for row_number, view in enumerate(views, start=2):
-        colour = STATUS_FILLS.get(view.status)
-        if colour:
-            ws.cell(row=row_number, column=status_column).fill = PatternFill("solid", fgColor=colour)
+    styles = _Styles(ws)
+    ws.append([styles.cell(name, bold=True, fill=HEADER_FILL) for name in header])
+    wrapped = [name in WRAPPED for name in header]
+    fill_column, colours = fills or (-1, [])
+    for index, row in enumerate(rows):
+        ws.append([styles.cell(value, wrap=wrapped[column], fill=colours[index] if column == fill_column else "")
+                   for column, value in enumerate(row)])
 
 
 def build_workbook(s: Session, config: Config) -> Workbook:
+    """The register as a write-only workbook (rows are streamed out as they are added)."""
     zone = ZoneInfo(config.campaign.timezone)
     views = nomination_views(s, config)
-    wb = Workbook()
-    nominations = wb.active
-    assert nominations is not None
-    _fill_sheet(nominations, NOMINATION_SHEET, NOMINATION_HEADER,
-                [_nomination_row(v, config, zone) for v in views], freeze="D2")
-    _colour_status(nominations, views)
-    _fill_sheet(wb.create_sheet(), EMAIL_SHEET, EMAIL_HEADER, _email_rows(s, zone), freeze="A2")
+    wb = Workbook(write_only=True)
+    status = (NOMINATION_HEADER.index("状态"), [STATUS_FILLS.get(v.status, "") for v in views])
+    _fill_sheet(wb, NOMINATION_SHEET, NOMINATION_HEADER, [_nomination_row(v, config, zone) for v in views],
+                freeze="D2", fills=status)
+    _fill_sheet(wb, EMAIL_SHEET, EMAIL_HEADER, _email_rows(s, zone), freeze="A2")
     wb.properties.title = f"{config.campaign.name} 推荐登记表"
     wb.properties.creator = "shenbao"
     return wb
