@@ -4,10 +4,11 @@ Judging or viewing a nomination reads its files (by id), its emails (in order of
 the links that say what each email brought (``shenbao.register.facts_of``), and a view also its
 last reply. Loading them nomination by nomination costs several queries each: re-judging a unit
 after every mail, or listing 10 000 nominations, spent most of its time there. ``materials``
-loads them for a list of nominations in two queries (ORM rows, for judging, which marks files
-replaced); ``light_materials`` loads only the columns the office views read, as plain rows, in
-chunks, so 10 000 nominations stay cheap in time and memory. What counts as current is still
-decided by ``shenbao.register`` and ``shenbao.supersede`` over these rows, as before.
+loads them for a list of nominations in two queries as ORM rows; ``light_materials`` loads the
+columns judging and the office views read as plain rows (far cheaper than ORM objects), which
+the office views read in chunks, so 10 000 nominations stay cheap in time and memory. What
+counts as current is still decided by ``shenbao.register`` and ``shenbao.supersede`` over these
+rows, as before.
 """
 
 from __future__ import annotations
@@ -59,8 +60,9 @@ def materials(s: Session, subs: Sequence[Submission]) -> dict[int, Material]:
 
 
 _FILE_COLUMNS = [col(c) for c in (StoredFile.id, StoredFile.submission_id, StoredFile.email_id, StoredFile.filename,
-                                    StoredFile.role, StoredFile.kind, StoredFile.size, StoredFile.unreadable,
-                                    StoredFile.facts, StoredFile.replaced_by)]
+                                    StoredFile.role, StoredFile.kind, StoredFile.size, StoredFile.sha256,
+                                    StoredFile.unreadable, StoredFile.facts, StoredFile.replaced_by,
+                                    StoredFile.replaced_reason)]
 # One row serves as the email (id, received_at, body_chars, cloud_links) and as its link (with_body, body_replaced).
 _LINKED_COLUMNS = [col(c) for c in (Email.id, Email.received_at, Email.body_chars, Email.cloud_links,
                                     NominationEmail.submission_id, NominationEmail.with_body,
@@ -70,7 +72,8 @@ _REPLY_COLUMNS = [col(c) for c in (Reply.id, Reply.email_id, Reply.submission_id
 
 
 def light_materials(s: Session, subs: Sequence[Submission]) -> dict[int, Material]:
-    """``materials`` with only what the office views read, as plain rows (read-only)."""
+    """``materials`` as plain rows with the columns judging and the office views read (read-only:
+    ``register.refresh_current`` turns a row it must change into an ORM object)."""
     ids = [sub.id for sub in subs if sub.id is not None]
     out = {sub_id: Material() for sub_id in ids}
     files = select_columns(*_FILE_COLUMNS).where(col(StoredFile.submission_id).in_(ids)).order_by(col(StoredFile.id))

@@ -17,8 +17,8 @@ from ingest.types import Role
 from rules.evaluate import evaluate
 from rules.facts import DeedsFacts, EmbeddedImages, FormFacts, NominationFacts, PhotoFacts, Problem, ScreenshotFacts, UnreadableFacts, Verdict
 from shenbao.config import Config
-from shenbao.bulk import Material, materials
-from shenbao.models import StoredFile, Submission
+from shenbao.bulk import Material, light_materials, materials
+from shenbao.models import NominationEmail, StoredFile, Submission
 from shenbao.nominations import arrival_ranks, unit_nominations
 from shenbao.roster import unit_quota
 from shenbao.store import utc_iso
@@ -44,8 +44,11 @@ def _facts_of(row: StoredFile) -> dict[str, Any]:
 
 
 def refresh_current(s: Session, sub: Submission, photo_set: int, material: Material | None = None) -> None:
-    """Mark which of the nomination's files (and pasted deeds texts) are current, which replaced
-    (``material``: its rows from ``bulk.materials``, when the caller loaded them)."""
+    """Mark which of the nomination's files (and pasted deeds texts) are current, which replaced.
+
+    ``material``: its rows from ``bulk.materials`` or ``bulk.light_materials``, when the caller
+    loaded them; a row whose mark changes is updated through the session (and, if it was a plain
+    row, replaced in ``material`` by the updated one)."""
     material = material or materials(s, [sub])[sub.id or 0]
     emails = material.emails
     order = {e.id: index for index, e in enumerate(emails)}
@@ -55,14 +58,22 @@ def refresh_current(s: Session, sub: Submission, photo_set: int, material: Mater
     bodies = [e for e in emails if e.body_chars and links[e.id or 0].with_body]
     items += [Item(-(e.id or 0), order[e.id], Role.DEEDS.value, BODY_DEEDS_SOURCE) for e in bodies]
     out = replaced(sorted(items, key=lambda i: (i.email, i.key)), photo_set)
-    for row in files:
+    for index, row in enumerate(files):
         gone = out.get(row.id or 0)
-        row.replaced_by, row.replaced_reason = (gone.by, gone.reason) if gone else (None, "")
-        s.add(row)
+        mark = (gone.by, gone.reason) if gone else (None, "")
+        if (row.replaced_by, row.replaced_reason) != mark:
+            stored = row if isinstance(row, StoredFile) else s.get_one(StoredFile, row.id)
+            stored.replaced_by, stored.replaced_reason = mark
+            s.add(stored)
+            files[index] = stored
     for email in bodies:
         gone = out.get(-(email.id or 0))
-        links[email.id or 0].body_replaced = gone.reason if gone else ""
-        s.add(links[email.id or 0])
+        reason, link = (gone.reason if gone else ""), links[email.id or 0]
+        if link.body_replaced != reason:
+            stored_link = link if isinstance(link, NominationEmail) else s.get_one(NominationEmail, (email.id, sub.id))
+            stored_link.body_replaced = reason
+            s.add(stored_link)
+            links[email.id or 0] = stored_link
 
 
 def nomination_facts(s: Session, sub: Submission, material: Material | None = None) -> NominationFacts:
@@ -144,6 +155,6 @@ def reevaluate_units(s: Session, config: Config, units: set[str], now: datetime)
     for unit in sorted(units):
         ranks = arrival_ranks(s, unit)  # judging one nomination does not move the unit's places
         subs = unit_nominations(s, unit)
-        loaded = materials(s, subs)
+        loaded = light_materials(s, subs)  # plain rows: only the few that change become ORM objects
         for sub in subs:
             reevaluate(s, config, sub, now, ranks, loaded[sub.id or 0])
