@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import func, select as select_columns
 from sqlmodel import Session, col, select
 
 from notify.digest import DigestData, EmailLine, FailedReply, NominationLine, UnitLine, Warnings
@@ -13,7 +15,7 @@ from notify.office import disposition_label, label
 from rules.codes import base_code
 from shenbao.config import Config, UnitConfig
 from shenbao.models import Email, Meta, Reply, Submission
-from shenbao.nominations import active, arrival_ranks, refs_by_email
+from shenbao.nominations import active_rows, arrival_ranks, refs_by_email
 from shenbao.overview import NominationView, nomination_views
 from shenbao.roster import unit_quota
 from shenbao.store import Store, utc_iso
@@ -42,7 +44,12 @@ def _with_code(views: list[NominationView], prefix: str) -> tuple[NominationLine
     return tuple(out)
 
 
-def _email_line(email: Email, refs: dict[int, list[str]]) -> EmailLine:
+# plain rows of what an email line shows (not the raw headers an Email object would load)
+_EMAIL_COLUMNS = [col(c) for c in (Email.id, Email.received_at, Email.from_addr, Email.from_name, Email.subject,
+                                   Email.disposition)]
+
+
+def _email_line(email: Any, refs: dict[int, list[str]]) -> EmailLine:
     return EmailLine(received_at=datetime.fromisoformat(email.received_at), sender=email.from_addr or email.from_name,
                      subject=email.subject, outcome=disposition_label(email.disposition),
                      ref="、".join(refs.get(email.id or 0, [])))
@@ -57,7 +64,7 @@ def units_without_submissions(s: Session, config: Config) -> list[UnitConfig]:
 def units_over_quota(s: Session, config: Config) -> list[UnitLine]:
     """Roster units with more counted nominations than their quota: counted and ranked as the
     ``quota.exceeded`` rule counts them (named, not rejected by the office, in order of arrival)."""
-    refs = {sub.id: sub.ref for sub in active(s)}
+    refs = {row.id: row.ref for row in active_rows(s)}
     out = []
     for unit in config.units:
         quota = unit_quota(config, unit.name)  # own, else by type
@@ -94,8 +101,9 @@ def _failed_replies(s: Session) -> tuple[FailedReply, ...]:
 
 
 def _emails(s: Session, refs: dict[int, list[str]], *conditions: object) -> tuple[EmailLine, ...]:
-    query = select(Email).where(*conditions).order_by(col(Email.received_at), col(Email.id))  # type: ignore[arg-type]
-    return tuple(_email_line(e, refs) for e in s.exec(query))
+    query = (select_columns(*_EMAIL_COLUMNS).where(*conditions)  # type: ignore[arg-type]
+             .order_by(col(Email.received_at), col(Email.id)))
+    return tuple(_email_line(e, refs) for e in s.execute(query))
 
 
 def _warnings(s: Session, views: list[NominationView], refs: dict[int, list[str]]) -> Warnings:
@@ -123,7 +131,7 @@ def gather(store: Store, config: Config, now: datetime, since: datetime | None) 
             campaign_name=config.campaign.name, timezone=config.campaign.timezone, now=now,
             deadline=config.campaign.deadline, since=since, counts=counts,
             status_labels={status: label("status", status) for status in counts},
-            emails_total=len(list(s.exec(select(Email.id)))),
+            emails_total=s.execute(select_columns(func.count(col(Email.id)))).scalar_one(),
             arrived=arrived[-MAX_LISTED:],
             incomplete=tuple(_line(v) for v in views if v.status == "incomplete"),
             late=tuple(_line(v) for v in views if v.status == "late"),

@@ -7,6 +7,7 @@ Everything here is read-only. Chinese wording comes from ``templates/`` (problem
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,7 +22,7 @@ from shenbao.config import Config
 from shenbao.decisions import effective_status
 from shenbao.models import Decision, Reply, Submission
 from shenbao.nominations import (
-    active,
+    active_rows,
     by_ref,
     latest_decision,
     latest_decisions,
@@ -129,7 +130,7 @@ def last_reply(s: Session, sub: Submission) -> ReplyInfo | None:
     return _latest(replies_about(s, sub))
 
 
-def _view(config: Config, sub: Submission, material: Material, decision: Decision | None,
+def _view(config: Config, sub: Any, material: Material, decision: Decision | None,  # sub: Submission or a row
           replies: Iterable[Reply | ReplyRow]) -> NominationView:
     assert sub.id is not None
     problems = problems_from_json(sub.problems)
@@ -151,7 +152,7 @@ def view_of(s: Session, config: Config, sub: Submission) -> NominationView:
 def nomination_views(s: Session, config: Config) -> list[NominationView]:
     """Every nomination (not those absorbed into another), in order of number. Built as ``view_of``
     builds one, from rows loaded in bulk (a few queries per 500 nominations, see ``shenbao.bulk``)."""
-    subs = active(s)
+    subs = active_rows(s)
     decisions = latest_decisions(s)
     replies = Replies(s)
     views = []

@@ -13,18 +13,19 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ingest.types import Role
+from ingest.types import FileFacts, Role
 from rules.evaluate import evaluate
 from rules.facts import DeedsFacts, EmbeddedImages, FormFacts, NominationFacts, PhotoFacts, Problem, ScreenshotFacts, UnreadableFacts, Verdict
 from shenbao.config import Config
-from shenbao.bulk import Material, light_materials, materials
-from shenbao.models import NominationEmail, StoredFile, Submission
+from shenbao.bulk import LightFile, Material, light_materials, materials
+from shenbao.models import TEXT_CHARS, NominationEmail, StoredFile, Submission
 from shenbao.nominations import arrival_ranks, unit_nominations
 from shenbao.roster import unit_quota
 from shenbao.store import utc_iso
 from shenbao.supersede import Item, replaced
 
 BODY_DEEDS_SOURCE = "邮件正文"
+_FORM, _DEEDS, _PHOTO, _SCREENSHOT = Role.FORM.value, Role.DEEDS.value, Role.PHOTO.value, Role.SCREENSHOT.value
 OPEN_STATUSES = ("incomplete",)
 
 
@@ -38,9 +39,27 @@ def ref_tag_pattern(prefix: str) -> re.Pattern[str]:
     return re.compile(r"\[(" + re.escape(prefix) + r"-\d{3,})\]")
 
 
-def _facts_of(row: StoredFile) -> dict[str, Any]:
+def facts_json(facts: FileFacts) -> str:
+    """A read file's facts as the register stores them (``StoredFile.facts``): every field, and the
+    length of its text, so the office views need not load and count the text itself."""
+    return json.dumps({**asdict(facts), TEXT_CHARS: non_space_chars(facts.text)}, ensure_ascii=False, default=str)
+
+
+def brief_of(row: StoredFile | LightFile) -> LightFile:
+    """The facts judging reads of a file row: a ``LightFile`` as it is, a ``StoredFile`` from its JSON."""
+    if isinstance(row, LightFile):
+        return row
     facts: dict[str, Any] = json.loads(row.facts or "{}")
-    return facts
+    image = facts.get("image") or {}
+    return LightFile(row.id or 0, row.submission_id or 0, row.email_id, row.filename, row.role, row.kind, row.size,
+                     row.sha256, row.unreadable, row.replaced_by, row.replaced_reason, facts.get(TEXT_CHARS),
+                     str(facts.get("text", "")), int(facts.get("embedded_images") or 0), image.get("width", 0),
+                     image.get("height", 0), facts.get("form_unit", ""), facts.get("form_fields", {}))
+
+
+def _text_chars(row: LightFile) -> int:
+    # a register written before the count was stored beside the text: count it now
+    return row.text_chars if row.text_chars is not None else non_space_chars(row.text)
 
 
 def refresh_current(s: Session, sub: Submission, photo_set: int, material: Material | None = None) -> None:
@@ -87,20 +106,19 @@ def facts_of(sub: Submission, material: Material) -> NominationFacts:
     emails = material.emails
     forms, deeds, photos, shots, unreadable = [], [], [], [], []
     pasted: list[EmbeddedImages] = []  # pictures pasted into documents other than the form
-    for row in files:
-        facts = _facts_of(row)
-        if row.role != Role.FORM.value and facts.get("embedded_images"):
-            pasted.append(EmbeddedImages(row.filename, int(facts["embedded_images"])))
-        if row.role == Role.FORM.value:
-            forms.append(FormFacts(row.filename, facts.get("form_fields", {}), facts.get("form_unit", ""), row.unreadable))
+    for row in map(brief_of, files):
+        role = row.role
+        if role != _FORM and row.embedded_images:
+            pasted.append(EmbeddedImages(row.filename, row.embedded_images))
+        if role == _FORM:
+            forms.append(FormFacts(row.filename, row.form_fields, row.form_unit, row.unreadable))
         elif row.unreadable:
             unreadable.append(UnreadableFacts(row.filename, row.unreadable))
-        elif row.role == Role.DEEDS.value:
-            deeds.append(DeedsFacts(row.filename, non_space_chars(facts.get("text", ""))))
-        elif row.role == Role.PHOTO.value:
-            image = facts.get("image") or {}
-            photos.append(PhotoFacts(row.filename, row.size, row.kind, image.get("width", 0), image.get("height", 0)))
-        elif row.role == Role.SCREENSHOT.value:
+        elif role == _DEEDS:
+            deeds.append(DeedsFacts(row.filename, _text_chars(row)))
+        elif role == _PHOTO:
+            photos.append(PhotoFacts(row.filename, row.size, row.kind, row.width, row.height))
+        elif role == _SCREENSHOT:
             shots.append(ScreenshotFacts(row.filename))
     links = material.links
     bringing = {row.email_id for row in files}

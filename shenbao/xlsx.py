@@ -1,4 +1,4 @@
-"""The register as an Excel workbook (openpyxl) for the office: nominations and emails, in Chinese.
+"""The register as an Excel workbook (XlsxWriter) for the office: nominations and emails, in Chinese.
 
 One sheet of nominations (unit, candidate, status, each item of the notice, problems in
 Chinese, when received, the last reply) and one of emails. Header frozen, filters on, column
@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from copy import copy
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.styles.cell_style import StyleArray
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
+from xlsxwriter import Workbook
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_cell_to_rowcol
 
 from notify.office import disposition_label
 from notify.render import format_day_time
@@ -66,42 +63,48 @@ def _nomination_row(view: NominationView, config: Config, zone: ZoneInfo) -> lis
 def _email_rows(s: Session, zone: ZoneInfo) -> list[list[Any]]:
     refs = refs_by_email(s)  # a mail carrying several candidates names each of them
     replied = set(s.exec(select(Reply.email_id).where(col(Reply.state).in_(REPLIED_STATES))))
-    rows = []
-    for email in s.exec(select(Email).order_by(col(Email.received_at), col(Email.id))):
-        rows.append([_local(datetime.fromisoformat(email.received_at), zone), email.from_addr, email.from_name,
-                     email.subject, disposition_label(email.disposition), "、".join(refs.get(email.id or 0, [])),
-                     "是" if email.id in replied else "否", email.message_id])
-    return rows
+    columns = (Email.id, Email.received_at, Email.from_addr, Email.from_name, Email.subject, Email.disposition,
+               Email.message_id)  # plain rows: not the raw headers and bodies an Email object would load
+    query = select_columns(*(col(c) for c in columns)).order_by(col(Email.received_at), col(Email.id))
+    return [[_local(datetime.fromisoformat(e.received_at), zone), e.from_addr, e.from_name, e.subject,
+             disposition_label(e.disposition), "、".join(refs.get(e.id, [])), "是" if e.id in replied else "否",
+             e.message_id] for e in s.execute(query)]
 
 
-class _Styles:
-    """Cells of one write-only sheet, each distinct style made once through openpyxl's setters and
-    then copied as its style array (a style object set on every cell is hashed every time: that
-    was a quarter of exporting 10 000 nominations)."""
+class _Sheet:
+    """One worksheet being written row by row: each distinct cell style is one XlsxWriter format,
+    made the first time it is asked for; text is always written as text."""
 
-    def __init__(self, ws: WriteOnlyWorksheet) -> None:
-        self.ws = ws
-        self.made: dict[tuple[bool | None, str, bool, bool], StyleArray] = {}
+    def __init__(self, wb: Workbook, title: str) -> None:
+        self.wb, self.ws = wb, wb.add_worksheet(title)
+        self.formats: dict[tuple[bool, str, bool, bool], Format] = {}
 
-    def cell(self, value: Any, *, wrap: bool | None = None, fill: str = "", bold: bool = False) -> Cell:
-        cell = WriteOnlyCell(self.ws, value)
+    def format(self, wrap: bool, fill: str = "", bold: bool = False, time: bool = False) -> Format:
+        key = (wrap, fill, bold, time)
+        made = self.formats.get(key)
+        if made is None:
+            spec: dict[str, Any] = {"valign": "top", "text_wrap": wrap}
+            if fill:
+                spec.update(pattern=1, bg_color=f"#{fill}")
+            if bold:
+                spec["bold"] = True
+            if time:
+                spec["num_format"] = TIME_FORMAT
+            made = self.formats[key] = self.wb.add_format(spec)
+        return made
+
+    def write(self, row: int, column: int, value: Any, wrap: bool, fill: str = "", bold: bool = False) -> None:
         if isinstance(value, str):
-            cell.data_type = "s"  # text stays text: "=…", "+…", "@…" from a mail are never formulas
-        key = (wrap, fill, bold, isinstance(value, datetime))
-        style = self.made.get(key)
-        if style is not None:
-            cell._style = copy(style)
-            return cell
-        if wrap is not None:
-            cell.alignment = Alignment(vertical="top", wrap_text=wrap)
-        if fill:
-            cell.fill = PatternFill("solid", fgColor=fill)
-        if bold:
-            cell.font = Font(bold=True)
-        if isinstance(value, datetime):
-            cell.number_format = TIME_FORMAT
-        self.made[key] = copy(cell._style)
-        return cell
+            # write_string: "=…", "+…", "@…" from a mail stay text, never formulas or links
+            self.ws.write_string(row, column, value, self.format(wrap, fill, bold))
+        elif isinstance(value, datetime):
+            self.ws.write_datetime(row, column, value, self.format(wrap, fill, bold, time=True))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            self.ws.write_number(row, column, value, self.format(wrap, fill, bold))
+        elif value is None:
+            self.ws.write_blank(row, column, None, self.format(wrap, fill, bold))
+        else:
+            self.ws.write_string(row, column, str(value), self.format(wrap, fill, bold))
 
 
 def _width(value: Any) -> int:
@@ -112,43 +115,41 @@ def _width(value: Any) -> int:
 
 def _fill_sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any]], freeze: str,
                 fills: tuple[int, list[str]] | None = None) -> None:
-    """A sheet: bold header, rows aligned top (wrapped where the column wants it), widths fitted,
-    header frozen, filters on; ``fills``: (column, a colour per row, "" for none)."""
-    ws = wb.create_sheet(title)
-    for column, name in enumerate(header, start=1):
-        widest = max([_width(name)] + [_width(r[column - 1]) for r in rows[:1000]])
-        ws.column_dimensions[get_column_letter(column)].width = min(MAX_WIDTH, max(MIN_WIDTH, widest + 2))
-    ws.freeze_panes = freeze
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(1, len(rows) + 1)}"
-    styles = _Styles(ws)
-    ws.append([styles.cell(name, bold=True, fill=HEADER_FILL) for name in header])
+    """A sheet: bold header, rows aligned top (wrapped where the column wants it), widths fitted
+    (from the first 1000 rows), header frozen at ``freeze``, filters on; ``fills``: (column, a
+    colour per row, "" for none)."""
+    sheet = _Sheet(wb, title)
+    for column, name in enumerate(header):
+        widest = max([_width(name)] + [_width(r[column]) for r in rows[:1000]])
+        sheet.ws.set_column(column, column, min(MAX_WIDTH, max(MIN_WIDTH, widest + 2)))
+    frozen_row, frozen_column = xl_cell_to_rowcol(freeze)
+    sheet.ws.freeze_panes(frozen_row, frozen_column)
+    sheet.ws.autofilter(0, 0, max(0, len(rows)), len(header) - 1)
+    for column, name in enumerate(header):
+        sheet.write(0, column, name, wrap=False, fill=HEADER_FILL, bold=True)
     wrapped = [name in WRAPPED for name in header]
     fill_column, colours = fills or (-1, [])
-    for index, row in enumerate(rows):
-        ws.append([styles.cell(value, wrap=wrapped[column], fill=colours[index] if column == fill_column else "")
-                   for column, value in enumerate(row)])
-
-
-def build_workbook(s: Session, config: Config) -> Workbook:
-    """The register as a write-only workbook (rows are streamed out as they are added)."""
-    zone = ZoneInfo(config.campaign.timezone)
-    views = nomination_views(s, config)
-    wb = Workbook(write_only=True)
-    status = (NOMINATION_HEADER.index("状态"), [STATUS_FILLS.get(v.status, "") for v in views])
-    _fill_sheet(wb, NOMINATION_SHEET, NOMINATION_HEADER, [_nomination_row(v, config, zone) for v in views],
-                freeze="D2", fills=status)
-    _fill_sheet(wb, EMAIL_SHEET, EMAIL_HEADER, _email_rows(s, zone), freeze="A2")
-    wb.properties.title = f"{config.campaign.name} 推荐登记表"
-    wb.properties.creator = "shenbao"
-    return wb
+    for index, row in enumerate(rows, start=1):
+        for column, value in enumerate(row):
+            sheet.write(index, column, value, wrapped[column], colours[index - 1] if column == fill_column else "")
 
 
 def register_xlsx(store: Store, config: Config) -> bytes:
-    """The whole register as .xlsx bytes."""
-    with store.session() as s:
-        wb = build_workbook(s, config)
+    """The whole register as .xlsx bytes: the nominations sheet and the emails sheet."""
+    zone = ZoneInfo(config.campaign.timezone)
     buffer = io.BytesIO()
-    wb.save(buffer)
+    # in_memory: no temporary files anywhere (the workbook is built in memory and zipped into ``buffer``)
+    wb = Workbook(buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+                           "strings_to_urls": False})
+    with store.session() as s:
+        views = nomination_views(s, config)
+        status = (NOMINATION_HEADER.index("状态"), [STATUS_FILLS.get(v.status, "") for v in views])
+        _fill_sheet(wb, NOMINATION_SHEET, NOMINATION_HEADER, [_nomination_row(v, config, zone) for v in views],
+                    freeze="D2", fills=status)
+        del views
+        _fill_sheet(wb, EMAIL_SHEET, EMAIL_HEADER, _email_rows(s, zone), freeze="A2")
+    wb.set_properties({"title": f"{config.campaign.name} 推荐登记表", "author": "shenbao"})
+    wb.close()
     return buffer.getvalue()
 
 
