@@ -35,7 +35,7 @@ def _env() -> Environment:
 def summary(key: str, **values: Any) -> str:
     """A checklist cell's wording: ``summary("chars", chars=2315)`` -> "2315字"."""
     try:
-        return _summary(key, tuple(sorted(values.items())))
+        return _summary(key, tuple(sorted(values.items())) if len(values) > 1 else tuple(values.items()))
     except TypeError:  # a value that cannot be a cache key
         return _compiled(label("summary", key)).render(values)
 

@@ -128,7 +128,8 @@ def facts_of(sub: Submission, material: Material) -> NominationFacts:
         if email.body_chars and link_row is not None and link_row.with_body and not link_row.body_replaced:
             deeds.append(DeedsFacts(BODY_DEEDS_SOURCE, email.body_chars))
             bringing.add(email.id or 0)
-        cloud.extend(json.loads(email.cloud_links or "[]"))
+        if email.cloud_links and email.cloud_links != "[]":
+            cloud.extend(json.loads(email.cloud_links))
     times = [e.received_at for e in emails if e.id in bringing]
     received = max(times, default=sub.received_at or sub.last_received_at)
     return NominationFacts(candidate=sub.candidate, unit=sub.unit, received_at=datetime.fromisoformat(received),
