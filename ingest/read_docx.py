@@ -11,8 +11,9 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import docx
 from docx.document import Document as DocxDocument
+from docx.oxml.document import CT_Document
+from docx.oxml.parser import parse_xml
 from docx.table import Table
 
 from ingest.formfields import fields_from_rows, unit_from_lines
@@ -29,6 +30,8 @@ _MAX_TABLES = 50
 _MAX_ROWS = 300
 _MAX_CELLS = 64
 
+DOCUMENT_PART = "word/document.xml"
+_OFFICE_DOCUMENT = "/officeDocument"  # the relationship type naming the main part (transitional and strict)
 BOMB_REASON = "文档内部压缩数据异常（疑似压缩炸弹），无法打开"
 
 
@@ -64,6 +67,32 @@ def embedded_images(data: bytes) -> int:
                    and m.filename.lower().endswith(_IMAGE_SUFFIXES) and m.file_size >= MIN_EMBEDDED_IMAGE)
 
 
+def _main_part_name(archive: zipfile.ZipFile) -> str:
+    """The main document part: the package's officeDocument relationship, else word/document.xml."""
+    try:
+        relationships = parse_xml(archive.read("_rels/.rels"))
+    except KeyError:
+        return DOCUMENT_PART
+    for relationship in relationships:
+        if str(relationship.get("Type", "")).endswith(_OFFICE_DOCUMENT):
+            target = str(relationship.get("Target", "")).lstrip("/")
+            return target if target in archive.namelist() else DOCUMENT_PART
+    return DOCUMENT_PART
+
+
+def _main_document(data: bytes) -> DocxDocument:
+    """The document body alone, as python-docx's ``Document``, to read paragraphs and tables.
+
+    ``docx.Document`` parses every XML part of the package first: styles alone run to hundreds of
+    kilobytes (Word's and python-docx's templates), five times the work of the body that is read.
+    Raises KeyError for a zip without a main document part, lxml's errors for broken XML."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        element = parse_xml(archive.read(_main_part_name(archive)))
+    if not isinstance(element, CT_Document):
+        raise ValueError(f"the main part is not a Word document body: <{element.tag}>")
+    return DocxDocument(element, None)  # type: ignore[arg-type]  # no part: nothing here reads styles or images
+
+
 def _tables(document: DocxDocument) -> Iterator[Table]:
     """Every table of the body, wherever it sits: top level, nested in a cell, or inside a text
     frame or content control (LibreOffice and WPS put floating tables in frames), capped."""
@@ -93,7 +122,7 @@ def read_docx(data: bytes) -> DocumentContent:
     refusal = zip_refusal(data)
     if refusal:
         return DocumentContent(unreadable=refusal)
-    document = docx.Document(io.BytesIO(data))
+    document = _main_document(data)
     paragraphs = [paragraph.text for paragraph in document.paragraphs]
     rows = _rows(document)
     fields = fields_from_rows(rows)

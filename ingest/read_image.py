@@ -43,7 +43,7 @@ _FORMAT_NAMES = {"MPO": "JPEG", "DIB": "BMP"}
 _ISPE = re.compile(rb"ispe\x00\x00\x00\x00(.{4})(.{4})", re.DOTALL)
 # In entropy-coded data 0xFF is followed by 0x00 (a stuffed byte), a restart marker 0xD0..0xD7
 # or fill 0xFF; anything else is the next marker.
-_SCAN_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+_EOI_BYTES = b"\xff\xd9"
 _SOS, _EOI = 0xDA, 0xD9
 _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})  # TEM and RSTn carry no length
 
@@ -107,7 +107,7 @@ def _look(image: Image.Image) -> tuple[int, float]:
 
 
 def jpeg_complete(data: bytes) -> bool:
-    """True when a JPEG's segments and scans run whole to an end-of-image marker, without decoding.
+    """True when a JPEG's segments run whole to its first scan and an end-of-image marker follows, without decoding.
 
     False means "not proven" (truncated, or laid out in a way this walk does not follow)."""
     pos, end = 2, len(data)
@@ -127,10 +127,10 @@ def jpeg_complete(data: bytes) -> bool:
                 return False
             pos = after
             if marker == _SOS:
-                found = _SCAN_MARKER.search(data, pos)
-                if found is None:
-                    return False
-                pos = found.start()
+                # Entropy-coded data holds no end-of-image marker (an 0xFF in it is followed by 00
+                # or a restart number), so a whole image has one after its first scan: searched
+                # from the end, not walked scan by scan through megabytes of pixel data.
+                return data.rfind(_EOI_BYTES, pos) >= 0
     return False
 
 
