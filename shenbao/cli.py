@@ -99,6 +99,7 @@ def check_config(ctx: click.Context) -> None:
 @handle_errors
 def run(ctx: click.Context, once: bool) -> None:
     """Run the service: poll the mailbox, reply, send the digest on schedule."""
+    from shenbao.collector import settle_after_imports
     from shenbao.daemon import Daemon, instance_lock
     from shenbao.logs import file_log
     from shenbao.pipeline import build_pipeline
@@ -106,6 +107,7 @@ def run(ctx: click.Context, once: bool) -> None:
 
     config = load(ctx)
     pipeline = build_pipeline(config, utc_now)
+    settle_after_imports()
     progress = Progress()
     pipeline.progress = progress
     with file_log(config.data_dir):

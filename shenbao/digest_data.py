@@ -14,6 +14,7 @@ from notify.digest import DigestData, EmailLine, FailedReply, NominationLine, Un
 from notify.office import disposition_label, label
 from rules.codes import base_code
 from shenbao.config import Config, UnitConfig
+from shenbao.collector import cycle_collection_paused
 from shenbao.models import Email, Meta, Reply, Submission
 from shenbao.nominations import active_rows, arrival_ranks, refs_by_email
 from shenbao.overview import NominationView, nomination_views
@@ -120,7 +121,7 @@ def _warnings(s: Session, views: list[NominationView], refs: dict[int, list[str]
 
 def gather(store: Store, config: Config, now: datetime, since: datetime | None) -> DigestData:
     """Everything the digest shows, as of ``now``; ``since`` is the previous digest (None: the first)."""
-    with store.session() as s:
+    with store.session() as s, cycle_collection_paused():
         views = nomination_views(s, config)
         refs = refs_by_email(s)  # a mail carrying several candidates names each of them
         counts = {"complete": 0, "incomplete": 0, "late": 0}

@@ -18,6 +18,7 @@ from notify.render import ProblemLine, render_problem
 from rules.codes import base_code
 from rules.facts import NominationFacts, Problem
 from shenbao.bulk import Material, Replies, ReplyRow, chunks, light_materials, materials
+from shenbao.collector import cycle_collection_paused
 from shenbao.config import Config
 from shenbao.decisions import effective_status
 from shenbao.models import Decision, Reply, Submission
@@ -152,16 +153,17 @@ def view_of(s: Session, config: Config, sub: Submission) -> NominationView:
 def nomination_views(s: Session, config: Config) -> list[NominationView]:
     """Every nomination (not those absorbed into another), in order of number. Built as ``view_of``
     builds one, from rows loaded in bulk (a few queries per 500 nominations, see ``shenbao.bulk``)."""
-    subs = active_rows(s)
-    decisions = latest_decisions(s)
-    replies = Replies(s)
-    views = []
-    for chunk in chunks(subs):
-        loaded = light_materials(s, chunk)
-        for sub in chunk:
-            material = loaded[sub.id or 0]
-            about = replies.about(sub.id or 0, [email.id for email in material.emails])
-            views.append(_view(config, sub, material, decisions.get(sub.id or 0), about))
+    with cycle_collection_paused():
+        subs = active_rows(s)
+        decisions = latest_decisions(s)
+        replies = Replies(s)
+        views = []
+        for chunk in chunks(subs):
+            loaded = light_materials(s, chunk)
+            for sub in chunk:
+                material = loaded[sub.id or 0]
+                about = replies.about(sub.id or 0, [email.id for email in material.emails])
+                views.append(_view(config, sub, material, decisions.get(sub.id or 0), about))
     return views
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 
 from notify.office import disposition_label
 from notify.render import format_day_time
+from shenbao.collector import cycle_collection_paused
 from shenbao.config import Config
 from shenbao.models import Email, Reply
 from shenbao.nominations import refs_by_email
@@ -94,8 +96,8 @@ class _Sheet:
         return made
 
     def write(self, row: int, column: int, value: Any, wrap: bool, fill: str = "", bold: bool = False) -> None:
+        """One cell; text is always written as text: "=…", "+…", "@…" from a mail are never formulas or links."""
         if isinstance(value, str):
-            # write_string: "=…", "+…", "@…" from a mail stay text, never formulas or links
             self.ws.write_string(row, column, value, self.format(wrap, fill, bold))
         elif isinstance(value, datetime):
             self.ws.write_datetime(row, column, value, self.format(wrap, fill, bold, time=True))
@@ -105,6 +107,26 @@ class _Sheet:
             self.ws.write_blank(row, column, None, self.format(wrap, fill, bold))
         else:
             self.ws.write_string(row, column, str(value), self.format(wrap, fill, bold))
+
+    def write_row(self, row: int, values: list[Any], wrapped: list[bool], fill_column: int, fill: str) -> None:
+        """``write`` for a whole row, the common types without the per-cell format lookup."""
+        plain, timed = self.row_formats(tuple(wrapped), fill_column, fill)
+        write_string, write_datetime = self.ws.write_string, self.ws.write_datetime
+        for column, value in enumerate(values):
+            kind = type(value)
+            if kind is str:
+                write_string(row, column, value, plain[column])
+            elif kind is datetime:
+                write_datetime(row, column, value, timed[column])
+            else:
+                self.write(row, column, value, wrapped[column], fill if column == fill_column else "")
+
+    @lru_cache(maxsize=64)
+    def row_formats(self, wrapped: tuple[bool, ...], fill_column: int, fill: str) -> tuple[list[Format], list[Format]]:
+        """Each column's format for text and numbers, and for times, in a row filled ``fill`` at ``fill_column``."""
+        fills = [fill if column == fill_column else "" for column in range(len(wrapped))]
+        return ([self.format(wrap, colour) for wrap, colour in zip(wrapped, fills)],
+                [self.format(wrap, colour, time=True) for wrap, colour in zip(wrapped, fills)])
 
 
 def _width(value: Any) -> int:
@@ -130,8 +152,7 @@ def _fill_sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any
     wrapped = [name in WRAPPED for name in header]
     fill_column, colours = fills or (-1, [])
     for index, row in enumerate(rows, start=1):
-        for column, value in enumerate(row):
-            sheet.write(index, column, value, wrapped[column], colours[index - 1] if column == fill_column else "")
+        sheet.write_row(index, row, wrapped, fill_column, colours[index - 1] if fill_column >= 0 else "")
 
 
 def register_xlsx(store: Store, config: Config) -> bytes:
@@ -141,15 +162,15 @@ def register_xlsx(store: Store, config: Config) -> bytes:
     # in_memory: no temporary files anywhere (the workbook is built in memory and zipped into ``buffer``)
     wb = Workbook(buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
                            "strings_to_urls": False})
-    with store.session() as s:
+    with store.session() as s, cycle_collection_paused():
         views = nomination_views(s, config)
         status = (NOMINATION_HEADER.index("状态"), [STATUS_FILLS.get(v.status, "") for v in views])
         _fill_sheet(wb, NOMINATION_SHEET, NOMINATION_HEADER, [_nomination_row(v, config, zone) for v in views],
                     freeze="D2", fills=status)
         del views
         _fill_sheet(wb, EMAIL_SHEET, EMAIL_HEADER, _email_rows(s, zone), freeze="A2")
-    wb.set_properties({"title": f"{config.campaign.name} 推荐登记表", "author": "shenbao"})
-    wb.close()
+        wb.set_properties({"title": f"{config.campaign.name} 推荐登记表", "author": "shenbao"})
+        wb.close()  # assembles the sheets' XML: as many objects again
     return buffer.getvalue()
 
 
