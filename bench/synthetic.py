@@ -2,7 +2,9 @@
 
 Copies every row of the nominations, emails, files, replies, nomination links and decisions
 tables with shifted ids (and fresh UIDs, references and Message-IDs) until the register holds ``target`` nominations, so
-export and digest meet real verdicts, file facts and deeds texts, only more of them.
+export and digest meet real verdicts, file facts and deeds texts, only more of them. Every third
+nomination is then made incomplete with two problems whose details differ from row to row (the
+benchmark's mails are all complete; a real register's checklists have wording to render).
 """
 
 from __future__ import annotations
@@ -10,6 +12,11 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from pathlib import Path
+
+INCOMPLETE_EVERY = 3
+_PROBLEMS = ("json_array(json_object('code', 'credit.missing', 'detail', json_object()), "
+             "json_object('code', 'photos.too_small', 'detail', json_object('files', "
+             "json_array(json_object('name', '照片' || id || '.jpg', 'size', 1000000 + id)), 'min_bytes', 2097152)))")
 
 # table -> the columns that point at another table's id
 _LINKS = {"submissions": {"merged_into": "submissions"}, "emails": {"submission_id": "submissions"},
@@ -60,5 +67,7 @@ def grow(source_db: Path, target_db: Path, target: int) -> int:
                 db.execute(f"INSERT INTO {table} ({names}) SELECT {select} FROM {table} "
                            f"WHERE {_ORIGINAL.get(table, 'id')} <= {maxima[table]} AND {keep} <= {limit}")
             count = db.execute("SELECT count(*) FROM submissions").fetchone()[0]
+        db.execute(f"UPDATE submissions SET status = 'incomplete', problems = {_PROBLEMS} "
+                   f"WHERE id % {INCOMPLETE_EVERY} = 0")
         db.commit()
         return int(count)

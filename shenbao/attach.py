@@ -8,18 +8,21 @@ queues the one reply. Returns the email's disposition.
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from datetime import datetime
 
 from sqlmodel import Session
 
 from ingest.types import ClassifiedFile
+from shenbao.brief import brief_json
 from shenbao.config import Config
 from shenbao.candidates import compact
 from shenbao.matching import Group, Plan, form_unit, plan_email, sender_unit, unit_of
 from shenbao.models import Email, StoredFile, Submission
 from shenbao.nominations import absorb, create, emails_of, link, name, unique
 from shenbao.outbox import queue_reply
-from shenbao.register import facts_json, reevaluate, reevaluate_units
+from shenbao.register import reevaluate, reevaluate_units
 from shenbao.replies import queue_answer
 
 FileEntry = tuple[ClassifiedFile, str]  # (read and classified file, path under data_dir; "" when not saved)
@@ -28,9 +31,11 @@ FileEntry = tuple[ClassifiedFile, str]  # (read and classified file, path under 
 def store_file(s: Session, email: Email, sub: Submission | None, entry: FileEntry) -> StoredFile:
     classified, path = entry
     facts = classified.facts
+    found = asdict(facts)
     row = StoredFile(email_id=email.id or 0, submission_id=sub.id if sub else None, filename=facts.filename,
                      path=path, sha256=facts.sha256, size=facts.size, kind=facts.kind, role=classified.role.value,
-                     unreadable=facts.unreadable, facts=facts_json(facts))
+                     unreadable=facts.unreadable, facts=json.dumps(found, ensure_ascii=False, default=str),
+                     brief=brief_json(found))
     s.add(row)
     return row
 

@@ -13,16 +13,16 @@ rows, as before.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import case, func, select as select_columns
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from shenbao.models import TEXT_CHARS, Email, NominationEmail, Reply, StoredFile, Submission
+from shenbao.brief import parse_brief
+from shenbao.models import Email, NominationEmail, Reply, StoredFile, Submission
 
 CHUNK = 500  # nominations per query of the office views (bound parameters, memory)
 T = TypeVar("T")
@@ -60,17 +60,10 @@ def materials(s: Session, subs: Sequence[Submission]) -> dict[int, Material]:
     return out
 
 
-# Judging and the office views read a few of a file's facts (``register.facts_of``): SQLite takes them
-# out of the stored JSON in one pass, as a JSON array in the order of BRIEF (the document text,
-# most of the register's bytes, only counted, is loaded only from registers that lack its count).
-BRIEF = (TEXT_CHARS, "embedded_images", "image.width", "image.height", "form_unit", "form_fields")
-_BRIEF = func.json_extract(StoredFile.facts, *(f"$.{path}" for path in BRIEF)).label("brief")
-_UNCOUNTED_TEXT = case((func.instr(StoredFile.facts, f'"{TEXT_CHARS}":') == 0,
-                        func.json_extract(StoredFile.facts, "$.text")), else_=None).label("text")
-_FILE_COLUMNS = [*(col(c) for c in (StoredFile.id, StoredFile.submission_id, StoredFile.email_id, StoredFile.filename,
+_FILE_COLUMNS = [col(c) for c in (StoredFile.id, StoredFile.submission_id, StoredFile.email_id, StoredFile.filename,
                                     StoredFile.role, StoredFile.kind, StoredFile.size, StoredFile.sha256,
-                                    StoredFile.unreadable)),
-                 col(StoredFile.replaced_by), col(StoredFile.replaced_reason), _BRIEF, _UNCOUNTED_TEXT]
+                                    StoredFile.unreadable, StoredFile.replaced_by, StoredFile.replaced_reason,
+                                    StoredFile.brief)]
 # One row serves as the email (id, received_at, body_chars, cloud_links) and as its link (with_body, body_replaced).
 _LINKED_COLUMNS = [col(c) for c in (Email.id, Email.received_at, Email.body_chars, Email.cloud_links,
                                     NominationEmail.submission_id, NominationEmail.with_body,
@@ -82,7 +75,7 @@ _REPLY_COLUMNS = [col(c) for c in (Reply.id, Reply.email_id, Reply.submission_id
 @dataclass(slots=True)
 class LightFile:
     """A file row as ``light_materials`` loads it: its plain columns and the few facts judging and
-    the office views read (``BRIEF``), taken out of its JSON by SQLite (see ``register.brief_of``)."""
+    the office views read (its brief, see ``shenbao.brief``)."""
 
     id: int
     submission_id: int
@@ -95,8 +88,7 @@ class LightFile:
     unreadable: str
     replaced_by: int | None
     replaced_reason: str
-    text_chars: int | None  # None: a register written before the count was stored; ``text`` holds the text
-    text: str
+    text_chars: int  # the rest: its brief (shenbao.brief.FIELDS), not its whole facts
     embedded_images: int
     width: int
     height: int
@@ -105,11 +97,9 @@ class LightFile:
 
     @classmethod
     def of(cls, row: Sequence[Any]) -> LightFile:
-        """From a row of ``_FILE_COLUMNS``: the plain columns in field order, then the brief and the text."""
-        *plain, brief, text = row
-        chars, embedded, width, height, form_unit, form_fields = json.loads(brief)
-        return cls(*plain, chars, text or "", embedded or 0, width or 0, height or 0, form_unit or "",
-                   form_fields or {})
+        """From a row of ``_FILE_COLUMNS``: the plain columns in field order, then the brief."""
+        *plain, brief = row
+        return cls(*plain, *parse_brief(brief))
 
 
 def light_materials(s: Session, subs: Sequence[Submission]) -> dict[int, Material]:

@@ -19,7 +19,7 @@ from shenbao.attach import register_email
 from shenbao.models import Email
 from shenbao.outbox import mark_bounced
 from shenbao.oversize import DISPOSITION, answer_oversize
-from shenbao.register import non_space_chars
+from shenbao.brief import non_space_chars
 from shenbao.store import Store
 
 log = logging.getLogger(__name__)

@@ -5,9 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-TEXT_CHARS = "text_chars"  # in StoredFile.facts: the non-whitespace length of its "text", kept beside it
-
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: files.brief (shenbao.brief)
 
 
 class Meta(SQLModel, table=True):
@@ -67,11 +65,12 @@ class StoredFile(SQLModel, table=True):
     kind: str  # from content
     role: str  # form | deeds | photo | screenshot | other
     unreadable: str = ""
-    facts: str = "{}"  # JSON of ingest.types.FileFacts (text included) and TEXT_CHARS (register.facts_json)
+    facts: str = "{}"  # JSON of ingest.types.FileFacts (text included)
     # No longer current on its nomination (kept as history): the file that replaced it (a negative
     # number -N: the deeds text in the body of email N) and why (Chinese, see shenbao/supersede.py).
     replaced_by: int | None = None
     replaced_reason: str = ""
+    brief: str = ""  # JSON array of the facts judging reads (shenbao.brief); added in schema 2
 
 
 class Submission(SQLModel, table=True):

@@ -13,12 +13,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ingest.types import FileFacts, Role
+from ingest.types import Role
 from rules.evaluate import evaluate
 from rules.facts import DeedsFacts, EmbeddedImages, FormFacts, NominationFacts, PhotoFacts, Problem, ScreenshotFacts, UnreadableFacts, Verdict
+from shenbao.brief import brief_json, parse_brief
 from shenbao.config import Config
 from shenbao.bulk import LightFile, Material, light_materials, materials
-from shenbao.models import TEXT_CHARS, NominationEmail, StoredFile, Submission
+from shenbao.models import NominationEmail, StoredFile, Submission
 from shenbao.nominations import arrival_ranks, unit_nominations
 from shenbao.roster import unit_quota
 from shenbao.store import utc_iso
@@ -29,37 +30,19 @@ _FORM, _DEEDS, _PHOTO, _SCREENSHOT = Role.FORM.value, Role.DEEDS.value, Role.PHO
 OPEN_STATUSES = ("incomplete",)
 
 
-def non_space_chars(text: str) -> int:
-    """A deeds text's length as DESIGN.md defines it: its count of non-whitespace characters
-    (``str.split`` splits at exactly the characters ``str.isspace`` calls whitespace)."""
-    return len("".join(text.split()))
 
 
 def ref_tag_pattern(prefix: str) -> re.Pattern[str]:
     return re.compile(r"\[(" + re.escape(prefix) + r"-\d{3,})\]")
 
 
-def facts_json(facts: FileFacts) -> str:
-    """A read file's facts as the register stores them (``StoredFile.facts``): every field, and the
-    length of its text, so the office views need not load and count the text itself."""
-    return json.dumps({**asdict(facts), TEXT_CHARS: non_space_chars(facts.text)}, ensure_ascii=False, default=str)
-
-
 def brief_of(row: StoredFile | LightFile) -> LightFile:
-    """The facts judging reads of a file row: a ``LightFile`` as it is, a ``StoredFile`` from its JSON."""
+    """The facts judging reads of a file row: a ``LightFile`` as it is, a ``StoredFile`` from its brief."""
     if isinstance(row, LightFile):
         return row
-    facts: dict[str, Any] = json.loads(row.facts or "{}")
-    image = facts.get("image") or {}
     return LightFile(row.id or 0, row.submission_id or 0, row.email_id, row.filename, row.role, row.kind, row.size,
-                     row.sha256, row.unreadable, row.replaced_by, row.replaced_reason, facts.get(TEXT_CHARS),
-                     str(facts.get("text", "")), int(facts.get("embedded_images") or 0), image.get("width", 0),
-                     image.get("height", 0), facts.get("form_unit", ""), facts.get("form_fields", {}))
-
-
-def _text_chars(row: LightFile) -> int:
-    # a register written before the count was stored beside the text: count it now
-    return row.text_chars if row.text_chars is not None else non_space_chars(row.text)
+                     row.sha256, row.unreadable, row.replaced_by, row.replaced_reason,
+                     *parse_brief(row.brief or brief_json(json.loads(row.facts or "{}"))))
 
 
 def refresh_current(s: Session, sub: Submission, photo_set: int, material: Material | None = None) -> None:
@@ -115,7 +98,7 @@ def facts_of(sub: Submission, material: Material) -> NominationFacts:
         elif row.unreadable:
             unreadable.append(UnreadableFacts(row.filename, row.unreadable))
         elif role == _DEEDS:
-            deeds.append(DeedsFacts(row.filename, _text_chars(row)))
+            deeds.append(DeedsFacts(row.filename, row.text_chars))
         elif role == _PHOTO:
             photos.append(PhotoFacts(row.filename, row.size, row.kind, row.width, row.height))
         elif role == _SCREENSHOT:

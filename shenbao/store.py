@@ -7,6 +7,8 @@ before anything parses it; nothing is ever written outside ``data_dir``.
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -18,10 +20,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from ingest.types import Cursor, RawMail
+from shenbao.brief import brief_json
 from shenbao.datadir import DataDir
 from shenbao.errors import StoreError
 from shenbao.faults import database_error
 from shenbao.models import SCHEMA_VERSION, Email, MailboxState, Meta
+
+log = logging.getLogger(__name__)
 
 
 HEADERS_SUFFIX = ".headers.eml"  # raw file of an oversize mail: its header block only
@@ -70,6 +75,8 @@ class Store(DataDir):
             if tables and "meta" not in tables:
                 raise StoreError(f"storage.database_url {database_url}: holds tables that are not shenbao's; "
                                  "point it at a new or a shenbao database")
+            if "files" in tables:
+                self._upgrade(database_url)
             self._check_columns(database_url, tables)
             SQLModel.metadata.create_all(self.engine)
             with Session(self.engine) as session:
@@ -82,6 +89,21 @@ class Store(DataDir):
                                      f"this shenbao needs {SCHEMA_VERSION}; upgrade or use a new database")
         except OperationalError as exc:
             raise database_error(self.engine, exc, self.busy_timeout_seconds, "cannot open the database") from None
+
+    def _upgrade(self, database_url: str) -> None:
+        """Schema 1 -> 2: every file's brief (``shenbao.brief``) computed from its facts, in one
+        transaction with the new version; nothing else changes. Other versions are left to the check."""
+        with self.engine.begin() as conn:
+            version = conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'schema_version'").scalar()
+            if version != "1":
+                return
+            log.info("%s: upgrading the register from schema 1 to 2 (files.brief)", database_url)
+            conn.exec_driver_sql("ALTER TABLE files ADD COLUMN brief VARCHAR NOT NULL DEFAULT ''")
+            rows = conn.exec_driver_sql("SELECT id, facts FROM files").fetchall()
+            for file_id, facts in rows:
+                conn.exec_driver_sql("UPDATE files SET brief = ? WHERE id = ?",
+                                     (brief_json(json.loads(facts or "{}")), file_id))
+            conn.exec_driver_sql("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
 
     def _check_columns(self, database_url: str, tables: set[str]) -> None:
         """A shenbao table missing columns this version needs was made by an older shenbao."""

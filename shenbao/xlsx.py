@@ -115,7 +115,8 @@ class _Sheet:
         for column, value in enumerate(values):
             kind = type(value)
             if kind is str:
-                write_string(row, column, value, plain[column])
+                if value:  # an empty cell is left out: it looks the same and costs nothing to write
+                    write_string(row, column, value, plain[column])
             elif kind is datetime:
                 write_datetime(row, column, value, timed[column])
             else:
