@@ -205,11 +205,15 @@ def render_problem(problem: Problem, timezone: str = "Asia/Shanghai", *, strict:
     return ProblemLine(code=problem.code, text=text, hint=hint, blocking=blocking)
 
 
+def _render_wording(source: str, values: dict[str, Any], strict: bool) -> str:
+    if "{" not in source:  # plain words, no placeholder or tag: nothing to render (most hints)
+        return source.strip()
+    return _wording_template(strict, source).render(values).strip()
+
+
 def _render_entry(entry: dict[str, str], problem: Problem, timezone: str, strict: bool) -> tuple[str, str]:
     values = {"code": problem.code, **problem.detail, "timezone": timezone}
-    text = _wording_template(strict, entry["text"]).render(values).strip()
-    hint = _wording_template(strict, entry.get("hint", "")).render(values).strip()
-    return text, hint
+    return _render_wording(entry["text"], values, strict), _render_wording(entry.get("hint", ""), values, strict)
 
 
 def _problem_files(problem: Problem) -> set[str]:
