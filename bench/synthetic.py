@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 INCOMPLETE_EVERY = 3
@@ -47,7 +48,7 @@ def _expressions(table: str, columns: list[str], offsets: dict[str, int], copy: 
 def grow(source_db: Path, target_db: Path, target: int) -> int:
     """Write ``target_db``: ``source_db`` grown to ``target`` nominations; returns the count."""
     shutil.copyfile(source_db, target_db)
-    with sqlite3.connect(target_db) as db:
+    with closing(sqlite3.connect(target_db)) as db:
         base = db.execute("SELECT count(*), max(id) FROM submissions").fetchone()
         if not base[0]:
             raise RuntimeError(f"{source_db}: no nominations to clone")
@@ -70,4 +71,7 @@ def grow(source_db: Path, target_db: Path, target: int) -> int:
         db.execute(f"UPDATE submissions SET status = 'incomplete', problems = {_PROBLEMS} "
                    f"WHERE id % {INCOMPLETE_EVERY} = 0")
         db.commit()
+        # at rest, as a register the service has been using: the write-ahead log folded into the
+        # database (else the first command to open it pays for that)
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return int(count)
