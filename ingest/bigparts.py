@@ -71,14 +71,14 @@ class Blobs:
         """``part.get_payload(decode=True)`` as on the original mail (the part is mended if needed)."""
         text = part.get_payload()
         if not self.bodies or not isinstance(text, str) or self.prefix not in text:
-            return part.get_payload(decode=True)  # type: ignore[no-any-return]
+            return _decoded(part)
         number = self._whole_body(text)
         if number is not None and str(part.get("content-transfer-encoding", "")).lower() == "base64":
             decoded = _clean_base64(self.source, *self.bodies[number])
             if decoded is not None:
                 return decoded
         part.set_payload(self.restore(text.encode("ascii", "surrogateescape")).decode("ascii", "surrogateescape"))
-        return part.get_payload(decode=True)  # type: ignore[no-any-return]
+        return _decoded(part)
 
     def _whole_body(self, text: str) -> int | None:
         """The number of the body ``text`` is the placeholder of, None when it is not one."""
@@ -87,6 +87,12 @@ class Blobs:
         if name.startswith(self.prefix) and len(number) == 8 and number.isdigit() and int(number) < len(self.bodies):
             return int(number)
         return None
+
+
+def _decoded(part: Message) -> bytes | None:
+    """``part.get_payload(decode=True)``: the bytes of a leaf part (None for a multipart)."""
+    value = part.get_payload(decode=True)
+    return value if isinstance(value, bytes) else None
 
 
 def _clean_base64(data: bytes, start: int = 0, end: int | None = None) -> bytes | None:

@@ -98,8 +98,9 @@ class LightFile:
     @classmethod
     def of(cls, row: Sequence[Any]) -> LightFile:
         """From a row of ``_FILE_COLUMNS``: the plain columns in field order, then the brief."""
-        *plain, brief = row
-        return cls(*plain, *parse_brief(brief))
+        file_id, sub_id, email_id, filename, role, kind, size, sha256, unreadable, replaced_by, reason, brief = row
+        return cls(file_id, sub_id, email_id, filename, role, kind, size, sha256, unreadable, replaced_by, reason,
+                   *parse_brief(brief))
 
 
 def light_materials(s: Session, subs: Sequence[Submission]) -> dict[int, Material]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import ssl
+from ssl import SSLContext
 import tomllib
 from datetime import time
 from pathlib import Path
@@ -53,7 +54,7 @@ class _Server(_Frozen):
             raise ValueError("password_file: set only one of password, password_env and password_file")
         return self
 
-    def tls_context(self) -> ssl.SSLContext:
+    def tls_context(self) -> SSLContext:  # (``ssl`` is also a field name here)
         """Verified TLS by default; ``ca_file`` adds a private CA; ``ssl_verify = false`` for tests only."""
         context = ssl.create_default_context(cafile=self.ca_file or None)
         if not self.ssl_verify:

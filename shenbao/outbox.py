@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from notify.render import MaterialLine, RenderedReply, ReplyContext, build_reply_message, render_reply
+from notify.render import MaterialLine, RenderedReply, ReplyContext, ReplyKind, build_reply_message, render_reply
 from notify.send import Sender
 from rules.guards import over_reply_cap
 from shenbao.config import Config
@@ -36,7 +36,7 @@ def _materials(s: Session, sub: Submission | None, email: Email) -> tuple[Materi
     query = select(StoredFile).where(StoredFile.submission_id == sub.id) if sub else \
         select(StoredFile).where(StoredFile.email_id == email.id)
     return tuple(MaterialLine(f.filename, f.role, f.size, f.unreadable)
-                 for f in s.exec(query.order_by(StoredFile.id)))
+                 for f in s.exec(query.order_by(col(StoredFile.id))))
 
 
 def _recent_sent(s: Session, to_addr: str, now: datetime) -> list[datetime]:
@@ -46,7 +46,8 @@ def _recent_sent(s: Session, to_addr: str, now: datetime) -> list[datetime]:
     return [datetime.fromisoformat(r) for r in rows]
 
 
-def queue_reply(s: Session, config: Config, email: Email, sub: Submission | None, kind: str, now: datetime) -> Reply | None:
+def queue_reply(s: Session, config: Config, email: Email, sub: Submission | None, kind: ReplyKind,
+                now: datetime) -> Reply | None:
     """Render the reply to ``email`` and add it to the outbox (in the caller's transaction)."""
     if not config.replies.enabled or not email.from_addr:
         return None

@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlmodel import Session, SQLModel, create_engine, select
+from sqlmodel import Session, SQLModel, col, create_engine, select
 
 from ingest.types import Cursor, RawMail
 from shenbao.brief import brief_json
@@ -38,7 +39,7 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-def _sqlite_pragmas(dbapi_connection, _record, busy_timeout_ms: int = 10000) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_timeout_ms: int = 10000) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -203,4 +204,5 @@ class Store(DataDir):
     def pending_emails(self) -> list[int]:
         """Ids of emails stored but not yet processed (a crash left them, or they just came)."""
         with self.session() as s:
-            return list(s.exec(select(Email.id).where(Email.state == "stored").order_by(Email.id)))
+            return [i for i in s.exec(select(Email.id).where(Email.state == "stored").order_by(col(Email.id)))
+                    if i is not None]
