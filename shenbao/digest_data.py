@@ -119,10 +119,12 @@ def _warnings(s: Session, views: list[NominationView], refs: dict[int, list[str]
     )
 
 
-def gather(store: Store, config: Config, now: datetime, since: datetime | None) -> DigestData:
-    """Everything the digest shows, as of ``now``; ``since`` is the previous digest (None: the first)."""
+def gather(store: Store, config: Config, now: datetime, since: datetime | None,
+           views: list[NominationView] | None = None) -> DigestData:
+    """Everything the digest shows, as of ``now``; ``since`` is the previous digest (None: the first);
+    ``views``: ``nomination_views`` when the caller has built them already."""
     with store.session() as s, cycle_collection_paused():
-        views = nomination_views(s, config)
+        views = nomination_views(s, config) if views is None else views
         refs = refs_by_email(s)  # a mail carrying several candidates names each of them
         counts = {"complete": 0, "incomplete": 0, "late": 0}
         for view in views:

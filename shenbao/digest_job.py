@@ -28,6 +28,7 @@ from shenbao.digest_data import gather
 from shenbao.errors import ShenbaoError, UsageError
 from shenbao.models import Meta, Reply
 from shenbao.outbox import send_due
+from shenbao.overview import nomination_views
 from shenbao.pipeline import Clock, open_sender
 from shenbao.store import Store, utc_iso
 from shenbao.xlsx import register_xlsx, xlsx_filename
@@ -102,11 +103,13 @@ def _claim_slot(s: Session, slot: datetime) -> bool:
 
 
 def compose(store: Store, config: Config, now: datetime, since: datetime | None) -> EmailMessage:
-    """The digest mail as of ``now``, the register attached as .xlsx."""
-    rendered = render_digest(gather(store, config, now, since))
+    """The digest mail as of ``now``, the register attached as .xlsx (one set of nomination views for both)."""
+    with store.session() as s:
+        views = nomination_views(s, config)
+    rendered = render_digest(gather(store, config, now, since, views))
     return build_digest_message(
         rendered, recipients=config.digest.recipients, from_addr=config.smtp.from_address,
-        from_name=config.smtp.from_name, attachment=register_xlsx(store, config),
+        from_name=config.smtp.from_name, attachment=register_xlsx(store, config, views),
         attachment_name=xlsx_filename(config, now), message_id_domain=config.smtp.domain, now=now)
 
 

@@ -156,15 +156,16 @@ def _fill_sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any
         sheet.write_row(index, row, wrapped, fill_column, colours[index - 1] if fill_column >= 0 else "")
 
 
-def register_xlsx(store: Store, config: Config) -> bytes:
-    """The whole register as .xlsx bytes: the nominations sheet and the emails sheet."""
+def register_xlsx(store: Store, config: Config, views: list[NominationView] | None = None) -> bytes:
+    """The whole register as .xlsx bytes: the nominations sheet and the emails sheet (``views``:
+    ``nomination_views`` when the caller has built them already)."""
     zone = ZoneInfo(config.campaign.timezone)
     buffer = io.BytesIO()
     # in_memory: no temporary files anywhere (the workbook is built in memory and zipped into ``buffer``)
     wb = Workbook(buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
                            "strings_to_urls": False})
     with store.session() as s, cycle_collection_paused():
-        views = nomination_views(s, config)
+        views = nomination_views(s, config) if views is None else views
         status = (NOMINATION_HEADER.index("状态"), [STATUS_FILLS.get(v.status, "") for v in views])
         _fill_sheet(wb, NOMINATION_SHEET, NOMINATION_HEADER, [_nomination_row(v, config, zone) for v in views],
                     freeze="D2", fills=status)
