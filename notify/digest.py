@@ -15,7 +15,8 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
-from notify.render import format_day_time, format_full_time, template_env, to_local
+from notify.render import template_env
+from notify.wording import format_day_time, format_full_time, to_local
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

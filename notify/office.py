@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, StrictUndefined, Template
 
-from notify.render import TEMPLATES_DIR
+from notify.wording import TEMPLATES_DIR
 
 
 @lru_cache(maxsize=1)

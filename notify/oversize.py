@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from notify.render import RenderedReply, format_day_time, format_full_time, reply_subject, template_env
+from notify.render import RenderedReply, reply_subject, template_env
+from notify.wording import format_day_time, format_full_time
 
 
 @dataclass(frozen=True)

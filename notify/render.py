@@ -1,13 +1,15 @@
-"""Render a reply (subject, text, HTML) from the ``templates`` package, and wrap it as a mail.
+"""Reply letters: render one (subject, text, HTML) from ``templates/reply_*.j2`` and wrap it as a mail.
 
-All wording lives in ``templates/``: ``problems.toml`` for each problem code, ``reply_*.j2``
-for the letter. This module only formats values (sizes, times) and fills the templates.
+A ``ReplyContext`` describes one nomination's answer (its kind, problems, received files);
+``reply_values`` turns it into the values the letter templates are filled with (the problem
+lines come from ``notify.wording``, the received files become material rows), ``render_reply``
+fills the templates, and ``build_reply_message`` makes a threaded, auto-submitted mail of it.
+``template_env`` is the letter environment, shared with the digest and the web view.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,28 +20,16 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from jinja2 import (
-    Environment,
-    FileSystemLoader,
-    StrictUndefined,
-    Template,
-    TemplateError,
-    Undefined,
-    pass_context,
-    select_autoescape,
-)
-from jinja2.runtime import Context
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-import templates
+from notify.wording import (TEMPLATES_DIR, format_day_time, format_full_time, format_size, install_filters,
+                            render_problem, wording)
 from rules.codes import CODES, base_code
 from rules.facts import Problem
 from shenbao.errors import PermanentSendError
 
-TEMPLATES_DIR = Path(templates.__file__).parent
 ReplyKind = Literal["accepted", "incomplete", "late", "unmatched", "closed"]  # closed: the office decided
 Occasion = Literal["reply", "recheck"]  # recheck: a notice after the rules changed, not an answer
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|回复|答复)\s*[:：]\s*)+", re.IGNORECASE)
@@ -84,93 +74,6 @@ class RenderedReply:
     html: str
 
 
-@dataclass(frozen=True)
-class ProblemLine:
-    code: str
-    text: str
-    hint: str
-    blocking: bool
-
-
-def format_size(size: int) -> str:
-    """Bytes as MB with one decimal, rounded down so a too-small file never looks big enough."""
-    if not isinstance(size, int):
-        return ""
-    if size >= 100_000:
-        return f"{size // 100_000 / 10:g}MB"
-    return f"{max(size, 0) // 1000}KB"
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Asia/Shanghai")
-
-
-def _local(moment: datetime | str, timezone: str) -> datetime:
-    value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    if not isinstance(value, datetime):
-        raise TypeError(f"not a time: {moment!r}")
-    zone = _zone(timezone)
-    return value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
-
-
-def format_day_time(moment: datetime | str, timezone: str) -> str:
-    """"4月26日10:02" in the campaign's time zone."""
-    local = _local(moment, timezone)
-    return f"{local.month}月{local.day}日{local:%H:%M}"
-
-
-def format_full_time(moment: datetime | str, timezone: str) -> str:
-    """"2021年4月30日23:59" in the campaign's time zone."""
-    local = _local(moment, timezone)
-    return f"{local.year}年{local.month}月{local.day}日{local:%H:%M}"
-
-
-def format_image_format(name: str) -> str:
-    """"jpeg" -> "JPG", "heif" -> "HEIC" (the ``[formats]`` table), else upper case: "PNG"."""
-    if not isinstance(name, str):
-        return ""
-    names: dict[str, str] = wording().get("formats", {})
-    return names.get(name.lower(), name.upper())
-
-
-@pass_context
-def _datetime_filter(context: Context, moment: datetime | str) -> str:
-    try:
-        return format_full_time(moment, str(context.get("timezone", "Asia/Shanghai")))
-    except (TypeError, ValueError):  # a missing or malformed time in a problem's detail
-        return ""
-
-
-def _formats_filter(names: object) -> str:
-    """["jpeg", "png"] -> "JPG或PNG"."""
-    items = [names] if isinstance(names, str) else names
-    if isinstance(items, Undefined) or not isinstance(items, Iterable):
-        return ""
-    return "或".join(dict.fromkeys(format_image_format(str(n)) for n in items))
-
-
-def _install_filters(env: Environment) -> Environment:
-    env.filters["filesize"] = format_size
-    env.filters["datetime"] = _datetime_filter
-    env.filters["imgformat"] = format_image_format
-    env.filters["imgformats"] = _formats_filter
-    return env
-
-
-@lru_cache(maxsize=2)
-def _wording_env(strict: bool) -> Environment:
-    return _install_filters(Environment(autoescape=False, undefined=StrictUndefined if strict else Undefined))
-
-
-@lru_cache(maxsize=512)
-def _wording_template(strict: bool, source: str) -> Template:
-    """A wording entry compiled once: the digest and the Excel export render it per nomination."""
-    return _wording_env(strict).from_string(source)
-
-
 @lru_cache(maxsize=1)
 def _letter_env() -> Environment:
     env = Environment(
@@ -181,39 +84,7 @@ def _letter_env() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    return _install_filters(env)
-
-
-@lru_cache(maxsize=1)
-def wording() -> dict[str, Any]:
-    """``templates/problems.toml``: ``problems`` (code -> text, hint), ``roles``, ``formats``, ``fallback``."""
-    with (TEMPLATES_DIR / "problems.toml").open("rb") as handle:
-        return tomllib.load(handle)
-
-
-def render_problem(problem: Problem, timezone: str = "Asia/Shanghai", *, strict: bool = False) -> ProblemLine:
-    """The problem's Chinese text and hint. ``strict`` raises on a placeholder its detail lacks."""
-    code = base_code(problem.code)
-    entry = wording()["problems"].get(code) or wording()["fallback"]
-    blocking = CODES.get(code, True)
-    try:
-        text, hint = _render_entry(entry, problem, timezone, strict)
-    except (TemplateError, TypeError, ValueError, ArithmeticError):
-        if strict:
-            raise
-        text, hint = _render_entry(wording()["fallback"], problem, timezone, strict=False)
-    return ProblemLine(code=problem.code, text=text, hint=hint, blocking=blocking)
-
-
-def _render_wording(source: str, values: dict[str, Any], strict: bool) -> str:
-    if "{" not in source:  # plain words, no placeholder or tag: nothing to render (most hints)
-        return source.strip()
-    return _wording_template(strict, source).render(values).strip()
-
-
-def _render_entry(entry: dict[str, str], problem: Problem, timezone: str, strict: bool) -> tuple[str, str]:
-    values = {"code": problem.code, **problem.detail, "timezone": timezone}
-    return _render_wording(entry["text"], values, strict), _render_wording(entry.get("hint", ""), values, strict)
+    return install_filters(env)
 
 
 def _problem_files(problem: Problem) -> set[str]:
@@ -344,8 +215,3 @@ def build_reply_message(
 def template_env() -> Environment:
     """The jinja2 environment over ``templates/`` (``*.html.j2`` autoescaped), for the digest and the web view."""
     return _letter_env()
-
-
-def to_local(moment: datetime | str, timezone: str) -> datetime:
-    """An aware time (or ISO string) in the campaign's time zone."""
-    return _local(moment, timezone)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from notify.render import (MaterialLine, RenderedReply, ReplyContext, format_size, reply_subject, reply_values,
-                           template_env, wording)
+from notify.render import MaterialLine, RenderedReply, ReplyContext, reply_subject, reply_values, template_env
+from notify.wording import format_size, wording
 
 
 def multi_subject(original: str, refs: Sequence[str], campaign_name: str) -> str:

@@ -1,7 +1,7 @@
 """The register as the office sees it: one view per nomination, shared by the digest, Excel and the web.
 
 Everything here is read-only. Chinese wording comes from ``templates/`` (problem texts from
-``problems.toml`` through ``notify.render``, labels from ``office.toml``).
+``problems.toml`` through ``notify.wording``, labels from ``office.toml``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from notify.office import label, summary
-from notify.render import ProblemLine, render_problem
+from notify.wording import ProblemLine, render_problem
 from rules.codes import base_code
 from rules.facts import NominationFacts, Problem
 from shenbao.bulk import Material, Replies, ReplyRow, chunks, light_materials, materials

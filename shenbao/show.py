@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from notify.render import format_size, render_problem, template_env, wording
+from notify.render import template_env
+from notify.wording import format_size, render_problem, wording
 from shenbao.config import Config
 from shenbao.decisions import effective_status, history
 from shenbao.errors import UsageError

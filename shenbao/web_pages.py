@@ -15,7 +15,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from notify.office import disposition_label, label
-from notify.render import format_full_time, format_size, template_env, wording
+from notify.render import template_env
+from notify.wording import format_full_time, format_size, wording
 from shenbao.config import Config
 from shenbao.materials import body_deeds
 from shenbao.models import Email, StoredFile, Submission

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,7 +21,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from notify.office import disposition_label
-from notify.render import format_day_time
+from notify.wording import format_day_time
 from shenbao.collector import cycle_collection_paused
 from shenbao.config import Config
 from shenbao.models import Email, Reply
@@ -80,6 +79,7 @@ class _Sheet:
     def __init__(self, wb: Workbook, title: str) -> None:
         self.wb, self.ws = wb, wb.add_worksheet(title)
         self.formats: dict[tuple[bool, str, bool, bool], Format] = {}
+        self.rows: dict[tuple[tuple[bool, ...], int, str], tuple[list[Format], list[Format]]] = {}
 
     def format(self, wrap: bool, fill: str = "", bold: bool = False, time: bool = False) -> Format:
         key = (wrap, fill, bold, time)
@@ -122,9 +122,15 @@ class _Sheet:
             else:
                 self.write(row, column, value, wrapped[column], fill if column == fill_column else "")
 
-    @lru_cache(maxsize=64)
     def row_formats(self, wrapped: tuple[bool, ...], fill_column: int, fill: str) -> tuple[list[Format], list[Format]]:
-        """Each column's format for text and numbers, and for times, in a row filled ``fill`` at ``fill_column``."""
+        """Each column's format for text and numbers, and for times, in a row filled ``fill`` at ``fill_column``
+        (made once per sheet and kind of row)."""
+        key = (wrapped, fill_column, fill)
+        if key not in self.rows:
+            self.rows[key] = self._row_formats(wrapped, fill_column, fill)
+        return self.rows[key]
+
+    def _row_formats(self, wrapped: tuple[bool, ...], fill_column: int, fill: str) -> tuple[list[Format], list[Format]]:
         fills = [fill if column == fill_column else "" for column in range(len(wrapped))]
         return ([self.format(wrap, colour) for wrap, colour in zip(wrapped, fills)],
                 [self.format(wrap, colour, time=True) for wrap, colour in zip(wrapped, fills)])

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from jinja2 import UndefinedError
 
-from notify.render import ProblemLine, format_size, render_problem, wording
+from notify.wording import ProblemLine, format_size, render_problem, wording
 from rules.codes import CODES, base_code
 from rules.config import Campaign, EligibilityRules, Rules
 from rules.evaluate import evaluate

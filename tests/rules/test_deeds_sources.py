@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from notify.render import render_problem
+from notify.wording import render_problem
 from rules.config import Campaign, Rules
 from rules.evaluate import evaluate
 from rules.facts import DeedsFacts, EmbeddedImages, FormFacts, NominationFacts, PhotoFacts
