@@ -1,6 +1,6 @@
 """``python -m bench``: the benchmark of issue 8, one table on stdout (see README, "Performance").
 
-Starts its own loopback Dovecot and aiosmtpd (tests/servers.py), fills a mailbox with N
+Starts its own loopback Dovecot and aiosmtpd (tests/servers_imap.py, tests/servers_smtp.py), fills a mailbox with N
 generated nominations (cached under --cache), then measures side by side, median of --runs:
 mbsync and a minimal imapclient loop (the plain copy), ``shenbao run --once`` on a fresh store,
 an idle ``run --once`` and the daemon's idle cycle, ``export --format xlsx`` and ``digest
@@ -23,7 +23,8 @@ from bench import corpus, references, synthetic
 from bench.measure import TIME, Result, Sample, load_average, repeat
 from bench.report import render
 from bench.service import Service
-from tests.servers import DovecotServer, ImapAccount, SmtpServer
+from tests.servers_imap import DovecotServer, ImapAccount
+from tests.servers_smtp import SmtpServer
 
 NEEDS = {"mbsync": "isync", "dovecot": "dovecot-imapd", TIME: "time"}
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from bench.measure import Sample, run
-from tests.servers import ImapAccount
+from tests.servers_imap import ImapAccount
 
 MBSYNC_RC = """\
 IMAPAccount bench

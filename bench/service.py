@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from bench.measure import Sample, run
-from tests.servers import ImapAccount, SmtpServer
+from tests.servers_imap import ImapAccount
+from tests.servers_smtp import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD_ENV = "BENCH_IMAP_PASSWORD"

@@ -1,4 +1,4 @@
-"""Shared fixtures: real mail servers on loopback (the machinery is in tests/servers.py)."""
+"""Shared fixtures: real mail servers on loopback (the machinery is in tests/servers_imap.py, servers_imap_proxy.py, servers_smtp.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import DovecotServer, ImapAccount, ImapProxy, SmtpServer, make_certificate
+from tests.servers_imap import DovecotServer, ImapAccount
+from tests.servers_imap_proxy import ImapProxy
+from tests.servers_loopback import make_certificate
+from tests.servers_smtp import SmtpServer
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -15,7 +15,9 @@ from ingest.imap import ImapMailbox
 from ingest.types import Cursor, RawMail
 from shenbao.config import MailboxConfig
 from shenbao.errors import AuthError, MailboxError
-from tests.servers import HOST, ImapAccount, ImapProxy, free_port
+from tests.servers_imap import ImapAccount
+from tests.servers_imap_proxy import ImapProxy
+from tests.servers_loopback import HOST, free_port
 
 BEIJING = timezone(timedelta(hours=8))
 WHEN = datetime(2021, 4, 30, 23, 59, 30, tzinfo=BEIJING)

@@ -9,7 +9,8 @@ import pytest
 
 from notify.smtp import SmtpSender
 from shenbao.errors import PermanentSendError, SendError
-from tests.servers import HOST, SmtpServer
+from tests.servers_loopback import HOST
+from tests.servers_smtp import SmtpServer
 
 
 def make_reply(to: str = "unit@example.org") -> EmailMessage:

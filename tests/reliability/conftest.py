@@ -10,7 +10,7 @@ import pytest
 from tests.reliability import figures
 from tests.reliability.harness import deliver_folder, deliver_imap
 from tests.reliability.mixed import PlannedMail, mixed_mailbox
-from tests.servers import DovecotServer, ImapAccount
+from tests.servers_imap import DovecotServer, ImapAccount
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ import struct
 import threading
 from dataclasses import dataclass, field
 
-from tests.servers import HOST
+from tests.servers_loopback import HOST
 
 _CHUNK = 65536
 

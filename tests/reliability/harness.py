@@ -27,7 +27,8 @@ from shenbao.config import load_config
 from shenbao.export import register
 from shenbao.store import Store
 from tests.reliability.mixed import PHOTO_MIN_BYTES, PlannedMail
-from tests.servers import ImapAccount, SmtpServer
+from tests.servers_imap import ImapAccount
+from tests.servers_smtp import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD_ENV = "SHENBAO_TEST_IMAP_PASSWORD"

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.reliability.harness import Installation
-from tests.servers import Captured, SmtpServer
+from tests.servers_smtp import Captured, SmtpServer
 
 PHASES = ("time", "stored", "processed", "sent")
 

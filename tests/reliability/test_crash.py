@@ -21,7 +21,8 @@ from tests.reliability import figures
 from tests.reliability.harness import captured_ids, install
 from tests.reliability.killer import KillPoint, KillRecord, kill_points, run_and_kill
 from tests.reliability.mixed import PlannedMail
-from tests.servers import ImapAccount, SmtpServer
+from tests.servers_imap import ImapAccount
+from tests.servers_smtp import SmtpServer
 
 SEED = 20210430
 WORKERS = 2

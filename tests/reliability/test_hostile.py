@@ -17,7 +17,7 @@ from tests.reliability import figures
 from tests.reliability.harness import Finished, Installation, Table, deliver_folder, install
 from tests.reliability.hostile import HEAVY, LIGHT, SENDER, SENT, SINGLE_LIGHT, huge_attachment
 from tests.reliability.mixed import PlannedMail
-from tests.servers import SmtpServer
+from tests.servers_smtp import SmtpServer
 
 SECONDS = 120  # per run; a run over it is killed and the test fails
 PEAK_MB = 320  # peak resident memory of one run over one hostile mail, default limits

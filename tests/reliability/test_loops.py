@@ -21,7 +21,8 @@ from shenbao.samples import CST, OFFICE_ADDRESS, build_email
 from tests.reliability import figures
 from tests.reliability.harness import captured_ids, deliver_folder, finish, install
 from tests.reliability.mixed import PlannedMail
-from tests.servers import Captured, DovecotServer, ImapAccount, SmtpServer
+from tests.servers_imap import DovecotServer, ImapAccount
+from tests.servers_smtp import Captured, SmtpServer
 from tests.shenbao.test_imap_service import STOP_SECONDS
 
 CAP_3H = 10  # the default replies.max_per_sender_per_3h

@@ -20,7 +20,8 @@ from tests.reliability.faultproxy import Fault, FaultProxy
 from tests.reliability.harness import Installation, captured_ids, captured_replies, deliver_imap, finish, imap_table, install, \
     smtp_table
 from tests.reliability.mixed import PlannedMail
-from tests.servers import Captured, DovecotServer, ImapAccount, SmtpServer
+from tests.servers_imap import DovecotServer, ImapAccount
+from tests.servers_smtp import Captured, SmtpServer
 
 # One fault per new connection, in order. IMAP: cut during login, stall and reset mid-body.
 IMAP_PLAN = [Fault("drop", 3_000), Fault("stall", 300_000), Fault("reset", 700_000)]

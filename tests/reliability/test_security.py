@@ -22,7 +22,8 @@ from shenbao.samples import CST, build_email, form_docx, screenshot_png
 from tests.reliability.harness import Installation, captured_ids, deliver_folder, deliver_imap, finish, imap_table, \
     install, smtp_table
 from tests.reliability.mixed import PlannedMail, small_photo
-from tests.servers import PASSWORD, DovecotServer, ImapAccount, SmtpServer
+from tests.servers_imap import PASSWORD, DovecotServer, ImapAccount
+from tests.servers_smtp import SmtpServer
 
 SMTP_USER, SMTP_PASSWORD = "jzghxjb@163.com", "Smtp-Auth-Code-77"
 SENT = datetime(2021, 4, 27, 9, 0, tzinfo=CST)

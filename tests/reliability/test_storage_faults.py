@@ -23,7 +23,7 @@ from tests.reliability import figures
 from tests.reliability.harness import Finished, Installation, captured_ids, finish, install
 from tests.reliability.killer import Watch
 from tests.reliability.mixed import PlannedMail
-from tests.servers import Captured, SmtpServer
+from tests.servers_smtp import Captured, SmtpServer
 
 DISK_BYTES = 32 * 1024 * 1024  # the mixed folder's register and files take about 5 MB
 

@@ -31,7 +31,8 @@ from shenbao.config import load_config
 from shenbao.daemon import Daemon
 from shenbao.pipeline import build_pipeline
 from shenbao.samples import CST, nomination_email
-from tests.servers import ImapAccount, SmtpServer
+from tests.servers_imap import ImapAccount
+from tests.servers_smtp import SmtpServer
 from tests.shenbao.test_imap_service import STOP_SECONDS, ImapService
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,9 @@ from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 
 from shenbao.cli import cli
-from tests.servers import HOST, ImapAccount, SmtpServer, free_port
+from tests.servers_imap import ImapAccount
+from tests.servers_loopback import HOST, free_port
+from tests.servers_smtp import SmtpServer
 
 
 def write_config(path: Path, account: ImapAccount, smtp_port: int, password_env: str = "DOCTOR_PW") -> Path:

@@ -19,7 +19,8 @@ from click.testing import CliRunner
 
 from shenbao.cli import cli
 from shenbao.samples import CST, KINDS, build_email, nomination_email
-from tests.servers import ImapAccount, SmtpServer
+from tests.servers_imap import ImapAccount
+from tests.servers_smtp import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
 STOP_SECONDS = 8.0  # SIGTERM to exit: at most one IDLE slice (5 s), its DONE and the wind-down

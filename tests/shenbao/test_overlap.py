@@ -18,7 +18,8 @@ from shenbao.errors import MailboxError
 from shenbao.pipeline import Pipeline, build_pipeline
 from shenbao.samples import CST, build_email, form_docx
 from shenbao.store import Store
-from tests.servers import ImapAccount, ImapProxy
+from tests.servers_imap import ImapAccount
+from tests.servers_imap_proxy import ImapProxy
 
 WHEN = datetime(2021, 4, 26, 9, 0, tzinfo=CST)
 CONFIG = """\
