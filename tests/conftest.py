@@ -1,4 +1,4 @@
-"""Shared fixtures: real mail servers on loopback (the machinery is in tests/servers_imap.py, servers_imap_proxy.py, servers_smtp.py)."""
+"""Shared fixtures: real mail servers on loopback (the machinery is in tests/servers_*.py)."""
 
 from __future__ import annotations
 
