@@ -102,6 +102,7 @@ def run(ctx: click.Context, once: bool) -> None:
     from shenbao.collector import settle_after_imports
     from shenbao.daemon import Daemon, instance_lock
     from shenbao.logs import file_log
+    from shenbao.outbox import recover_interrupted
     from shenbao.pipeline import build_pipeline
     from shenbao.progress import Progress
 
@@ -115,6 +116,7 @@ def run(ctx: click.Context, once: bool) -> None:
             Daemon(config, pipeline, utc_now).run()
             return
         with instance_lock(config.data_dir):
+            recover_interrupted(pipeline.store)
             report = pipeline.run_once()
         progress.close()
         logging.getLogger("shenbao.run").info("run --once done", extra={"fields": vars(report)})

@@ -44,7 +44,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from shenbao.config import Config
 from shenbao.digest_job import DigestJob, digest_trigger
 from shenbao.errors import ShenbaoError, StoreError
-from shenbao.outbox import send_due
+from shenbao.outbox import recover_interrupted, send_due
 from shenbao.pipeline import Clock, Pipeline, open_sender
 from shenbao.reload import ConfigWatcher
 
@@ -130,6 +130,7 @@ class Daemon:
 
     def run(self) -> None:
         with instance_lock(self.config.data_dir), self._signals():
+            recover_interrupted(self.pipeline.store)  # before the scheduler's digest job can send
             self.scheduler = self.start_scheduler()
             log.info("shenbao running: %s, polling every %ds", self.pipeline.mailbox.name,
                      self.config.mailbox.poll_interval_seconds,

@@ -1,8 +1,11 @@
 """The outbox: replies are rendered and committed with the verdict, then sent.
 
-A reply is marked ``sending`` (committed) before it is handed to the server and ``sent``
-after; a crash in between leaves it ``sending`` and it is sent once more on restart — at
-most one repeat, never a storm.
+A reply is claimed — ``pending`` to ``sending`` by a compare-and-set, committed — before it is
+handed to the server, and marked ``sent`` after. Only a ``pending`` reply can be claimed, so two
+senders at once (the daemon's mail loop and its digest job, or a command run beside the daemon)
+never both send it. A crash in between leaves it ``sending``: the next start of the service,
+which holds the instance lock (no sender of its own can be live), puts it back to ``pending``
+(``recover_interrupted``) and it is sent once more — at most one repeat, never a storm.
 """
 
 from __future__ import annotations
@@ -123,13 +126,25 @@ def _claim(s: Session, reply: Reply) -> bool:
     return True
 
 
+def recover_interrupted(store: Store) -> int:
+    """At the start of the service (under its instance lock): replies left ``sending`` by a process
+    that died while handing them over go back to ``pending``, to be sent once more. Returns how many."""
+    with store.session() as s:
+        result = s.exec(update(Reply).where(col(Reply.state) == "sending").values(state="pending"))
+        s.commit()
+        count = int(result.rowcount or 0)
+    if count:
+        log.info("%d reply(ies) interrupted while being sent by a previous run: they are sent once more", count)
+    return count
+
+
 def send_due(store: Store, config: Config, sender: Sender, now: datetime,
              only: Sequence[int] | None = None) -> tuple[int, int]:
     """Send every due reply (or the due ones among ``only``); returns (sent, failed this round).
     Never raises for one bad reply; safe to run beside another sender (each reply is claimed)."""
     sent = failed = 0
     with store.session() as s:
-        query = select(Reply).where(col(Reply.state).in_(("pending", "sending")), Reply.next_attempt_at <= utc_iso(now))
+        query = select(Reply).where(col(Reply.state) == "pending", col(Reply.next_attempt_at) <= utc_iso(now))
         if only is not None:
             query = query.where(col(Reply.id).in_(list(only)))
         due = list(s.exec(query.order_by(col(Reply.id))))

@@ -20,8 +20,9 @@ from notify.digest import render_digest
 from shenbao.config import Config, load_config
 from shenbao.daemon import DIGEST_GRACE_SECONDS, Daemon
 from shenbao.digest_data import gather
-from shenbao.digest_job import DigestJob, digest_trigger, latest_slot
-from shenbao.pipeline import build_pipeline
+from shenbao.digest_job import DigestJob, digest_trigger, latest_slot, queue_digest
+from shenbao.outbox import recover_interrupted, send_due
+from shenbao.pipeline import build_pipeline, open_sender
 from shenbao.samples import CST, build_email, nomination_email
 from shenbao.store import Store
 from tests.browser import Browser
@@ -188,6 +189,23 @@ def test_one_slot_gives_one_digest_however_often_and_by_however_many_jobs_it_is_
     assert jobs[0].prepare() is False  # the first run: starts counting from now, no digest for the past
     results = [job.run_due() for job in jobs for _ in range(3)]
     assert [r.queued for r in results if r is not None] == [True]
+    assert len(digest_mails(office)) == 1
+
+
+def test_a_reply_another_sender_is_handing_over_is_not_sent_again_until_a_restart_recovers_it(office: Service) -> None:
+    """GIVEN the digest queued and claimed by one sender (the daemon's digest job, say: 'sending')
+    WHEN another sender (the mail loop's outbox round) runs THEN it leaves that reply alone;
+    only the next start of the service (the claimant died) puts it back, and it goes once."""
+    config, store = setup(office)
+    reply = queue_digest(store, config, NOW)
+    assert reply is not None and reply.id is not None
+    with sqlite3.connect(config.database_url.removeprefix("sqlite:///")) as conn:
+        conn.execute("update replies set state = 'sending', attempts = 1 where id = ?", (reply.id,))
+    assert send_due(store, config, open_sender(config), NOW) == (0, 0)
+    assert digest_mails(office) == []
+    assert recover_interrupted(store) == 1
+    assert send_due(store, config, open_sender(config), NOW) == (1, 0)
+    assert send_due(store, config, open_sender(config), NOW) == (0, 0)
     assert len(digest_mails(office)) == 1
 
 
