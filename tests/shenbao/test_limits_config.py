@@ -55,5 +55,5 @@ def test_a_configured_limit_reaches_the_reading_and_the_reply(service_with: Call
 @pytest.mark.timeout(20)
 def test_a_converter_that_hangs_is_killed_with_its_children_at_the_timeout(tmp_path: Path) -> None:
     assert _run(["sh", "-c", "sleep 30 & sleep 30"], tmp_path, timeout=1) is False
-    leftover = subprocess.run(["pgrep", "-f", "sleep 30"], capture_output=True, text=True).stdout.split()
+    leftover = subprocess.run(["pgrep", "-x", "-f", "sleep 30"], capture_output=True, text=True).stdout.split()
     assert leftover == []
