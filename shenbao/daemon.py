@@ -232,9 +232,9 @@ class Daemon:
         self.config = self.pipeline.config = self.digest.config = config
         changed = (old.digest, old.campaign.timezone) != (config.digest, config.campaign.timezone)
         if self.scheduler is not None and changed:
-            if self.scheduler.get_job("digest") is not None:
+            if not self.digest.enabled and self.scheduler.get_job("digest") is not None:
                 self.scheduler.remove_job("digest")
-            self._schedule_digest(self.scheduler)
+            self._schedule_digest(self.scheduler)  # replaces the job in one step: never a moment without it
             if self.digest.enabled:
                 log.info("digest rescheduled: daily at %s (%s)", config.digest.time, config.campaign.timezone)
 

@@ -164,6 +164,22 @@ def test_a_new_digest_time_reschedules_the_running_daemons_daily_trigger(service
     assert not runner.is_alive()
 
 
+def test_emptying_the_digest_recipients_unschedules_the_running_daemons_digest(service: Service) -> None:
+    text = _digest_service(service, "08:30")
+    clock = SimClock(datetime(2021, 4, 26, 7, 0, tzinfo=CST))
+    config = load_config(service.config)
+    daemon = Daemon(config, build_pipeline(config, clock), clock)
+    runner = _start(daemon)
+    try:
+        assert daemon.scheduler is not None and daemon.scheduler.get_job("digest") is not None
+        _edit(service.config, text.replace('recipients = ["office@example.com"]', "recipients = []"), 5)
+        _wait(lambda: daemon.scheduler is not None and daemon.scheduler.get_job("digest") is None)
+    finally:
+        daemon.stop.set()
+        runner.join(timeout=30)
+    assert not runner.is_alive()
+
+
 def test_moving_the_digest_time_gives_one_digest_a_day_at_the_new_time(service: Service) -> None:
     text = _digest_service(service, "08:30")
     clock = SimClock(datetime(2021, 4, 26, 8, 0, tzinfo=CST))
