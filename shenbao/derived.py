@@ -46,13 +46,11 @@ def _files_of_raw(store: Store, email: Email, limits: Limits) -> dict[str, bytes
         attachments = [(a.filename, a.data) for a in parse_mail(store.read_raw(email)).attachments]
     except OSError:
         return {}
-    found = {_digest(data): data for _name, data in attachments if data}
     scratch = store.path(SCRATCH_DIR)
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch, prefix="derive-") as temp:
-        items = unpack_all(attachments, limits, Path(temp))
-    found.update((item.sha256 or _digest(item.data), item.data) for item in items if item.data)
-    return found
+        items = unpack_all(attachments, limits, Path(temp))  # each attachment itself, and archives' members
+    return {item.sha256 or _digest(item.data): item.data for item in items if item.data}
 
 
 def _fill(store: Store, email_id: int, limits: Limits) -> None:
