@@ -10,8 +10,8 @@ number keeps working.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select

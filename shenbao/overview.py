@@ -7,9 +7,9 @@ Everything here is read-only. Chinese wording comes from ``templates/`` (problem
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 

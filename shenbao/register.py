@@ -16,7 +16,6 @@ from sqlmodel import Session
 from ingest.types import Role
 from rules.evaluate import evaluate
 from rules.facts import DeedsFacts, EmbeddedImages, FormFacts, NominationFacts, PhotoFacts, Problem, ScreenshotFacts, UnreadableFacts, Verdict
-from shenbao.brief import brief_json, parse_brief
 from shenbao.config import Config
 from shenbao.bulk import LightFile, Material, light_materials, materials
 from shenbao.models import NominationEmail, StoredFile, Submission
@@ -30,8 +29,6 @@ _FORM, _DEEDS, _PHOTO, _SCREENSHOT = Role.FORM.value, Role.DEEDS.value, Role.PHO
 OPEN_STATUSES = ("incomplete",)
 
 
-
-
 def ref_tag_pattern(prefix: str) -> re.Pattern[str]:
     return re.compile(r"\[(" + re.escape(prefix) + r"-\d{3,})\]")
 
@@ -40,9 +37,8 @@ def brief_of(row: StoredFile | LightFile) -> LightFile:
     """The facts judging reads of a file row: a ``LightFile`` as it is, a ``StoredFile`` from its brief."""
     if isinstance(row, LightFile):
         return row
-    return LightFile(row.id or 0, row.submission_id or 0, row.email_id, row.filename, row.role, row.kind, row.size,
-                     row.sha256, row.unreadable, row.replaced_by, row.replaced_reason,
-                     *parse_brief(row.brief or brief_json(json.loads(row.facts or "{}"))))
+    return LightFile.of((row.id or 0, row.submission_id or 0, row.email_id, row.filename, row.role, row.kind,
+                         row.size, row.sha256, row.unreadable, row.replaced_by, row.replaced_reason, row.brief))
 
 
 def refresh_current(s: Session, sub: Submission, photo_set: int, material: Material | None = None) -> None:
