@@ -127,13 +127,10 @@ class _Sheet:
         (made once per sheet and kind of row)."""
         key = (wrapped, fill_column, fill)
         if key not in self.rows:
-            self.rows[key] = self._row_formats(wrapped, fill_column, fill)
+            fills = [fill if column == fill_column else "" for column in range(len(wrapped))]
+            self.rows[key] = ([self.format(wrap, colour) for wrap, colour in zip(wrapped, fills)],
+                              [self.format(wrap, colour, time=True) for wrap, colour in zip(wrapped, fills)])
         return self.rows[key]
-
-    def _row_formats(self, wrapped: tuple[bool, ...], fill_column: int, fill: str) -> tuple[list[Format], list[Format]]:
-        fills = [fill if column == fill_column else "" for column in range(len(wrapped))]
-        return ([self.format(wrap, colour) for wrap, colour in zip(wrapped, fills)],
-                [self.format(wrap, colour, time=True) for wrap, colour in zip(wrapped, fills)])
 
 
 def _width(value: Any) -> int:
