@@ -4,9 +4,9 @@ Only the header is read for size, format and EXIF. The look (colours, white shar
 a downscaled decode (JPEG decodes at 1/8 scale through ``draft``), which also proves the pixel
 data complete; PNG's ``verify`` checks its chunk CRCs. That decode costs about 40 ms for a
 camera-size JPEG, so a JPEG whose EXIF names a camera is not decoded: ``ingest.classify`` makes
-it a photo without looking, and walking its segments and scans to the end-of-image marker
-proves it complete (anything the walk cannot vouch for is decoded as before, which raises when
-it is truncated). Decompression bombs are refused: more than ``MAX_PIXELS`` is an error here.
+it a photo without looking, and walking its segments to the first scan, then finding the
+end-of-image marker after it, proves it complete (anything the walk cannot vouch for is decoded
+as before, which raises when it is truncated). Decompression bombs are refused: more than ``MAX_PIXELS`` is an error here.
 """
 
 from __future__ import annotations
@@ -41,8 +41,6 @@ PILLOW_FORMATS: dict[str, tuple[str, ...]] = {
 }
 _FORMAT_NAMES = {"MPO": "JPEG", "DIB": "BMP"}
 _ISPE = re.compile(rb"ispe\x00\x00\x00\x00(.{4})(.{4})", re.DOTALL)
-# In entropy-coded data 0xFF is followed by 0x00 (a stuffed byte), a restart marker 0xD0..0xD7
-# or fill 0xFF; anything else is the next marker.
 _EOI_BYTES = b"\xff\xd9"
 _SOS, _EOI = 0xDA, 0xD9
 _STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})  # TEM and RSTn carry no length
