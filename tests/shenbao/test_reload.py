@@ -6,12 +6,14 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from shenbao.config import load_config
@@ -137,20 +139,25 @@ def _digests(service: Service) -> list[str]:
     return [str(m["Subject"]) for m in service.replies() if m["Auto-Submitted"] == "auto-generated"]
 
 
-def _start(daemon: Daemon) -> threading.Thread:
+@contextmanager
+def _running(service: Service, clock: SimClock, digest_check: BaseTrigger | None = None) -> Iterator[Daemon]:
+    """The service's daemon running on another thread (its digest job scheduled), stopped after."""
+    config = load_config(service.config)
+    daemon = Daemon(config, build_pipeline(config, clock), clock, digest_check=digest_check)
     runner = threading.Thread(target=daemon.run, name="daemon")
     runner.start()
-    _wait(lambda: daemon.scheduler is not None and daemon.scheduler.get_job("digest") is not None)
-    return runner
+    try:
+        _wait(lambda: daemon.scheduler is not None and daemon.scheduler.get_job("digest") is not None)
+        yield daemon
+    finally:
+        daemon.stop.set()
+        runner.join(timeout=30)
+    assert not runner.is_alive()
 
 
 def test_a_new_digest_time_reschedules_the_running_daemons_daily_trigger(service: Service) -> None:
     text = _digest_service(service, "08:30")
-    clock = SimClock(datetime(2021, 4, 26, 7, 0, tzinfo=CST))
-    config = load_config(service.config)
-    daemon = Daemon(config, build_pipeline(config, clock), clock)  # the real cron trigger
-    runner = _start(daemon)
-    try:
+    with _running(service, SimClock(datetime(2021, 4, 26, 7, 0, tzinfo=CST))) as daemon:  # the real cron trigger
         assert daemon.scheduler is not None
         assert str(daemon.scheduler.get_job("digest").trigger) == "cron[hour='8', minute='30', second='0']"
         _edit(service.config, text.replace('time = "08:30"', 'time = "17:45"'), 5)
@@ -158,35 +165,20 @@ def test_a_new_digest_time_reschedules_the_running_daemons_daily_trigger(service
         job = daemon.scheduler.get_job("digest")
         assert job.next_run_time.astimezone(CST).time().isoformat() == "17:45:00"
         assert job.trigger.timezone == ZoneInfo("Asia/Shanghai")
-    finally:
-        daemon.stop.set()
-        runner.join(timeout=30)
-    assert not runner.is_alive()
 
 
 def test_emptying_the_digest_recipients_unschedules_the_running_daemons_digest(service: Service) -> None:
     text = _digest_service(service, "08:30")
-    clock = SimClock(datetime(2021, 4, 26, 7, 0, tzinfo=CST))
-    config = load_config(service.config)
-    daemon = Daemon(config, build_pipeline(config, clock), clock)
-    runner = _start(daemon)
-    try:
+    with _running(service, SimClock(datetime(2021, 4, 26, 7, 0, tzinfo=CST))) as daemon:
         assert daemon.scheduler is not None and daemon.scheduler.get_job("digest") is not None
         _edit(service.config, text.replace('recipients = ["office@example.com"]', "recipients = []"), 5)
         _wait(lambda: daemon.scheduler is not None and daemon.scheduler.get_job("digest") is None)
-    finally:
-        daemon.stop.set()
-        runner.join(timeout=30)
-    assert not runner.is_alive()
 
 
 def test_moving_the_digest_time_gives_one_digest_a_day_at_the_new_time(service: Service) -> None:
     text = _digest_service(service, "08:30")
     clock = SimClock(datetime(2021, 4, 26, 8, 0, tzinfo=CST))
-    config = load_config(service.config)
-    daemon = Daemon(config, build_pipeline(config, clock), clock, digest_check=IntervalTrigger(seconds=0.1))
-    runner = _start(daemon)
-    try:
+    with _running(service, clock, digest_check=IntervalTrigger(seconds=0.1)) as daemon:
         clock.set(datetime(2021, 4, 26, 8, 30, 1, tzinfo=CST))
         _wait(lambda: len(_digests(service)) == 1)
         _edit(service.config, text.replace('time = "08:30"', 'time = "09:00"'), 5)
@@ -197,7 +189,4 @@ def test_moving_the_digest_time_gives_one_digest_a_day_at_the_new_time(service: 
             assert len(_digests(service)) == 1, moment
         clock.set(datetime(2021, 4, 27, 9, 0, 1, tzinfo=CST))
         _wait(lambda: len(_digests(service)) == 2)
-    finally:
-        daemon.stop.set()
-        runner.join(timeout=30)
     assert ["4月26日" in s for s in _digests(service)] == [True, False]
