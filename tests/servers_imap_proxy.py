@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.servers_loopback import HOST
+from tests.servers_loopback import HOST, serve, shut
 
 
 _LITERAL = re.compile(rb"\{(\d+)\+?\}\r\n$")
@@ -66,14 +66,11 @@ class ImapProxy:
     connections: int = 0
     dropped: int = 0
     port: int = 0
-    _listener: socket.socket = field(default_factory=socket.socket)
+    _listener: socket.socket = field(init=False, repr=False)
     _live: list[socket.socket] = field(default_factory=list)
 
     def start(self) -> ImapProxy:
-        self._listener.bind((HOST, 0))
-        self._listener.listen(16)
-        self.port = int(self._listener.getsockname()[1])
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._listener, self.port = serve(16, self._accept)
         return self
 
     def stop(self) -> None:
@@ -82,23 +79,18 @@ class ImapProxy:
 
     def cut(self) -> None:
         """Cut every open connection now (as a server restart or a NAT timeout would)."""
-        _close(*self._live)
+        shut(*self._live)
         self._live.clear()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            self.connections += 1
-            server = socket.create_connection((HOST, self.upstream_port))
-            self._live += [client, server]
-            drop_after, self.drop_after = self.drop_after, None
-            state = {"id_sent": False, "lock": threading.Lock()}
-            threading.Thread(target=self._client_to_server, args=(client, server, state), daemon=True).start()
-            threading.Thread(target=self._server_to_client, args=(client, server, state, drop_after),
-                             daemon=True).start()
+    def _accept(self, client: socket.socket) -> None:
+        self.connections += 1
+        server = socket.create_connection((HOST, self.upstream_port))
+        self._live += [client, server]
+        drop_after, self.drop_after = self.drop_after, None
+        state = {"id_sent": False, "lock": threading.Lock()}
+        threading.Thread(target=self._client_to_server, args=(client, server, state), daemon=True).start()
+        threading.Thread(target=self._server_to_client, args=(client, server, state, drop_after),
+                         daemon=True).start()
 
     def _client_to_server(self, client: socket.socket, server: socket.socket, state: dict[str, Any]) -> None:
         splitter = _Splitter()
@@ -127,7 +119,7 @@ class ImapProxy:
                     with state["lock"]:
                         client.sendall(part[:drop_after - sent])
                     self.dropped += 1
-                    _close(client, server)
+                    shut(client, server)
                     return
                 with state["lock"]:
                     client.sendall(part)
@@ -140,13 +132,4 @@ def _chunks(source: socket.socket, other: socket.socket) -> Iterator[bytes]:
             yield data
     except OSError:
         pass
-    _close(source, other)
-
-
-def _close(*sockets: socket.socket) -> None:
-    for sock in sockets:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        sock.close()
+    shut(source, other)

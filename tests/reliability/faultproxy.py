@@ -19,7 +19,7 @@ import struct
 import threading
 from dataclasses import dataclass, field
 
-from tests.servers_loopback import HOST
+from tests.servers_loopback import HOST, serve, shut
 
 _CHUNK = 65536
 
@@ -49,15 +49,12 @@ class FaultProxy:
     port: int = 0
     connections: int = 0
     injected: list[Fault] = field(default_factory=list)
-    _listener: socket.socket = field(default_factory=socket.socket)
+    _listener: socket.socket = field(init=False, repr=False)
     _links: list[_Link] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def start(self) -> FaultProxy:
-        self._listener.bind((HOST, 0))
-        self._listener.listen(32)
-        self.port = int(self._listener.getsockname()[1])
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._listener, self.port = serve(32, self._accept)
         return self
 
     def stop(self) -> None:
@@ -69,32 +66,27 @@ class FaultProxy:
         with self._lock:
             links, self._links = self._links, []
         for link in links:
-            _shut(link.client, link.server)
+            shut(link.client, link.server)
         return len(links)
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            if self.down:
-                _reset(client)
-                self.injected.append(Fault("reset"))
-                continue
-            with self._lock:
-                fault = self.plan[self.connections] if self.connections < len(self.plan) else None
-                self.connections += 1
-            try:
-                server = socket.create_connection((HOST, self.upstream_port))
-            except OSError:
-                _reset(client)
-                continue
-            link = _Link(client, server, fault)
-            with self._lock:
-                self._links.append(link)
-            threading.Thread(target=self._pump, args=(link, "up"), daemon=True).start()
-            threading.Thread(target=self._pump, args=(link, "down"), daemon=True).start()
+    def _accept(self, client: socket.socket) -> None:
+        if self.down:
+            _reset(client)
+            self.injected.append(Fault("reset"))
+            return
+        with self._lock:
+            fault = self.plan[self.connections] if self.connections < len(self.plan) else None
+            self.connections += 1
+        try:
+            server = socket.create_connection((HOST, self.upstream_port))
+        except OSError:
+            _reset(client)
+            return
+        link = _Link(client, server, fault)
+        with self._lock:
+            self._links.append(link)
+        threading.Thread(target=self._pump, args=(link, "up"), daemon=True).start()
+        threading.Thread(target=self._pump, args=(link, "down"), daemon=True).start()
 
     def _pump(self, link: _Link, direction: str) -> None:
         source, target = (link.client, link.server) if direction == "up" else (link.server, link.client)
@@ -113,7 +105,7 @@ class FaultProxy:
                 link.counted[direction] += len(data)
         except OSError:
             pass
-        _shut(link.client, link.server)
+        shut(link.client, link.server)
 
     def _strike(self, link: _Link, fault: Fault) -> None:
         with link.lock:
@@ -123,9 +115,9 @@ class FaultProxy:
         self.injected.append(fault)
         if fault.kind == "reset":
             _reset(link.client)
-            _shut(link.server)
+            shut(link.server)
         elif fault.kind == "drop":
-            _shut(link.client, link.server)
+            shut(link.client, link.server)
 
 
 def _reset(sock: socket.socket) -> None:
@@ -135,12 +127,3 @@ def _reset(sock: socket.socket) -> None:
     except OSError:
         pass
     sock.close()
-
-
-def _shut(*sockets: socket.socket) -> None:
-    for sock in sockets:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        sock.close()
