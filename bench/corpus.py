@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from shenbao.samples import CST, build_email, deeds_docx, form_docx, photo_jpeg, screenshot_png
+from shenbao.samples.build import CST, build_email, deeds_docx, form_docx, photo_jpeg, screenshot_png
 
 VERSION = 1  # bump when the mails change, so an old cache is not reused
 PHOTO_POOL = 12

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from shenbao.config import load_config
-from shenbao.pipeline import build_pipeline
+from shenbao.service.wiring import build_pipeline
 
 
 def main(config_path: Path, cycles: int) -> None:

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
+from ingest.names import compact
+
 # Canonical label -> spellings that mean the same (after normalisation).
 _LABELS: dict[str, tuple[str, ...]] = {
     "姓名": ("名字", "候选人姓名"),
@@ -40,11 +42,6 @@ _INLINE = re.compile(r"^(?P<label>[^:]{1,20}):(?P<value>.*)$", re.DOTALL)
 _UNIT_START = re.compile(r"(?:申报|推荐)单位\s*(?:[（(]\s*(?:公章|盖章)\s*[）)])?\s*[:：]")
 _SEAL = re.compile(r"[（(]\s*(?:公章|盖章|印章)\s*[）)]")
 _UNIT_END = re.compile(r"日\s*期|时\s*间|联\s*系\s*人|填\s*表|电\s*话|\s{2,}|\t|\u3000{2,}")
-
-
-def compact(text: str) -> str:
-    """NFKC-normalised text without any whitespace: how labels are compared."""
-    return _WHITESPACE.sub("", unicodedata.normalize("NFKC", text))
 
 
 def label_key(text: str) -> str | None:

@@ -22,15 +22,14 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
+from ingest.errors import AuthError, MailboxError
 from ingest.mailbox import MAX_HEADER_BYTES, Known
+from ingest.settings import ImapSettings, client_version
 from ingest.types import Cursor, RawMail
-from shenbao import __version__
-from shenbao.config import MailboxConfig
-from shenbao.errors import AuthError, MailboxError
 
 log = logging.getLogger(__name__)
 
-CLIENT_ID = {"name": "shenbao", "version": __version__}
+CLIENT_ID = {"name": "shenbao", "version": client_version()}
 AUTH_HINT = ("163/126/yeah.net 邮箱需填写“客户端授权码”（网页邮箱 设置 → POP3/SMTP/IMAP 中开启并生成），"
              "不是网页登录密码 / NetEase mail needs the client authorization code (客户端授权码), not the web password")
 META_BATCH = 50
@@ -53,7 +52,7 @@ class _Progress:
 class ImapMailbox:
     """``Mailbox`` over IMAP. Keeps one connection open between calls; ``close()`` ends it."""
 
-    def __init__(self, cfg: MailboxConfig, *, retry_delays: Sequence[float] = RETRY_DELAYS) -> None:
+    def __init__(self, cfg: ImapSettings, *, retry_delays: Sequence[float] = RETRY_DELAYS) -> None:
         self.cfg = cfg
         self.name = f"imap:{cfg.folder}@{cfg.host}"
         self.retry_delays = tuple(retry_delays)

@@ -52,7 +52,7 @@ class FolderMailbox:
         self.name = f"folder:{path}"
 
     def fetch_new(self, cursor: Cursor, known: Known) -> Iterator[RawMail]:
-        from shenbao.errors import MailboxError
+        from ingest.errors import MailboxError
 
         if not self.path.is_dir():
             raise MailboxError(f"mailbox.path {self.path}: not a readable directory (create it or fix [mailbox] path)")

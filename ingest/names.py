@@ -10,6 +10,14 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\u202a-\u202e\u2066-\u2069]')
 MAX_NAME_CHARS = 120
 
 
+def compact(text: str) -> str:
+    """The one comparison form of a name or label: NFKC (full-width -> half-width), no whitespace.
+
+    "张  三", "张三" and "Ｌｉ Ｍｉｎｇ"/"LiMing" compare equal; roster units, candidates, previous
+    winners, unit types and form labels are all compared through this."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
 def safe_filename(name: str, fallback: str = "附件") -> str:
     """An NFC-normalised, single-component, printable name that is safe on any file system.
 

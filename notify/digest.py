@@ -1,6 +1,6 @@
 """Render the office's daily digest (subject, text, HTML) and wrap it as a mail with the register attached.
 
-The data is gathered elsewhere (``shenbao.digest_data``) and passed in; this module only formats
+The data is gathered elsewhere (``shenbao.office.digest_data``) and passed in; this module only formats
 times and fills ``templates/digest*.j2``, so the office can change the wording there.
 """
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 import uuid
 from datetime import datetime, timezone
 from email.errors import HeaderParseError
@@ -11,8 +12,7 @@ from email.policy import SMTP
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from shenbao.errors import SendError
-from shenbao.fsutil import atomic_write
+from notify.errors import SendError
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
 _MAX_ID_CHARS = 120
@@ -44,10 +44,12 @@ def eml_name(message: EmailMessage) -> str:
 
 
 class FileSender:
-    """Writes replies into ``path`` atomically (temp file, then rename); creates ``path``."""
+    """Writes replies into ``path`` through ``write`` (the service passes its all-or-nothing
+    ``atomic_write``: temp file, fsync, rename); ``write`` creates the folder."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, write: Callable[[Path, bytes], None]) -> None:
         self.path = Path(path)
+        self.write = write
 
     def path_for(self, message: EmailMessage) -> Path:
         return self.path / eml_name(message)
@@ -56,6 +58,6 @@ class FileSender:
         target = self.path_for(message)
         data = message.as_bytes(policy=SMTP)
         try:
-            atomic_write(target, data)
+            self.write(target, data)
         except OSError as exc:
             raise SendError(f"cannot write the reply into {self.path}: {exc.strerror or exc}") from None

@@ -28,7 +28,7 @@ from notify.wording import (TEMPLATES_DIR, format_day_time, format_full_time, fo
                             render_problem, wording)
 from rules.codes import CODES, base_code
 from rules.facts import Problem
-from shenbao.errors import PermanentSendError
+from notify.errors import PermanentSendError
 
 ReplyKind = Literal["accepted", "incomplete", "late", "unmatched", "closed"]  # closed: the office decided
 Occasion = Literal["reply", "recheck"]  # recheck: a notice after the rules changed, not an answer

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 
-from shenbao.config import SmtpConfig
-from shenbao.errors import PermanentSendError, SendError
+from notify.errors import PermanentSendError, SendError
+from notify.settings import SmtpSettings
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ AUTH_HINT = ("163/126/yeah.net 邮箱需填写“客户端授权码”（网页�
 
 
 class SmtpSender:
-    def __init__(self, cfg: SmtpConfig) -> None:
+    def __init__(self, cfg: SmtpSettings) -> None:
         self.cfg = cfg
         self.where = f"{cfg.host}:{cfg.port}"
 

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PositiveInt, field_validator
 
+from ingest.names import compact
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -61,7 +63,7 @@ class QuotaRules(_Frozen):
     @field_validator("by_type")
     @classmethod
     def _strip(cls, value: dict[str, int]) -> dict[str, int]:
-        return {"".join(k.split()): v for k, v in value.items()}
+        return {compact(k): v for k, v in value.items()}
 
 
 class Rules(_Frozen):

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from ingest.names import compact
+
 from rules.codes import Status, is_blocking
 from rules.config import Campaign, Rules
 from rules.facts import DeedsFacts, FormFacts, NominationFacts, Problem, Verdict
@@ -24,11 +26,6 @@ POSITION_LABEL = "职务"
 # The form's deeds cell: it counts as the deeds text when it alone is long enough.
 FORM_DEEDS_LABEL = "主要事迹"
 FORM_DEEDS_SOURCE = "{name}（主要事迹栏）"
-
-
-def _compact(text: str) -> str:
-    """Text without any whitespace: "张  三" and "张三" are the same name."""
-    return "".join(text.split())
 
 
 def _aware(moment: datetime, campaign: Campaign) -> datetime:
@@ -54,7 +51,7 @@ def check_deadline(facts: NominationFacts, rules: Rules, campaign: Campaign) -> 
 
 def check_candidate(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list[Problem]:
     """Material that names no candidate (no form, no name in the subject) cannot be judged for anyone."""
-    return [] if _compact(facts.candidate) else [Problem("candidate.unmatched")]
+    return [] if compact(facts.candidate) else [Problem("candidate.unmatched")]
 
 
 def check_form(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list[Problem]:
@@ -64,11 +61,11 @@ def check_form(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list
     if form is None:
         files = [{"name": f.filename, "reason": f.unreadable} for f in facts.forms]
         return [Problem("form.unreadable", {"files": sorted(files, key=lambda f: f["name"])})]
-    filled = {_compact(label): value for label, value in form.fields.items() if value.strip()}
+    filled = {compact(label): value for label, value in form.fields.items() if value.strip()}
     return [
         Problem(f"form.field_empty:{field}", {"field": field, "name": form.filename})
         for field in rules.form.required_fields
-        if _compact(field) not in filled
+        if compact(field) not in filled
     ]
 
 
@@ -82,7 +79,7 @@ def _form_deeds(facts: NominationFacts, rules: Rules) -> list[DeedsFacts]:
     """The form's 主要事迹 cell as a deeds text, when it alone meets the length rule (a short
     summary there is what the form asks for, not the deeds material; the rest of the form never counts)."""
     form = latest_readable_form(facts)
-    chars = len(_compact(form.fields.get(FORM_DEEDS_LABEL, ""))) if form else 0
+    chars = len(compact(form.fields.get(FORM_DEEDS_LABEL, ""))) if form else 0
     if form is None or chars < rules.deeds.min_chars:
         return []
     return [DeedsFacts(FORM_DEEDS_SOURCE.format(name=form.filename), chars)]
@@ -151,7 +148,7 @@ def _leader(facts: NominationFacts, rules: Rules) -> list[Problem]:
     for label, value in sorted(form.fields.items()):
         if POSITION_LABEL not in label:
             continue
-        keyword = next((k for k in rules.eligibility.leader_keywords if k and k in _compact(value)), None)
+        keyword = next((k for k in rules.eligibility.leader_keywords if k and k in compact(value)), None)
         if keyword:
             detail = {"field": label, "position": value.strip(), "keyword": keyword}
             return [Problem("eligibility.leader", detail)]
@@ -159,12 +156,12 @@ def _leader(facts: NominationFacts, rules: Rules) -> list[Problem]:
 
 
 def _previous_winner(facts: NominationFacts, rules: Rules) -> list[Problem]:
-    name, unit = _compact(facts.candidate), _compact(facts.unit)
+    name, unit = compact(facts.candidate), compact(facts.unit)
     if not name:
         return []
     for entry in rules.eligibility.previous_winners:
         winner, _, winner_unit = entry.partition("@")
-        if _compact(winner) == name and (not _compact(winner_unit) or _compact(winner_unit) == unit):
+        if compact(winner) == name and (not compact(winner_unit) or compact(winner_unit) == unit):
             detail = {"candidate": facts.candidate.strip(), "unit": winner_unit.strip()}
             return [Problem("eligibility.previous_winner", detail)]
     return []

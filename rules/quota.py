@@ -7,6 +7,8 @@ nominations beyond the quota get ``quota.exceeded`` (a warning: the office decid
 
 from __future__ import annotations
 
+from ingest.names import compact
+
 from rules.config import Campaign, Rules
 from rules.facts import NominationFacts, Problem
 
@@ -15,7 +17,7 @@ def quota_for(unit_quota: int | None, unit_type: str, rules: Rules) -> int | Non
     """A unit's quota: its own, else its type's, else the default (None = no limit)."""
     if unit_quota is not None:
         return unit_quota
-    by_type = rules.quota.by_type.get("".join(unit_type.split())) if unit_type else None
+    by_type = rules.quota.by_type.get(compact(unit_type)) if unit_type else None
     return by_type if by_type is not None else rules.quota.default
 
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from shenbao.config import Config, load_config
-from shenbao.errors import ConfigError, SendError, ShenbaoError
+from shenbao.errors import EXPECTED, ConfigError, SendError, exit_code
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,7 +33,8 @@ def config_path(given: str | None) -> Path:
 
 
 def handle_errors(func: F) -> F:
-    """Turn every ShenbaoError into one clear line and its exit code; tracebacks only with --debug."""
+    """Turn every expected error (shenbao.errors.EXPECTED) into one clear line and its exit code;
+    tracebacks only with --debug."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -47,11 +48,11 @@ def handle_errors(func: F) -> F:
             for line in exc.errors:
                 click.echo(f"  {line}", err=True)
             ctx.exit(2)
-        except ShenbaoError as exc:
+        except EXPECTED as exc:
             if ctx.obj.get("debug"):
                 raise
             click.echo(f"error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
+            ctx.exit(exit_code(exc))
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(1)
@@ -73,7 +74,7 @@ def cli(ctx: click.Context, config: str | None, debug: bool, verbose: bool) -> N
     """shenbao (申报): email intake for nomination campaigns."""
     ctx.ensure_object(dict)
     ctx.obj.update(config=config, debug=debug)
-    from shenbao.logs import setup_logging
+    from shenbao.service.logs import setup_logging
 
     setup_logging(logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING)
 
@@ -100,11 +101,11 @@ def check_config(ctx: click.Context) -> None:
 def run(ctx: click.Context, once: bool) -> None:
     """Run the service: poll the mailbox, reply, send the digest on schedule."""
     from shenbao.collector import settle_after_imports
-    from shenbao.daemon import Daemon, instance_lock
-    from shenbao.logs import file_log
-    from shenbao.outbox import recover_interrupted
-    from shenbao.pipeline import build_pipeline
-    from shenbao.progress import Progress
+    from shenbao.service.daemon import Daemon, instance_lock
+    from shenbao.service.logs import file_log
+    from shenbao.replies.outbox import recover_interrupted
+    from shenbao.service.wiring import build_pipeline
+    from shenbao.service.progress import Progress
 
     config = load(ctx)
     pipeline = build_pipeline(config, utc_now)
@@ -133,18 +134,18 @@ def run(ctx: click.Context, once: bool) -> None:
 @handle_errors
 def export(ctx: click.Context, fmt: str, output: str | None, materials: str | None) -> None:
     """Export the register (nominations and emails), or every nomination's files (--materials)."""
-    from shenbao.export import register, to_csv, to_json
-    from shenbao.store import Store
+    from shenbao.office.export import register, to_csv, to_json
+    from shenbao.store.db import Store
 
     config = load(ctx)
     store = Store(config.database_url, config.data_dir)
     if materials:
-        from shenbao.materials import export_materials
+        from shenbao.office.materials import export_materials
 
         click.echo(export_materials(store, Path(materials)).summary())
         return
     if fmt == "xlsx":
-        from shenbao.xlsx import register_xlsx
+        from shenbao.office.xlsx import register_xlsx
 
         if not output:
             raise click.UsageError("--format xlsx needs -o FILE")
@@ -164,8 +165,8 @@ def export(ctx: click.Context, fmt: str, output: str | None, materials: str | No
 @handle_errors
 def reevaluate(ctx: click.Context, notify: bool) -> None:
     """Re-run the rules on every stored nomination (no refetch) and print what changed."""
-    from shenbao.maintenance import recheck_command
-    from shenbao.store import Store
+    from shenbao.service.maintenance import recheck_command
+    from shenbao.store.db import Store
 
     config = load(ctx)
     click.echo(recheck_command(Store(config.database_url, config.data_dir), config, utc_now(), notify), nl=False)
@@ -177,8 +178,8 @@ def reevaluate(ctx: click.Context, notify: bool) -> None:
 @handle_errors
 def show_nomination(ctx: click.Context, ref: str) -> None:
     """Print one nomination: status, problems, files, emails, replies, decisions."""
-    from shenbao.show import show
-    from shenbao.store import Store
+    from shenbao.office.show import show
+    from shenbao.store.db import Store
 
     config = load(ctx)
     click.echo(show(Store(config.database_url, config.data_dir), config, ref), nl=False)
@@ -197,8 +198,8 @@ def decide(ctx: click.Context, ref: str, action: str | None, note: str, by: str)
     """Record an office decision on a nomination; it overrides the automatic status."""
     import getpass
 
-    from shenbao.decisions import decide as record
-    from shenbao.store import Store
+    from shenbao.register.decisions import decide as record
+    from shenbao.store.db import Store
 
     if action is None:
         raise click.UsageError("choose one of --accept, --reject or --reopen")
@@ -216,7 +217,7 @@ def decide(ctx: click.Context, ref: str, action: str | None, note: str, by: str)
 @handle_errors
 def digest(ctx: click.Context, show: bool, html: bool, send: bool) -> None:
     """The office's daily digest: --print it, or --send it now."""
-    from shenbao.store import Store
+    from shenbao.store.db import Store
 
     if show == send:
         raise click.UsageError("choose one of --print or --send")
@@ -224,14 +225,14 @@ def digest(ctx: click.Context, show: bool, html: bool, send: bool) -> None:
     store = Store(config.database_url, config.data_dir)
     if show:
         from notify.digest import render_digest
-        from shenbao.digest_data import gather
-        from shenbao.digest_job import last_digest_at
+        from shenbao.office.digest_data import gather
+        from shenbao.service.digest_job import last_digest_at
 
         rendered = render_digest(gather(store, config, utc_now(), last_digest_at(store)))
         click.echo(rendered.html if html else f"主题：{rendered.subject}\n\n{rendered.text}", nl=False)
         return
-    from shenbao.digest_job import send_digest
-    from shenbao.pipeline import open_sender
+    from shenbao.service.digest_job import send_digest
+    from shenbao.service.wiring import open_sender
 
     result = send_digest(store, config, open_sender(config), utc_now())
     if not result.sent:
@@ -247,8 +248,8 @@ def digest(ctx: click.Context, show: bool, html: bool, send: bool) -> None:
 @handle_errors
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve a read-only web view of the register: nominations, files, thumbnails."""
-    from shenbao.store import Store
-    from shenbao.web import serve as serve_web
+    from shenbao.store.db import Store
+    from shenbao.office.web import serve as serve_web
 
     config = load(ctx)
     store = Store(config.database_url, config.data_dir)
@@ -262,8 +263,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 @handle_errors
 def doctor(ctx: click.Context, probe: bool) -> None:
     """Check the IMAP login (with ID and SELECT) and the SMTP login, step by step."""
-    from shenbao import doctor as checks
-    from shenbao.store import Store
+    from shenbao.service import doctor as checks
+    from shenbao.store.db import Store
 
     config = load(ctx)
     sections = checks.check(config)
@@ -281,7 +282,7 @@ def doctor(ctx: click.Context, probe: bool) -> None:
 @handle_errors
 def demo(keep: str | None) -> None:
     """Zero-setup showcase on bundled sample mail; replies are written as .eml files."""
-    from shenbao.demo import run_demo
+    from shenbao.service.demo import run_demo
 
     click.echo(run_demo(Path(keep) if keep else None, utc_now))
 

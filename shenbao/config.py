@@ -20,6 +20,7 @@ from pydantic import (BaseModel, ConfigDict, Field, PositiveInt, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ingest.limits import Limits
+from ingest.names import compact
 from rules.config import Campaign, Rules
 from shenbao.errors import ConfigError
 from shenbao.secrets import read_secret_file, secret_file_path
@@ -236,7 +237,7 @@ class Config(_Frozen):
         owner: dict[str, str] = {}
         names: set[str] = set()
         for index, unit in enumerate(units):
-            name = "".join(unit.name.split())
+            name = compact(unit.name)
             if not name or name in names:
                 errors.append((index, "name", "must not be empty" if not name else f"{unit.name!r} is listed twice"))
             names.add(name)

@@ -1,27 +1,37 @@
-"""The one exception tree of shenbao. Every message names the file, key or UID and the fix.
+"""The one exception tree of shenbao, and the exit code of each expected error in one place.
+
+Every message names the file, key or UID and the fix.
 
 ShenbaoError
 ├── ConfigError        the config file is missing, unreadable or invalid (exit code 2)
 ├── StoreError         the database or data_dir cannot be used
-├── UsageError         a command was asked for something it cannot do as given (exit code 2)
-├── MailboxError       the mailbox cannot be reached or read
-│   └── AuthError      the server refused the login
+└── UsageError         a command was asked for something it cannot do as given (exit code 2)
+ingest.errors.IngestError
+└── MailboxError       the mailbox cannot be reached or read
+    └── AuthError      the server refused the login
+notify.errors.NotifyError
 └── SendError          a reply could not be handed to the mail server
     └── PermanentSendError   the server refused it for good (5xx): never retried
+
+The lower packages own their errors (they never import shenbao); they are re-exported here so the
+service names every expected error from one module. ``EXPECTED`` is what a command or the daemon
+reports as one clear line; anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
+from ingest.errors import AuthError, IngestError, MailboxError
+from notify.errors import NotifyError, PermanentSendError, SendError
+
+__all__ = ["EXPECTED", "AuthError", "ConfigError", "IngestError", "MailboxError", "NotifyError",
+           "PermanentSendError", "SendError", "ShenbaoError", "StoreError", "UsageError", "exit_code"]
+
 
 class ShenbaoError(Exception):
-    """Base of every error shenbao raises on purpose; its message is one clear line."""
-
-    exit_code = 1
+    """Base of every error the service itself raises on purpose; its message is one clear line."""
 
 
 class ConfigError(ShenbaoError):
-    exit_code = 2
-
     def __init__(self, message: str, errors: list[str] | None = None) -> None:
         super().__init__(message)
         self.errors = errors or []
@@ -32,20 +42,15 @@ class StoreError(ShenbaoError):
 
 
 class UsageError(ShenbaoError):
-    exit_code = 2
-
-
-class MailboxError(ShenbaoError):
     pass
 
 
-class AuthError(MailboxError):
-    pass
+EXPECTED: tuple[type[Exception], ...] = (ShenbaoError, IngestError, NotifyError)
+
+# the most specific class listed first wins; every other expected error is a runtime failure (1)
+_EXIT_CODES: tuple[tuple[type[Exception], int], ...] = ((ConfigError, 2), (UsageError, 2))
 
 
-class SendError(ShenbaoError):
-    pass
-
-
-class PermanentSendError(SendError):
-    pass
+def exit_code(exc: Exception) -> int:
+    """The command's exit code for an expected error: 2 for usage or config, else 1."""
+    return next((code for kind, code in _EXIT_CODES if isinstance(exc, kind)), 1)

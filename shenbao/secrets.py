@@ -8,6 +8,7 @@ password itself is never part of a message, a log line or the register.
 
 from __future__ import annotations
 
+import ipaddress
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,10 +57,17 @@ def _readable_by_others(path: Path) -> str:
     return "its group" if mode & stat.S_IRGRP else ""
 
 
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def config_warnings(config: Config, config_path: Path) -> Iterator[str]:
     """What ``check-config`` warns about: passwords others can read, TLS that is off or unverified."""
-    from shenbao.web import is_loopback
-
     servers: dict[str, _Login] = {}
     if config.mailbox.kind == "imap":
         servers["mailbox"] = config.mailbox

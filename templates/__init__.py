@@ -1,1 +1,3 @@
-"""All wording a sender or the office reads: jinja2 templates and problems.toml (data files)."""
+"""All wording a sender or the office reads: jinja2 templates and problems.toml (data files).
+
+May import: nothing (it holds data files)."""

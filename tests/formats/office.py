@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from ingest.convert import soffice_path
-from shenbao.samples import deeds_docx, form_docx
+from shenbao.samples.build import deeds_docx, form_docx
 
 NAME, UNIT = "李秀英", "沁阳市总工会"
 SOURCES = {

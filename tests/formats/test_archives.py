@@ -11,7 +11,7 @@ from ingest.files import read_attachments
 from ingest.limits import Limits
 from ingest.parse import parse_mail
 from ingest.unpack import Unpacked, member_path, unpack_all
-from shenbao.samples import small_photo_jpeg
+from shenbao.samples.build import small_photo_jpeg
 from tests.formats.builders import (gbk_zip, rar4, seven_zip, unicode_extra_zip, utf8_flag_zip, winmail_dat,
                                     zip_raw)
 

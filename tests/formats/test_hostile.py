@@ -21,7 +21,7 @@ from ingest.files import ReadFile, read_attachments
 from ingest.limits import Limits
 from ingest.read_docx import BOMB_REASON
 from ingest.read_office import ENCRYPTED_OFFICE
-from shenbao.samples import deeds_docx, photo_jpeg, photo_png
+from shenbao.samples.build import deeds_docx, photo_jpeg, photo_png
 from tests.formats.builders import gbk_zip, rar4, seven_zip, winmail_dat, zip_raw
 
 MB = 1 << 20

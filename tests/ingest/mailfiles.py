@@ -7,7 +7,7 @@ from email import policy
 from functools import cache
 from pathlib import Path
 
-from shenbao.samples import nomination_email
+from shenbao.samples.build import nomination_email
 
 
 @cache

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from ingest import bigparts
 from ingest.parse import parse_mail
 from ingest.types import ParsedMail
-from shenbao.samples import CLIENTS, build_email
+from shenbao.samples.build import CLIENTS, build_email
 from tests.ingest.test_parse import CORPUS, HEAD, SAMPLES, b64, entity, multipart
 
 NEVER = 1 << 60

@@ -13,7 +13,7 @@ import pytest
 from ingest.classify import classify
 from ingest.read import read_file
 from ingest.types import FileFacts, ImageInfo, Role
-from shenbao.samples import (
+from shenbao.samples.build import (
     deeds_docx,
     deeds_text,
     form_docx,

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from ingest import read, read_image
 from ingest.read import read_file, sniff_kind
 from ingest.read_office import BROKEN_OFFICE
-from shenbao.samples import (
+from shenbao.samples.build import (
     deeds_docx,
     form_docx,
     heif_stub,

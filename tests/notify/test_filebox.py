@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from notify.filebox import FileSender, eml_name
+from shenbao.store.fsutil import atomic_write
 from notify.render import RenderedReply, build_reply_message
 from notify.send import Sender
 from shenbao.errors import SendError
@@ -29,7 +30,7 @@ def reply(message_id_domain: str = "163.com") -> EmailMessage:
 
 def test_reply_is_written_as_a_crlf_eml_that_parses_back(tmp_path: Path) -> None:
     outbox = tmp_path / "var" / "replies"
-    sender: Sender = FileSender(outbox)
+    sender: Sender = FileSender(outbox, atomic_write)
     message = reply()
     sender.send(message)
     (written,) = outbox.iterdir()
@@ -46,7 +47,7 @@ def test_reply_is_written_as_a_crlf_eml_that_parses_back(tmp_path: Path) -> None
 
 
 def test_sending_the_same_message_again_rewrites_one_file(tmp_path: Path) -> None:
-    sender = FileSender(tmp_path)
+    sender = FileSender(tmp_path, atomic_write)
     message = reply()
     sender.send(message)
     sender.send(message)
@@ -66,7 +67,7 @@ def test_hostile_or_missing_message_ids_stay_inside_the_folder(tmp_path: Path, m
     name = eml_name(message)
     assert "/" not in name and "\\" not in name and not name.startswith(".")
     assert name.endswith(".eml") and len(name) < 200
-    FileSender(tmp_path / "out").send(message)
+    FileSender(tmp_path / "out", atomic_write).send(message)
     assert [p.parent for p in (tmp_path / "out").iterdir()] == [tmp_path / "out"]
 
 
@@ -81,5 +82,5 @@ def test_an_unwritable_folder_is_a_send_error_naming_it(tmp_path: Path) -> None:
     blocker = tmp_path / "replies"
     blocker.write_text("a file where the folder should be", encoding="utf-8")
     with pytest.raises(SendError, match="replies"):
-        FileSender(blocker).send(reply())
+        FileSender(blocker, atomic_write).send(reply())
     assert blocker.read_text(encoding="utf-8") == "a file where the folder should be"

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from hypothesis import strategies as st
 
-from shenbao.samples import deeds_docx, form_docx, photo_jpeg, photo_png, screenshot_png
+from shenbao.samples.build import deeds_docx, form_docx, photo_jpeg, photo_png, screenshot_png
 from tests.formats.builders import gbk_zip
 
 HEADER_NAMES = ("From", "To", "Subject", "Date", "Message-ID", "In-Reply-To", "References", "Return-Path",

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from shenbao.config import load_config
-from shenbao.export import register
-from shenbao.store import Store
+from shenbao.office.export import register
+from shenbao.store.db import Store
 from tests.reliability.mixed import PHOTO_MIN_BYTES, PlannedMail
 from tests.servers_imap import ImapAccount
 from tests.servers_smtp import SmtpServer

@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
-from shenbao.samples import CST, OFFICE_ADDRESS, build_email, deeds_docx, form_docx, photo_jpeg, screenshot_png
+from shenbao.samples.build import CST, OFFICE_ADDRESS, build_email, deeds_docx, form_docx, photo_jpeg, screenshot_png
 from tests.formats.builders import gbk_zip, zip_raw
 
 SENDER, UNIT, NAME = "mzszgh@163.com", "孟州市总工会", "赵海燕"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from shenbao.samples import CST, DEMO_UNITS, OFFICE_ADDRESS, build_email, deeds_docx, deeds_text, form_docx, \
+from shenbao.samples.build import CST, DEMO_UNITS, OFFICE_ADDRESS, build_email, deeds_docx, deeds_text, form_docx, \
     photo_jpeg, photo_png, screenshot_png
 
 PHOTO_MIN_BYTES = 20_000

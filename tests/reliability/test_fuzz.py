@@ -28,8 +28,8 @@ from ingest.parse import html_to_text, parse_mail
 from ingest.types import RawMail, Role
 from rules.guards import no_reply_reason
 from shenbao.config import parse_config
-from shenbao.models import Email
-from shenbao.store import Store
+from shenbao.store.models import Email
+from shenbao.store.db import Store
 from tests.reliability import figures
 from tests.reliability.fuzzmail import mail_bytes
 
@@ -88,7 +88,7 @@ def test_parse_read_classify_never_raises_and_stays_bounded(tmp_path: Path, requ
 @pytest.mark.timeout(7200)  # SHENBAO_FUZZ_EXAMPLES=20000 runs for many minutes
 def test_every_fuzzed_mail_gets_a_disposition_from_the_whole_intake(tmp_path: Path,
                                                                      request: pytest.FixtureRequest) -> None:
-    from shenbao.intake import process_email
+    from shenbao.intake.process import process_email
 
     config = parse_config({"mailbox": {"kind": "folder", "path": "mailbox"}, "smtp": {"kind": "file", "path": "out"},
                            "storage": {"database_url": "sqlite:///var/fuzz.db", "data_dir": "var/data"}}, tmp_path)

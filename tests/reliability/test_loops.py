@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from shenbao.samples import CST, OFFICE_ADDRESS, build_email
+from shenbao.samples.build import CST, OFFICE_ADDRESS, build_email
 from tests.reliability import figures
 from tests.reliability.harness import captured_ids, deliver_folder, finish, install
 from tests.reliability.mixed import PlannedMail

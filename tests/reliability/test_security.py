@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from shenbao.samples import CST, build_email, form_docx, screenshot_png
+from shenbao.samples.build import CST, build_email, form_docx, screenshot_png
 from tests.reliability.harness import Installation, captured_ids, deliver_folder, deliver_imap, finish, imap_table, \
     install, smtp_table
 from tests.reliability.mixed import PlannedMail, small_photo

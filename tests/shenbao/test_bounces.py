@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from shenbao.samples import CST, nomination_email
+from shenbao.samples.build import CST, nomination_email
 from tests.shenbao.conftest import Service
 
 WHEN = datetime(2021, 4, 26, 10, 0, tzinfo=CST)

@@ -28,9 +28,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from openpyxl import load_workbook
 
 from shenbao.config import load_config
-from shenbao.daemon import Daemon
-from shenbao.pipeline import build_pipeline
-from shenbao.samples import CST, nomination_email
+from shenbao.service.daemon import Daemon
+from shenbao.service.wiring import build_pipeline
+from shenbao.samples.build import CST, nomination_email
 from tests.servers_imap import ImapAccount
 from tests.servers_smtp import SmtpServer
 from tests.shenbao.test_imap_service import STOP_SECONDS, ImapService

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from shenbao.config import load_config
-from shenbao.overview import find_view, nomination_views
-from shenbao.store import Store
+from shenbao.office.overview import find_view, nomination_views
+from shenbao.store.db import Store
 from tests.shenbao.conftest import Service
 from tests.shenbao.unitmail import Desk, package, photos, roster_toml
 

@@ -11,10 +11,10 @@ import pytest
 from sqlmodel import select
 
 from shenbao.config import load_config
-from shenbao.derived import file_bytes
-from shenbao.models import Email, StoredFile
-from shenbao.samples import CST, build_email, deeds_docx, form_docx, photo_jpeg, screenshot_png
-from shenbao.store import Store
+from shenbao.store.derived import file_bytes
+from shenbao.store.models import Email, StoredFile
+from shenbao.samples.build import CST, build_email, deeds_docx, form_docx, photo_jpeg, screenshot_png
+from shenbao.store.db import Store
 from tests.formats.builders import gbk_zip
 from tests.shenbao.conftest import Service
 

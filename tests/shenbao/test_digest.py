@@ -18,13 +18,13 @@ from PIL import Image
 
 from notify.digest import render_digest
 from shenbao.config import Config, load_config
-from shenbao.daemon import DIGEST_GRACE_SECONDS, Daemon
-from shenbao.digest_data import gather
-from shenbao.digest_job import DigestJob, digest_trigger, latest_slot, queue_digest
-from shenbao.outbox import recover_interrupted, send_due
-from shenbao.pipeline import build_pipeline, open_sender
-from shenbao.samples import CST, build_email, nomination_email
-from shenbao.store import Store
+from shenbao.service.daemon import DIGEST_GRACE_SECONDS, Daemon
+from shenbao.office.digest_data import gather
+from shenbao.service.digest_job import DigestJob, digest_trigger, latest_slot, queue_digest
+from shenbao.replies.outbox import recover_interrupted, send_due
+from shenbao.service.wiring import build_pipeline, open_sender
+from shenbao.samples.build import CST, build_email, nomination_email
+from shenbao.store.db import Store
 from tests.browser import Browser
 from tests.shenbao.conftest import FOLDER_CONFIG, Service
 

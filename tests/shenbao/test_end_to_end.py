@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from shenbao.samples import KINDS, nomination_email
+from shenbao.samples.build import KINDS, nomination_email
 from tests.shenbao.conftest import Service
 
 SHARED_SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from shenbao.export import to_csv
-from shenbao.samples import CST, build_email, deeds_docx, form_docx, nomination_email, photo_jpeg, photo_png, screenshot_png
-from shenbao.xlsx import EMAIL_HEADER, NOMINATION_HEADER
+from shenbao.office.export import to_csv
+from shenbao.samples.build import CST, build_email, deeds_docx, form_docx, nomination_email, photo_jpeg, photo_png, screenshot_png
+from shenbao.office.xlsx import EMAIL_HEADER, NOMINATION_HEADER
 from tests.shenbao.conftest import FOLDER_CONFIG, Service
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from shenbao.samples import CST, build_email, deeds_docx, form_docx, screenshot_png
+from shenbao.samples.build import CST, build_email, deeds_docx, form_docx, screenshot_png
 from tests.formats.builders import gbk_zip, zip_raw
 from tests.shenbao.conftest import FOLDER_CONFIG, Service
 

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from shenbao.cli import cli
-from shenbao.samples import CST, KINDS, build_email, nomination_email
+from shenbao.samples.build import CST, KINDS, build_email, nomination_email
 from tests.servers_imap import ImapAccount
 from tests.servers_smtp import SmtpServer
 

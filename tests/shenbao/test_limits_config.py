@@ -13,7 +13,7 @@ from ingest.convert import _run
 from ingest.limits import Limits
 from shenbao.config import load_config
 from shenbao.errors import ConfigError
-from shenbao.samples import CST, build_email, photo_jpeg
+from shenbao.samples.build import CST, build_email, photo_jpeg
 from tests.shenbao.conftest import FOLDER_CONFIG, Service
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ from functools import cache
 
 import pytest
 
-from shenbao.samples import (CST, build_email, deeds_docx, form_docx, photo_jpeg, photo_png, screenshot_png,
+from shenbao.samples.build import (CST, build_email, deeds_docx, form_docx, photo_jpeg, photo_png, screenshot_png,
                              small_photo_jpeg)
 from tests.shenbao.conftest import Service
 

@@ -13,11 +13,13 @@ import pytest
 
 from ingest.imap import ImapMailbox
 from notify.filebox import FileSender
+from shenbao.store.fsutil import atomic_write
 from shenbao.config import Config, load_config
 from shenbao.errors import MailboxError
-from shenbao.pipeline import Pipeline, build_pipeline
-from shenbao.samples import CST, build_email, form_docx
-from shenbao.store import Store
+from shenbao.service.pipeline import Pipeline
+from shenbao.service.wiring import build_pipeline
+from shenbao.samples.build import CST, build_email, form_docx
+from shenbao.store.db import Store
 from tests.servers_imap import ImapAccount
 from tests.servers_imap_proxy import ImapProxy
 
@@ -67,7 +69,7 @@ def test_mail_stored_before_the_connection_broke_is_processed_then_the_error_is_
     config = config_in(tmp_path)
     store = Store(config.database_url, config.data_dir)
     box = ImapMailbox(imap_account.config(port=netease_proxy.port), retry_delays=())
-    pipeline = Pipeline(config, store, box, FileSender(tmp_path / "replies"), lambda: WHEN)
+    pipeline = Pipeline(config, store, box, FileSender(tmp_path / "replies", atomic_write), lambda: WHEN)
     netease_proxy.drop_after = len(raws[0]) * 5 // 2  # inside the third message
     with pytest.raises(MailboxError):
         pipeline.run_once()

@@ -9,8 +9,8 @@ import pytest
 from rules.config import Rules
 from rules.quota import quota_for
 from shenbao.config import load_config
-from shenbao.roster import duplicate_candidates, silent_units, unit_standings
-from shenbao.store import Store
+from shenbao.register.roster import duplicate_candidates, silent_units, unit_standings
+from shenbao.store.db import Store
 from tests.shenbao.conftest import Service
 from tests.shenbao.unitmail import Desk, package, photos, roster_toml
 

@@ -8,7 +8,7 @@ from functools import cache
 
 import pytest
 
-from shenbao.samples import (CST, build_email, deeds_docx, deeds_text, form_docx, heif_stub, photo_as, photo_jpeg,
+from shenbao.samples.build import (CST, build_email, deeds_docx, deeds_text, form_docx, heif_stub, photo_as, photo_jpeg,
                              photo_png, screenshot_png)
 from tests.formats.builders import docx_with_pictures, gbk_rtf, gbk_zip, seven_zip
 from tests.formats.office import NAME, UNIT, office_files as make_office_files

@@ -17,10 +17,10 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from shenbao.config import load_config
-from shenbao.daemon import Daemon
-from shenbao.pipeline import build_pipeline
-from shenbao.reload import ConfigWatcher, config_problem
-from shenbao.samples import CST, build_email
+from shenbao.service.daemon import Daemon
+from shenbao.service.wiring import build_pipeline
+from shenbao.service.reload import ConfigWatcher, config_problem
+from shenbao.samples.build import CST, build_email
 from tests.shenbao.conftest import Service
 from tests.shenbao.test_daemon import SimClock
 from tests.shenbao.unitmail import START, package, roster_toml
@@ -45,7 +45,7 @@ def test_a_valid_edit_applies_to_the_next_mail_without_a_restart(service: Servic
     watcher = ConfigWatcher(pipeline.config, pipeline.store)
     assert watcher.refresh(pipeline, now=NOW).rules.deeds.min_chars == 1800  # unchanged: nothing to do
     _edit(service.config, service.config.read_text(encoding="utf-8") + "\n[rules.deeds]\nmin_chars = 800\n", 5)
-    with caplog.at_level(logging.WARNING, logger="shenbao.reload"):
+    with caplog.at_level(logging.WARNING, logger="shenbao.service.reload"):
         watcher.refresh(pipeline, now=NOW)
     assert pipeline.config.rules.deeds.min_chars == 800 and "reevaluate" in caplog.text
     raw = build_email(from_addr="jfqzgh@163.com", from_name="解放区总工会", subject="推荐材料", text="请查收。",
@@ -63,7 +63,7 @@ def test_an_invalid_edit_keeps_the_old_config_and_says_so_until_fixed(service: S
     watcher = ConfigWatcher(config, pipeline.store)
     good = service.config.read_text(encoding="utf-8")
     _edit(service.config, good + "\n[rules.photos]\nmin_count = -1\n", 5)
-    with caplog.at_level(logging.ERROR, logger="shenbao.reload"):
+    with caplog.at_level(logging.ERROR, logger="shenbao.service.reload"):
         assert watcher.refresh(pipeline, now=NOW) is config
     assert "KEEPING THE PREVIOUS CONFIG" in caplog.text and "rules.photos.min_count" in caplog.text
     head, *errors = config_problem(pipeline.store)
@@ -80,7 +80,7 @@ def test_mailbox_and_storage_changes_wait_for_a_restart(service: Service, caplog
     watcher = ConfigWatcher(config, pipeline.store)
     edited = service.config.read_text(encoding="utf-8").replace('path = "mailbox"', 'path = "elsewhere"')
     _edit(service.config, edited + "\n[campaign]\nname = \"改名后的活动\"\n", 5)
-    with caplog.at_level(logging.WARNING, logger="shenbao.reload"):
+    with caplog.at_level(logging.WARNING, logger="shenbao.service.reload"):
         new = watcher.refresh(pipeline, now=NOW)
     assert (new.campaign.name, new.mailbox.path) == ("改名后的活动", "mailbox")
     assert "[mailbox] take effect after a restart" in caplog.text
@@ -90,7 +90,7 @@ def test_a_file_touched_but_not_changed_is_not_reloaded(service: Service, caplog
     config = load_config(service.config)
     watcher = ConfigWatcher(config, build_pipeline(config, lambda: NOW).store)
     _edit(service.config, service.config.read_text(encoding="utf-8"), 5)
-    with caplog.at_level(logging.INFO, logger="shenbao.reload"):
+    with caplog.at_level(logging.INFO, logger="shenbao.service.reload"):
         assert watcher.check(NOW) is None
     assert caplog.text == ""
 

@@ -8,7 +8,7 @@ import pytest
 
 from shenbao.config import load_config
 from shenbao.errors import ConfigError
-from shenbao.roster import unit_quota
+from shenbao.register.roster import unit_quota
 from tests.shenbao.conftest import FOLDER_CONFIG
 
 ROOT = Path(__file__).resolve().parents[2]

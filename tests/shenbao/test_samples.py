@@ -1,4 +1,4 @@
-"""shenbao.samples: the generators are deterministic, realistic and parse back as intended."""
+"""shenbao.samples.build: the generators are deterministic, realistic and parse back as intended."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from PIL import Image
 
 from ingest.classify import classify
 from ingest.read import read_file
-from shenbao.samples import (
+from shenbao.samples.build import (
     CST,
     DEMO_UNITS,
     KINDS,

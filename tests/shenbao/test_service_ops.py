@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from shenbao.daemon import instance_lock
-from shenbao.logs import JsonFormatter, KeyValueFormatter
-from shenbao.progress import Progress
-from shenbao.samples import CST, build_email, form_docx
+from shenbao.service.daemon import instance_lock
+from shenbao.service.logs import JsonFormatter, KeyValueFormatter
+from shenbao.service.progress import Progress
+from shenbao.samples.build import CST, build_email, form_docx
 from tests.shenbao.conftest import Service
 from tests.shenbao.test_imap_service import STOP_SECONDS
 
@@ -28,21 +28,21 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def record(msg: str, **fields: object) -> logging.LogRecord:
-    rec = logging.LogRecord("shenbao.daemon", logging.INFO, __file__, 1, msg, (), None)
+    rec = logging.LogRecord("shenbao.service.daemon", logging.INFO, __file__, 1, msg, (), None)
     rec.fields = fields
     return rec
 
 
 def test_a_stderr_log_line_is_key_value_with_the_extra_fields() -> None:
     line = KeyValueFormatter().format(record("cycle done", fetched=3, mailbox="imap:INBOX@imap.163.com"))
-    assert line.split(" ")[1:] == ["level=info", "logger=shenbao.daemon", 'msg="cycle', 'done"', "fetched=3",
+    assert line.split(" ")[1:] == ["level=info", "logger=shenbao.service.daemon", 'msg="cycle', 'done"', "fetched=3",
                                    "mailbox=imap:INBOX@imap.163.com"]
     assert line.startswith("ts=") and datetime.fromisoformat(line.split(" ")[0][3:]).tzinfo is not None
 
 
 def test_a_file_log_line_is_one_json_object() -> None:
     data = json.loads(JsonFormatter().format(record("已发送", ref="JZ2021-001")))
-    assert (data["msg"], data["ref"], data["level"], data["logger"]) == ("已发送", "JZ2021-001", "info", "shenbao.daemon")
+    assert (data["msg"], data["ref"], data["level"], data["logger"]) == ("已发送", "JZ2021-001", "info", "shenbao.service.daemon")
 
 
 def test_run_writes_json_lines_to_a_log_file_under_data_dir(service: Service) -> None:
@@ -64,7 +64,7 @@ def test_progress_on_a_terminal_is_a_bar() -> None:
 def test_progress_elsewhere_is_a_log_line_every_so_often(caplog: pytest.LogCaptureFixture) -> None:
     now = [0.0]
     progress = Progress(io.StringIO(), tty=False, every=30.0, monotonic=lambda: now[0])
-    with caplog.at_level(logging.INFO, logger="shenbao.progress"):
+    with caplog.at_level(logging.INFO, logger="shenbao.service.progress"):
         for done in range(1, 101):
             now[0] = done * 1.0  # one mail a second
             progress("process", done, 100)
@@ -75,7 +75,7 @@ def test_progress_elsewhere_is_a_log_line_every_so_often(caplog: pytest.LogCaptu
 
 def test_a_short_run_shows_no_progress(caplog: pytest.LogCaptureFixture) -> None:
     progress = Progress(io.StringIO(), tty=False, every=30.0, monotonic=lambda: 1.0)
-    with caplog.at_level(logging.INFO, logger="shenbao.progress"):
+    with caplog.at_level(logging.INFO, logger="shenbao.service.progress"):
         for done in range(1, 6):
             progress("process", done, 5)
     assert caplog.records == []

@@ -11,7 +11,7 @@ import pytest
 
 from ingest.types import Cursor, RawMail
 from shenbao.errors import StoreError
-from shenbao.store import Store
+from shenbao.store.db import Store
 
 NOW = datetime(2021, 4, 26, 2, 0, tzinfo=timezone.utc)
 

@@ -18,9 +18,9 @@ from PIL import Image
 
 from shenbao.config import load_config
 from shenbao.errors import UsageError
-from shenbao.samples import CST, build_email, form_docx, nomination_email, photo_png, screenshot_png
-from shenbao.store import Store
-from shenbao.web import content_disposition, server_url, web_server
+from shenbao.samples.build import CST, build_email, form_docx, nomination_email, photo_png, screenshot_png
+from shenbao.store.db import Store
+from shenbao.office.web import content_disposition, server_url, web_server
 from tests.browser import Browser
 from tests.shenbao.conftest import FOLDER_CONFIG, Service
 

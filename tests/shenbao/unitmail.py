@@ -1,6 +1,6 @@
 """Mail from nominating units for the register tests: packages per candidate, follow-ups in a thread.
 
-Generated with ``shenbao.samples`` (real .docx, real 2 MB JPEGs); photos are cached per seed.
+Generated with ``shenbao.samples.build`` (real .docx, real 2 MB JPEGs); photos are cached per seed.
 ``Desk`` wraps a ``Service`` with a roster and a clock that moves one hour per mail.
 """
 
@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from functools import cache
 from typing import Any
 
-from shenbao.samples import CST, build_email, deeds_docx, form_docx, photo_jpeg, screenshot_png, small_photo_jpeg
+from shenbao.samples.build import CST, build_email, deeds_docx, form_docx, photo_jpeg, screenshot_png, small_photo_jpeg
 from tests.shenbao.conftest import Service
 
 START = datetime(2021, 4, 20, 9, 0, tzinfo=CST)

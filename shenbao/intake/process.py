@@ -1,0 +1,111 @@
+"""Processing one stored email: parse, guard, read and classify files, attach to a nomination."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+from sqlmodel import Session
+
+from ingest.classify import classify
+from ingest.files import read_attachments
+from ingest.links import find_cloud_links
+from ingest.parse import html_to_text, parse_mail
+from ingest.types import ClassifiedFile, ParsedMail, Role
+from rules.guards import is_bounce, no_reply_reason
+from shenbao.config import Config
+from shenbao.intake.attach import register_email
+from shenbao.store.models import Email
+from shenbao.replies.outbox import mark_bounced
+from shenbao.intake.oversize import DISPOSITION, answer_oversize
+from shenbao.store.brief import non_space_chars
+from shenbao.store.db import Store
+
+log = logging.getLogger(__name__)
+
+MIN_BODY_DEEDS_CHARS = 300  # a body shorter than this is a covering note, not the deeds text
+MATERIAL_ROLES = {Role.FORM, Role.DEEDS, Role.PHOTO, Role.SCREENSHOT}
+SCRATCH_DIR = "tmp"  # under data_dir: unpacking and conversion scratch space, emptied after each mail
+
+
+def _fill_headers(email: Email, parsed: ParsedMail) -> None:
+    email.message_id = parsed.message_id
+    email.from_addr = parsed.from_addr
+    email.from_name = parsed.from_name
+    email.subject = parsed.subject
+    email.in_reply_to = parsed.in_reply_to
+    email.references = " ".join(parsed.references)
+    email.defects = json.dumps(list(parsed.defects), ensure_ascii=False)
+
+
+def _body_text(parsed: ParsedMail) -> str:
+    return parsed.text_body or html_to_text(parsed.html_body)
+
+
+def _read_attachments(store: Store, config: Config, parsed: ParsedMail) -> list[tuple[ClassifiedFile, str]]:
+    """Read every attachment (archives unpacked into their members, each its own file): (classified
+    file, its place under data_dir, filled from the raw mail when first read; "" for a refused member)."""
+    out = []
+    attachments = [(a.filename, a.data) for a in parsed.attachments]
+    for read in read_attachments(attachments, config.limits.for_ingest(), store.path(SCRATCH_DIR)):
+        facts = read.facts
+        path = store.attachment_path(facts.sha256, facts.filename) if read.item.data else ""
+        out.append((ClassifiedFile(facts, classify(facts)), path))
+    return out
+
+
+def _bounce_text(raw: bytes, parsed: ParsedMail) -> bytes:
+    """Where a bounce may quote our reply's Message-ID: headers, decoded bodies, returned parts."""
+    returned = b"".join(a.data for a in parsed.attachments if len(a.data) < 1_000_000)
+    return b"\n".join([raw, parsed.text_body.encode(), parsed.html_body.encode(), returned])
+
+
+def process_email(store: Store, config: Config, email_id: int, now: datetime) -> None:
+    """Process one stored email to its disposition, in one transaction with its reply."""
+    with store.session() as s:
+        email = s.get(Email, email_id)
+        if email is None or email.state != "stored":
+            return
+        if not email.raw_path:  # too large, and not even its header block was kept: nobody to answer
+            _finish(s, email, DISPOSITION)
+            return
+        raw = store.read_raw(email)
+        parsed = parse_mail(raw)
+        _fill_headers(email, parsed)
+        reason = no_reply_reason(parsed, own_addresses=frozenset({config.smtp.from_address, config.mailbox.username.lower()}),
+                                 own_message_id_domain=config.smtp.domain)
+        if is_bounce(parsed) and mark_bounced(s, _bounce_text(raw, parsed), config.smtp.domain):
+            reason = "bounce-of-our-reply"
+        del raw  # what is read from here on is in ``parsed``: one copy of the mail in memory, not two
+        if reason:
+            _finish(s, email, f"ignored:{reason}")
+            return
+        if store.headers_only(email):  # too large to download: recorded from its header and answered
+            answer_oversize(s, config, email, now)
+            _finish(s, email, DISPOSITION)
+            return
+        files = _read_attachments(store, config, parsed)
+        email.cloud_links = json.dumps(list(find_cloud_links(parsed.text_body, parsed.html_body)), ensure_ascii=False)
+        body = _body_text(parsed)
+        body_chars = non_space_chars(body)
+        email.body_chars = body_chars if body_chars >= MIN_BODY_DEEDS_CHARS else 0
+        has_material = email.body_chars > 0 or any(f.role in MATERIAL_ROLES for f, _ in files)
+        _finish(s, email, register_email(s, config, email, files, body, has_material, now))
+
+
+def _finish(s: Session, email: Email, disposition: str) -> None:
+    email.disposition = disposition
+    email.state = "processed"
+    s.add(email)
+    s.commit()
+
+
+def record_failure(store: Store, email_id: int, exc: Exception) -> None:
+    """A mail whose processing failed gets a recorded disposition; the loop goes on."""
+    with store.session() as s:
+        email = s.get(Email, email_id)
+        if email is None:
+            return
+        reason = f"{type(exc).__name__}: {exc}"[:300]
+        _finish(s, email, f"error:{reason}")

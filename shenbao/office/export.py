@@ -1,0 +1,108 @@
+"""The register as data: the JSON export of DESIGN.md, and CSV of the same rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from rules.facts import NominationFacts
+from shenbao.config import Config
+from ingest.names import compact
+from shenbao.register.decisions import decision_fields, effective_status
+from shenbao.store.models import Email, Reply, StoredFile, Submission
+from shenbao.register.nominations import active, emails_of, files_of, latest_decision, nominations_of_email
+from shenbao.replies.outbox import local_time
+from shenbao.register.verdict import nomination_facts, problems_from_json
+from shenbao.register.roster import duplicate_candidates
+from shenbao.store.db import Store
+
+REPLIED_STATES = ("pending", "sending", "sent")
+
+
+def _items(facts: NominationFacts, files: list[StoredFile]) -> dict[str, Any]:
+    form = facts.forms[-1] if facts.forms else None
+    best_deeds = max(facts.deeds, key=lambda d: d.chars, default=None)
+    return {
+        "form": {"present": form is not None, "file": form.filename if form else None,
+                 "fields": form.fields if form else {}, "unit": form.unit if form else "",
+                 "unreadable": form.unreadable if form else ""},
+        "credit": {"present": bool(facts.screenshots), "files": [x.filename for x in facts.screenshots]},
+        "deeds": {"present": best_deeds is not None, "chars": best_deeds.chars if best_deeds else 0,
+                  "source": best_deeds.source if best_deeds else None},
+        "photos": [{"file": p.filename, "bytes": p.size, "format": p.format, "width": p.width, "height": p.height}
+                   for p in facts.photos],
+        "other": [{"file": f.filename, "kind": f.kind, "unreadable": f.unreadable}
+                  for f in files if f.role == "other"],
+        "cloud_links": list(facts.cloud_links),
+    }
+
+
+def _submission_row(s: Session, config: Config, sub: Submission, duplicates: dict[str, list[str]]) -> dict[str, Any]:
+    """One nomination, once, with every email that brought it something; an office decision
+    overrides ``status`` (DESIGN vocabulary) and is reported beside it."""
+    files = [f for f in files_of(s, sub) if f.replaced_by is None]
+    emails = emails_of(s, sub)
+    decision = latest_decision(s, sub.id)
+    return {
+        "id": sub.ref, "unit": sub.unit, "candidate": sub.candidate, "sender": sub.sender,
+        "status": effective_status(sub, decision),
+        "problems": [p.code for p in problems_from_json(sub.problems)],
+        "items": _items(nomination_facts(s, sub), files),
+        "emails": [f"<{e.message_id}>" if e.message_id else "" for e in emails],
+        "received_at": local_time(sub.received_at, config.campaign.timezone) if sub.received_at else None,
+        **decision_fields(sub, decision),
+        "same_candidate": [ref for ref in duplicates.get(compact(sub.candidate), []) if ref != sub.ref],
+    }
+
+
+def _email_row(s: Session, config: Config, email: Email) -> dict[str, Any]:
+    reply = s.exec(select(Reply).where(Reply.email_id == email.id)).first()
+    return {
+        "message_id": f"<{email.message_id}>" if email.message_id else "", "from": email.from_addr,
+        "subject": email.subject, "received_at": local_time(email.received_at, config.campaign.timezone),
+        "disposition": email.disposition or "pending",
+        "replied": reply is not None and reply.state in REPLIED_STATES,
+        "nominations": [sub.ref for sub in nominations_of_email(s, email.id or 0)],
+    }
+
+
+def register(store: Store, config: Config) -> dict[str, Any]:
+    with store.session() as s:
+        duplicates = duplicate_candidates(s)
+        emails = s.exec(select(Email).order_by(col(Email.id)))
+        return {"submissions": [_submission_row(s, config, x, duplicates) for x in active(s)],
+                "emails": [_email_row(s, config, e) for e in emails]}
+
+
+def to_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")  # what Excel and WPS start a formula (or DDE) with
+
+
+def csv_cell(value: Any) -> Any:
+    """A text cell that opens as text in Excel and WPS: one starting like a formula gets a leading
+    ``'`` (OWASP's advice against CSV injection). Numbers are left alone."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_LEADS) else value
+
+
+CSV_COLUMNS = ["id", "unit", "candidate", "sender", "status", "problems", "deeds_chars", "photos", "emails", "received_at"]
+
+
+def to_csv(data: dict[str, Any]) -> str:
+    """One row per nomination; UTF-8 with BOM so Excel and WPS open the Chinese correctly; no cell
+    from mail becomes a formula there (``csv_cell``)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for sub in data["submissions"]:
+        row = [sub["id"], sub["unit"], sub["candidate"], sub["sender"], sub["status"],
+               " ".join(sub["problems"]), sub["items"]["deeds"]["chars"], len(sub["items"]["photos"]),
+               " ".join(sub["emails"]), sub["received_at"] or ""]
+        writer.writerow([csv_cell(value) for value in row])
+    return "\ufeff" + buffer.getvalue()

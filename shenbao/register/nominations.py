@@ -1,0 +1,226 @@
+"""Nominations on the register: creating, linking emails, absorbing one into another, ranking.
+
+A nomination is (unit, candidate). It gathers the emails that brought its material (through
+``NominationEmail``: one email may carry several candidates) and their files. A nomination
+started without a name that later turns out to be another one's candidate is *absorbed*: its
+files and emails move over and it points at the survivor (``merged_into``), so its reference
+number keeps working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col, select
+
+from ingest.names import compact
+from shenbao.config import Config
+from shenbao.store.models import Decision, Email, NominationEmail, Reply, StoredFile, Submission
+from shenbao.store.db import utc_iso
+
+REJECT = "reject"
+
+
+def unique(subs: Iterable[Submission | None]) -> list[Submission]:
+    """Each nomination once, first occurrence kept (table rows are not hashable)."""
+    seen: set[int | None] = set()
+    out = []
+    for sub in subs:
+        if sub is not None and sub.id not in seen:
+            seen.add(sub.id)
+            out.append(sub)
+    return out
+
+
+def active(s: Session) -> list[Submission]:
+    """Every nomination that has not been absorbed into another, in order of number."""
+    return list(s.exec(select(Submission).where(col(Submission.merged_into).is_(None)).order_by(col(Submission.id))))
+
+
+_PLAIN_COLUMNS = [col(c) for c in (Submission.id, Submission.ref, Submission.unit, Submission.candidate, Submission.sender,
+                                    Submission.status, Submission.problems, Submission.received_at,
+                                    Submission.last_received_at)]
+
+
+def active_rows(s: Session) -> list[Any]:
+    """``active`` as plain read-only rows of the columns the office views read (far cheaper than
+    10 000 ORM objects)."""
+    query = select_columns(*_PLAIN_COLUMNS).where(col(Submission.merged_into).is_(None)).order_by(col(Submission.id))
+    return list(s.execute(query))
+
+
+def surviving(s: Session, sub: Submission | None) -> Submission | None:
+    """``sub`` itself, or the nomination it was absorbed into (followed to the end)."""
+    seen: set[int] = set()
+    while sub is not None and sub.merged_into is not None and sub.id not in seen:
+        seen.add(sub.id or 0)
+        sub = s.get(Submission, sub.merged_into)
+    return sub
+
+
+def by_ref(s: Session, ref: str) -> Submission | None:
+    """The nomination a reference names: "JZ2021-007" (any case), or just its number "7"."""
+    ref = ref.strip().strip("[]").upper()
+    found = s.exec(select(Submission).where(col(Submission.ref) == ref)).first()
+    if found is None and ref.isdigit():
+        found = s.get(Submission, int(ref))
+    return found
+
+
+def emails_of(s: Session, sub: Submission) -> list[Email]:
+    """The emails that brought material or news to ``sub``, in order of arrival."""
+    query = (select(Email).join(NominationEmail, col(NominationEmail.email_id) == col(Email.id))
+             .where(NominationEmail.submission_id == sub.id).order_by(col(Email.received_at), col(Email.id)))
+    return list(s.exec(query))
+
+
+def body_counts(s: Session, sub: Submission) -> set[int]:
+    """Ids of the emails whose pasted deeds text counts for ``sub``."""
+    rows = s.exec(select(NominationEmail.email_id).where(NominationEmail.submission_id == sub.id,
+                                                         col(NominationEmail.with_body).is_(True)))
+    return set(rows)
+
+
+def files_of(s: Session, sub: Submission) -> list[StoredFile]:
+    return list(s.exec(select(StoredFile).where(StoredFile.submission_id == sub.id).order_by(col(StoredFile.id))))
+
+
+def nominations_of_email(s: Session, email_id: int) -> list[Submission]:
+    query = (select(Submission).join(NominationEmail, col(NominationEmail.submission_id) == col(Submission.id))
+             .where(NominationEmail.email_id == email_id).order_by(col(Submission.id)))
+    return [sub for sub in (surviving(s, x) for x in s.exec(query)) if sub is not None]
+
+
+def refs_by_email(s: Session) -> dict[int, list[str]]:
+    """Email id -> the references of every nomination it brought something to (a split mail has several)."""
+    nominations = {row.id: row for row in s.execute(select_columns(col(Submission.id), col(Submission.ref),
+                                                                    col(Submission.merged_into)))}
+
+    def survivor_ref(sub_id: int) -> str | None:
+        seen = set()
+        row = nominations.get(sub_id)
+        while row is not None and row.merged_into is not None and row.id not in seen:
+            seen.add(row.id)  # as ``surviving``, over rows in memory
+            row = nominations.get(row.merged_into)
+        return None if row is None else str(row.ref)
+
+    links = select_columns(col(NominationEmail.email_id), col(NominationEmail.submission_id)).order_by(
+        col(NominationEmail.email_id), col(NominationEmail.submission_id))
+    out: dict[int, list[str]] = {}
+    for email_id, sub_id in s.execute(links):
+        refs = out.setdefault(email_id, [])
+        ref = survivor_ref(sub_id)
+        if ref is not None and ref not in refs:
+            refs.append(ref)
+    return out
+
+
+def link(s: Session, email: Email, sub: Submission, with_body: bool = True) -> None:
+    """Record that ``email`` brought something to ``sub`` (once)."""
+    if s.get(NominationEmail, (email.id, sub.id)) is None:
+        s.add(NominationEmail(email_id=email.id or 0, submission_id=sub.id or 0, with_body=with_body))
+    if email.submission_id is None:
+        email.submission_id = sub.id
+        s.add(email)
+    sub.last_received_at = max(sub.last_received_at, email.received_at)
+    s.add(sub)
+
+
+def create(s: Session, config: Config, email: Email, unit: str, candidate: str, source: str,
+           now: datetime) -> Submission:
+    sub = Submission(unit=unit, candidate=candidate, candidate_source=source if candidate else "",
+                     sender=email.from_addr, received_at=email.received_at, last_received_at=email.received_at,
+                     created_at=utc_iso(now), updated_at=utc_iso(now))
+    s.add(sub)
+    s.flush()
+    sub.ref = f"{config.campaign.reference_prefix}-{sub.id:03d}"
+    return sub
+
+
+def name(sub: Submission, candidate: str, source: str) -> None:
+    """Give ``sub`` its candidate; a name read from a form replaces a guessed one."""
+    if candidate and (not sub.candidate or (source == "form" and sub.candidate_source != "form")):
+        sub.candidate, sub.candidate_source = candidate, source
+
+
+def absorb(s: Session, src: Submission, dst: Submission, now: datetime) -> None:
+    """Move everything of ``src`` (a nomination started without a name) over to ``dst``."""
+    for row in s.exec(select(StoredFile).where(StoredFile.submission_id == src.id)):
+        row.submission_id = dst.id
+        s.add(row)
+    for reply in s.exec(select(Reply).where(Reply.submission_id == src.id)):
+        reply.submission_id = dst.id
+        s.add(reply)
+    for joined in list(s.exec(select(NominationEmail).where(NominationEmail.submission_id == src.id))):
+        email = s.get(Email, joined.email_id)
+        if email is not None:
+            link(s, email, dst, joined.with_body)
+            if email.submission_id == src.id:
+                email.submission_id = dst.id
+        s.delete(joined)
+    dst.received_at = min(dst.received_at or src.received_at, src.received_at or dst.received_at)
+    src.merged_into, src.updated_at, dst.updated_at = dst.id, utc_iso(now), utc_iso(now)
+    s.add(src)
+    s.add(dst)
+    s.flush()
+
+
+def sender_nominations(s: Session, address: str) -> list[Submission]:
+    """Active nominations that any email from ``address`` went to."""
+    query = (select(Submission).join(NominationEmail, col(NominationEmail.submission_id) == col(Submission.id))
+             .join(Email, col(Email.id) == col(NominationEmail.email_id))
+             .where(Email.from_addr == address, col(Submission.merged_into).is_(None)).order_by(col(Submission.id)))
+    rows: list[Submission] = list(s.exec(query))
+    return unique(rows)
+
+
+def unit_nominations(s: Session, unit: str) -> list[Submission]:
+    query = select(Submission).where(Submission.unit == unit, col(Submission.merged_into).is_(None))
+    return list(s.exec(query.order_by(col(Submission.received_at), col(Submission.id))))
+
+
+def latest_decision(s: Session, sub_id: int | None) -> Decision | None:
+    """The office decision in force on a nomination; None when there is none (or it was reopened)."""
+    row = s.exec(select(Decision).where(Decision.submission_id == sub_id).order_by(col(Decision.id).desc())).first()
+    return row if row is not None and row.action != "reopen" else None
+
+
+def latest_decisions(s: Session, sub_ids: Iterable[int | None] | None = None) -> dict[int, Decision]:
+    """``latest_decision`` of many nominations in one query (all of them when ``sub_ids`` is None):
+    nomination id -> the decision in force; nominations without one are left out."""
+    query = select(Decision).order_by(col(Decision.id))
+    if sub_ids is not None:
+        query = query.where(col(Decision.submission_id).in_([i for i in sub_ids if i is not None]))
+    last = {row.submission_id: row for row in s.exec(query)}
+    return {sub_id: row for sub_id, row in last.items() if row.action != "reopen"}
+
+
+def counts(sub: Submission, decision: Decision | None) -> bool:
+    """Whether ``sub`` counts against its unit's quota: named, and not rejected by the office
+    (``decision``: the one in force, see ``latest_decision``)."""
+    return bool(compact(sub.candidate)) and (decision is None or decision.action != REJECT)
+
+
+def counted(s: Session, sub: Submission) -> bool:
+    """``counts`` with the decision in force looked up."""
+    return counts(sub, latest_decision(s, sub.id))
+
+
+def arrival_ranks(s: Session, unit: str) -> dict[int, int]:
+    """Nomination id -> 1-based place among the unit's counted nominations, in order of arrival."""
+    subs = unit_nominations(s, unit)
+    decisions = latest_decisions(s, [sub.id for sub in subs])
+    ranked = [sub for sub in subs if counts(sub, decisions.get(sub.id or 0))]
+    return {sub.id or 0: index for index, sub in enumerate(ranked, start=1)}
+
+
+def replies_about(s: Session, sub: Submission) -> list[Reply]:
+    """Replies that reported on ``sub``: to its emails, or sent about it alone, oldest first."""
+    email_ids = [e.id for e in emails_of(s, sub)]
+    query = select(Reply).where(col(Reply.submission_id) == sub.id)
+    if email_ids:
+        query = select(Reply).where((col(Reply.submission_id) == sub.id) | col(Reply.email_id).in_(email_ids))
+    return list(s.exec(query.order_by(col(Reply.id))))

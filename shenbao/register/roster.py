@@ -1,0 +1,77 @@
+"""The units roster against the register: quotas, who has not submitted, who was nominated twice.
+
+Read-only queries for the digest, ``show`` and the export.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from rules.quota import quota_for
+from ingest.names import compact
+from shenbao.config import Config, UnitConfig
+from shenbao.store.models import Submission
+
+
+def unit_config(config: Config, name: str) -> UnitConfig | None:
+    """The roster entry of a unit, by name (spaces ignored)."""
+    key = compact(name)
+    return next((u for u in config.units if compact(u.name) == key), None)
+
+
+def unit_quota(config: Config, name: str) -> int | None:
+    """How many candidates the unit may nominate: its own quota, its type's, or the default."""
+    unit = unit_config(config, name)
+    if unit is None:
+        return config.rules.quota.default
+    return quota_for(unit.quota, unit.type, config.rules)
+
+
+@dataclass(frozen=True)
+class UnitStanding:
+    name: str
+    type: str
+    quota: int | None
+    nominations: tuple[str, ...]  # references, in order of arrival
+
+    @property
+    def silent(self) -> bool:
+        return not self.nominations
+
+
+def _active(s: Session) -> list[Submission]:
+    query = select(Submission).where(col(Submission.merged_into).is_(None))
+    return list(s.exec(query.order_by(col(Submission.received_at), col(Submission.id))))
+
+
+def unit_standings(s: Session, config: Config) -> list[UnitStanding]:
+    """Every roster unit in roster order, with its quota and its nominations so far."""
+    by_unit: dict[str, list[str]] = defaultdict(list)
+    for sub in _active(s):
+        by_unit[compact(sub.unit)].append(sub.ref)
+    return [UnitStanding(u.name, u.type, quota_for(u.quota, u.type, config.rules), tuple(by_unit.get(compact(u.name), [])))
+            for u in config.units]
+
+
+def silent_units(s: Session, config: Config) -> list[UnitConfig]:
+    """Roster units that have not submitted anything yet (for the digest)."""
+    submitted = {compact(sub.unit) for sub in _active(s)}
+    return [u for u in config.units if compact(u.name) not in submitted]
+
+
+def duplicate_candidates(s: Session) -> dict[str, list[str]]:
+    """Candidate name -> references, for every name nominated more than once (by two units, or
+    twice by one). Nominations without a name are left out."""
+    refs: dict[str, list[str]] = defaultdict(list)
+    for sub in _active(s):
+        if compact(sub.candidate):
+            refs[compact(sub.candidate)].append(sub.ref)
+    return {name: found for name, found in refs.items() if len(found) > 1}
+
+
+def duplicates_of(s: Session, sub: Submission) -> list[str]:
+    """The other nominations of the same candidate."""
+    return [ref for ref in duplicate_candidates(s).get(compact(sub.candidate), []) if ref != sub.ref]

@@ -1,0 +1,85 @@
+"""``shenbao doctor``: check the configured mailbox and mail server step by step, in plain words."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+
+from ingest.types import Cursor
+from shenbao.config import Config
+from shenbao.errors import EXPECTED
+from shenbao.service.wiring import open_mailbox, open_sender
+
+Step = tuple[str, bool, str]
+
+
+def _folder_steps(config: Config) -> list[Step]:
+    path = config.resolve(config.mailbox.path)
+    ok = path.is_dir()
+    return [("folder", ok, f"{path}: {'可读取 / readable' if ok else '不存在或不是文件夹 / not a directory'}")]
+
+
+def _outbox_steps(config: Config) -> list[Step]:
+    path = config.resolve(config.smtp.path)
+    ok = path.is_dir() or not path.exists()
+    return [("outbox", ok, f"{path}: {'回信将写入此处 / replies are written here' if ok else '不是文件夹 / not a directory'}")]
+
+
+def check(config: Config) -> list[tuple[str, list[Step]]]:
+    """(section, steps) for the mailbox and the mail server."""
+    mailbox = _folder_steps(config) if config.mailbox.kind == "folder" else open_mailbox(config).doctor()  # type: ignore[attr-defined]
+    sender = _outbox_steps(config) if config.smtp.kind == "file" else open_sender(config).doctor()  # type: ignore[attr-defined]
+    return [(f"IMAP {config.mailbox.host}" if config.mailbox.kind == "imap" else "mailbox", mailbox),
+            (f"SMTP {config.smtp.host}" if config.smtp.kind == "smtp" else "outbox", sender)]
+
+
+class _NothingKnown:
+    """A probe looks at every message above the cursor, stored or not."""
+
+    def uid_seen(self, mailbox: str, uidvalidity: int, uid: str) -> bool:
+        return False
+
+    def content_seen(self, message_id: str, sha256: str) -> bool:
+        return False
+
+
+def probe(config: Config, cursor: Cursor, now: datetime, timeout: float = 120.0,
+          sleep: Callable[[float], None] = time.sleep) -> Step:
+    """Send a test mail to the mailbox and wait until a poll sees it (as helpdesks verify a channel)."""
+    if config.mailbox.kind != "imap" or config.smtp.kind != "smtp":
+        return ("probe", False, "--probe 需要 kind = \"imap\" 和 kind = \"smtp\" / needs IMAP and SMTP")
+    message_id = f"shenbao.probe.{uuid.uuid4().hex}@{config.smtp.domain}"
+    message = EmailMessage()
+    message["From"] = formataddr((config.smtp.from_name, config.smtp.from_address))
+    message["To"] = config.mailbox.username
+    message["Subject"] = "shenbao 连通性测试 / connectivity probe"
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = f"<{message_id}>"
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content("这是 shenbao doctor --probe 发出的测试邮件，可以删除。\n")
+    started = time.monotonic()
+    try:
+        open_sender(config).send(message)
+        mailbox = open_mailbox(config)
+        while time.monotonic() - started < timeout:
+            for mail in mailbox.fetch_new(cursor, _NothingKnown()):
+                if message_id.encode() in mail.raw[:20000]:
+                    return ("probe", True, f"测试邮件 {time.monotonic() - started:.1f} 秒后到达收件箱 / arrived")
+            sleep(3.0)
+    except EXPECTED as exc:
+        return ("probe", False, str(exc))
+    return ("probe", False, f"{timeout:.0f} 秒内未在收件箱看到测试邮件 / not seen within {timeout:.0f}s")
+
+
+def render(sections: list[tuple[str, list[Step]]]) -> tuple[str, bool]:
+    lines, ok = [], True
+    for title, steps in sections:
+        lines.append(title)
+        for name, passed, detail in steps:
+            lines.append(f"  [{'OK' if passed else 'FAIL'}] {name}: {detail}")
+            ok = ok and passed
+    return "\n".join(lines), ok

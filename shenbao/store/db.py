@@ -1,0 +1,208 @@
+"""The store: the SQLite (or any SQLAlchemy URL) register plus content files under data_dir.
+
+The only shared state of the service. Raw mail is written to disk and its row committed
+before anything parses it; nothing is ever written outside ``data_dir``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlmodel import Session, SQLModel, col, create_engine, select
+
+from ingest.types import Cursor, RawMail
+from shenbao.store.brief import brief_json
+from shenbao.store.datadir import DataDir
+from shenbao.errors import StoreError
+from shenbao.store.faults import database_error
+from shenbao.store.models import SCHEMA_VERSION, Email, MailboxState, Meta
+
+log = logging.getLogger(__name__)
+
+
+HEADERS_SUFFIX = ".headers.eml"  # raw file of an oversize mail: its header block only
+
+
+def utc_iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given where an aware one is required")
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_timeout_ms: int = 10000) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    cursor.close()
+
+
+class Store(DataDir):
+    """The register, and (``DataDir``) the files under data_dir."""
+
+    def __init__(self, database_url: str, data_dir: Path, *, busy_timeout_seconds: float = 10.0) -> None:
+        super().__init__(data_dir)
+        self.busy_timeout_seconds = busy_timeout_seconds  # how long to wait for another program's lock
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"storage.data_dir {self.data_dir}: cannot create it ({exc.strerror})") from None
+        if database_url.startswith("sqlite:///") and database_url != "sqlite:///:memory:":
+            db_file = Path(database_url[len("sqlite:///"):])
+            try:
+                db_file.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"storage.database_url: cannot create {db_file.parent} ({exc.strerror})") from None
+        self.engine: Engine = create_engine(database_url)
+        if self.engine.dialect.name == "sqlite":
+            busy_ms = int(busy_timeout_seconds * 1000)
+            event.listen(self.engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, busy_ms))
+        self._migrate(database_url)
+
+    def _migrate(self, database_url: str) -> None:
+        try:
+            tables = set(inspect(self.engine).get_table_names())
+            if tables and "meta" not in tables:
+                raise StoreError(f"storage.database_url {database_url}: holds tables that are not shenbao's; "
+                                 "point it at a new or a shenbao database")
+            if "files" in tables:
+                self._upgrade(database_url)
+            self._check_columns(database_url, tables)
+            SQLModel.metadata.create_all(self.engine)
+            with Session(self.engine) as session:
+                version = session.get(Meta, "schema_version")
+                if version is None:
+                    session.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
+                    session.commit()
+                elif int(version.value) != SCHEMA_VERSION:
+                    raise StoreError(f"storage.database_url {database_url}: schema version {version.value}, "
+                                     f"this shenbao needs {SCHEMA_VERSION}; upgrade or use a new database")
+        except OperationalError as exc:
+            raise database_error(self.engine, exc, self.busy_timeout_seconds, "cannot open the database") from None
+
+    def _upgrade(self, database_url: str) -> None:
+        """Schema 1 -> 2: every file's brief (``shenbao.store.brief``) computed from its facts, in one
+        transaction with the new version; nothing else changes. Other versions are left to the check."""
+        with self.engine.begin() as conn:
+            version = conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'schema_version'").scalar()
+            if version != "1":
+                return
+            log.info("%s: upgrading the register from schema 1 to 2 (files.brief)", database_url)
+            conn.exec_driver_sql("ALTER TABLE files ADD COLUMN brief VARCHAR NOT NULL DEFAULT ''")
+            rows = conn.exec_driver_sql("SELECT id, facts FROM files").fetchall()
+            for file_id, facts in rows:
+                conn.exec_driver_sql("UPDATE files SET brief = ? WHERE id = ?",
+                                     (brief_json(json.loads(facts or "{}")), file_id))
+            conn.exec_driver_sql("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+
+    def _check_columns(self, database_url: str, tables: set[str]) -> None:
+        """A shenbao table missing columns this version needs was made by an older shenbao."""
+        inspector = inspect(self.engine)
+        for table in SQLModel.metadata.sorted_tables:
+            if table.name not in tables:
+                continue
+            have = {column["name"] for column in inspector.get_columns(table.name)}
+            missing = sorted(column.name for column in table.columns if column.name not in have)
+            if missing:
+                raise StoreError(f"storage.database_url {database_url}: table {table.name} lacks {', '.join(missing)} "
+                                 "(made by an older shenbao); point it at a new database")
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session; a locked, full or read-only database becomes one clear StoreError."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                yield session
+        except OperationalError as exc:
+            raise database_error(self.engine, exc, self.busy_timeout_seconds) from exc
+
+    # --- mail in ---------------------------------------------------------------------------
+
+    def uid_seen(self, mailbox: str, uidvalidity: int, uid: str) -> bool:
+        with self.session() as s:
+            row = s.exec(select(Email.id).where(Email.mailbox == mailbox, Email.uidvalidity == uidvalidity,
+                                                Email.uid == uid)).first()
+            return row is not None
+
+    def content_seen(self, message_id: str, sha256: str) -> bool:
+        with self.session() as s:
+            query = select(Email.id).where(Email.sha256 == sha256)
+            if message_id:
+                query = query.where(Email.message_id == message_id)
+            return s.exec(query).first() is not None
+
+    def cursor(self, mailbox: str) -> Cursor:
+        with self.session() as s:
+            state = s.get(MailboxState, mailbox)
+            return Cursor(state.uidvalidity, state.last_uid) if state else Cursor()
+
+    def save_raw(self, mail: RawMail, now: datetime) -> Email | None:
+        """Store the raw bytes and commit the row; None when this (mailbox, UIDVALIDITY, UID) is known.
+
+        Also advances the mailbox cursor in the same transaction.
+        """
+        sha = hashlib.sha256(mail.raw).hexdigest()
+        raw_path = ""
+        if mail.raw or not mail.oversize:  # an oversize mail keeps only its header block, marked by the suffix
+            raw_path = f"raw/{sha[:2]}/{sha}{HEADERS_SUFFIX if mail.oversize else '.eml'}"
+            self.write_file(raw_path, mail.raw)
+        email = Email(mailbox=mail.mailbox, uidvalidity=mail.uidvalidity, uid=mail.uid, sha256=sha,
+                      raw_path=raw_path, size=mail.size or len(mail.raw), received_at=utc_iso(mail.internaldate),
+                      stored_at=utc_iso(now))
+        with self.session() as s:
+            try:
+                self._advance_cursor(s, mail)
+                if self._seen_before_uidvalidity_change(s, mail, sha):
+                    s.commit()  # the same message under a new UIDVALIDITY: move on, do not process again
+                    return None
+                s.add(email)
+                s.commit()
+            except IntegrityError:
+                s.rollback()
+                return None
+            except OperationalError:
+                raise  # locked or full: session() says so in one line; the cursor did not move
+            except SQLAlchemyError as exc:
+                raise StoreError(f"cannot record {mail.mailbox} UID {mail.uid}: {exc}") from None
+        return email
+
+    @staticmethod
+    def _seen_before_uidvalidity_change(s: Session, mail: RawMail, sha: str) -> bool:
+        """After a UIDVALIDITY reset every message comes again under new UIDs: know them by content."""
+        return s.exec(select(Email.id).where(Email.mailbox == mail.mailbox, Email.sha256 == sha,
+                                             Email.uidvalidity != mail.uidvalidity)).first() is not None
+
+    @staticmethod
+    def _advance_cursor(s: Session, mail: RawMail) -> None:
+        if not mail.uid.isdigit():
+            return
+        state = s.get(MailboxState, mail.mailbox) or MailboxState(mailbox=mail.mailbox)
+        if state.uidvalidity != mail.uidvalidity:
+            state.uidvalidity, state.last_uid = mail.uidvalidity, 0
+        state.last_uid = max(state.last_uid, int(mail.uid))
+        s.add(state)
+
+    @staticmethod
+    def headers_only(email: Email) -> bool:
+        """True for a mail too large to download: only its header block was stored."""
+        return not email.raw_path or email.raw_path.endswith(HEADERS_SUFFIX)
+
+    def read_raw(self, email: Email) -> bytes:
+        return self.path(email.raw_path).read_bytes() if email.raw_path else b""
+
+    def pending_emails(self) -> list[int]:
+        """Ids of emails stored but not yet processed (a crash left them, or they just came)."""
+        with self.session() as s:
+            return [i for i in s.exec(select(Email.id).where(Email.state == "stored").order_by(col(Email.id)))
+                    if i is not None]

@@ -1,0 +1,135 @@
+"""The register's tables (SQLModel). Timestamps are ISO-8601 strings in UTC with offset."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 2  # 2: files.brief (shenbao.store.brief)
+
+
+class Meta(SQLModel, table=True):
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class MailboxState(SQLModel, table=True):
+    """How far each mailbox folder has been read."""
+
+    __tablename__ = "mailbox_state"
+    mailbox: str = Field(primary_key=True)
+    uidvalidity: int | None = None
+    last_uid: int = 0
+
+
+class Email(SQLModel, table=True):
+    """One fetched message. The row is committed, raw bytes on disk, before any parsing."""
+
+    __tablename__ = "emails"
+    __table_args__ = (UniqueConstraint("mailbox", "uidvalidity", "uid", name="uq_email_source"),)
+    id: int | None = Field(default=None, primary_key=True)
+    mailbox: str
+    uidvalidity: int
+    uid: str
+    sha256: str = Field(index=True)
+    raw_path: str = ""  # relative to data_dir; "" when not downloaded (oversize)
+    size: int = 0
+    received_at: str  # INTERNALDATE, UTC ISO
+    stored_at: str
+    state: str = "stored"  # stored | processed
+    message_id: str = Field(default="", index=True)
+    from_addr: str = ""
+    from_name: str = ""
+    subject: str = ""
+    in_reply_to: str = ""
+    references: str = ""  # space-separated
+    disposition: str = ""  # submission | ignored:<reason> | unmatched | error:<reason> | duplicate
+    body_chars: int = 0  # non-whitespace characters of deeds text pasted into the body
+    cloud_links: str = "[]"  # JSON list
+    defects: str = "[]"  # JSON list
+    submission_id: int | None = Field(default=None, foreign_key="submissions.id", index=True)
+
+
+class StoredFile(SQLModel, table=True):
+    """One attachment (or archive member) saved under data_dir, with what reading it found."""
+
+    __tablename__ = "files"
+    id: int | None = Field(default=None, primary_key=True)
+    email_id: int = Field(foreign_key="emails.id", index=True)
+    submission_id: int | None = Field(default=None, foreign_key="submissions.id", index=True)
+    filename: str  # sanitised display name
+    path: str  # relative to data_dir
+    sha256: str
+    size: int
+    kind: str  # from content
+    role: str  # form | deeds | photo | screenshot | other
+    unreadable: str = ""
+    facts: str = "{}"  # JSON of ingest.types.FileFacts (text included)
+    # No longer current on its nomination (kept as history): the file that replaced it (a negative
+    # number -N: the deeds text in the body of email N) and why (Chinese, see rules/supersede.py).
+    replaced_by: int | None = None
+    replaced_reason: str = ""
+    brief: str = ""  # JSON array of the facts judging reads (shenbao.store.brief); added in schema 2
+
+
+class Submission(SQLModel, table=True):
+    """A nomination: (unit, candidate), gathering one or more emails."""
+
+    __tablename__ = "submissions"
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(default="", index=True)
+    unit: str = ""
+    candidate: str = ""
+    sender: str = ""
+    candidate_source: str = ""  # form | subject | folder | "" (none yet: candidate.unmatched)
+    merged_into: int | None = Field(default=None, foreign_key="submissions.id")  # absorbed by that nomination
+    status: str = "incomplete"  # the automatic verdict; an office Decision overrides it where shown
+    problems: str = "[]"  # JSON list of {"code", "detail"}
+    received_at: str = ""  # first email
+    last_received_at: str = ""
+    created_at: str = ""
+    updated_at: str = ""
+
+
+class Reply(SQLModel, table=True):
+    """The outbox: a rendered reply committed with the verdict, then sent."""
+
+    __tablename__ = "replies"
+    id: int | None = Field(default=None, primary_key=True)
+    email_id: int | None = Field(default=None, foreign_key="emails.id", unique=True)
+    submission_id: int | None = Field(default=None, foreign_key="submissions.id", index=True)
+    to_addr: str = Field(index=True)
+    kind: str  # accepted | incomplete | late | unmatched
+    subject: str = ""
+    message_id: str = Field(default="", index=True)
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    state: str = "pending"  # pending | sending | sent | failed | bounced | suppressed
+    attempts: int = 0
+    next_attempt_at: str = ""
+    last_error: str = ""
+    created_at: str = ""
+    sent_at: str = ""
+    told: str = "{}"  # JSON {ref: "status [codes]"}: the verdict of each nomination this reply reported
+
+
+class NominationEmail(SQLModel, table=True):
+    """Which emails brought what to which nomination (one email may carry several candidates)."""
+
+    __tablename__ = "nomination_emails"
+    email_id: int = Field(foreign_key="emails.id", primary_key=True)
+    submission_id: int = Field(foreign_key="submissions.id", primary_key=True, index=True)
+    with_body: bool = True  # the body's pasted deeds text counts for this nomination
+    body_replaced: str = ""  # why that body text is no longer current ("" = current)
+
+
+class Decision(SQLModel, table=True):
+    """An office decision on a nomination: who, when, why. The latest one is in force."""
+
+    __tablename__ = "decisions"
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submissions.id", index=True)
+    action: str  # accept | reject | reopen (reopen withdraws the decision in force)
+    note: str
+    decided_by: str
+    decided_at: str  # UTC ISO
