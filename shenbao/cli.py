@@ -135,10 +135,10 @@ def run(ctx: click.Context, once: bool) -> None:
 def export(ctx: click.Context, fmt: str, output: str | None, materials: str | None) -> None:
     """Export the register (nominations and emails), or every nomination's files (--materials)."""
     from shenbao.office.export import register, to_csv, to_json
-    from shenbao.store.db import Store
+    from shenbao.service.wiring import open_store
 
     config = load(ctx)
-    store = Store(config.database_url, config.data_dir)
+    store = open_store(config)
     if materials:
         from shenbao.office.materials import export_materials
 
@@ -166,10 +166,10 @@ def export(ctx: click.Context, fmt: str, output: str | None, materials: str | No
 def reevaluate(ctx: click.Context, notify: bool) -> None:
     """Re-run the rules on every stored nomination (no refetch) and print what changed."""
     from shenbao.service.maintenance import recheck_command
-    from shenbao.store.db import Store
+    from shenbao.service.wiring import open_store
 
     config = load(ctx)
-    click.echo(recheck_command(Store(config.database_url, config.data_dir), config, utc_now(), notify), nl=False)
+    click.echo(recheck_command(open_store(config), config, utc_now(), notify), nl=False)
 
 
 @cli.command("show")
@@ -179,10 +179,10 @@ def reevaluate(ctx: click.Context, notify: bool) -> None:
 def show_nomination(ctx: click.Context, ref: str) -> None:
     """Print one nomination: status, problems, files, emails, replies, decisions."""
     from shenbao.office.show import show
-    from shenbao.store.db import Store
+    from shenbao.service.wiring import open_store
 
     config = load(ctx)
-    click.echo(show(Store(config.database_url, config.data_dir), config, ref), nl=False)
+    click.echo(show(open_store(config), config, ref), nl=False)
 
 
 @cli.command()
@@ -199,12 +199,12 @@ def decide(ctx: click.Context, ref: str, action: str | None, note: str, by: str)
     import getpass
 
     from shenbao.register.decisions import decide as record
-    from shenbao.store.db import Store
+    from shenbao.service.wiring import open_store
 
     if action is None:
         raise click.UsageError("choose one of --accept, --reject or --reopen")
     config = load(ctx)
-    sub, decision = record(Store(config.database_url, config.data_dir), config, ref, action,  # type: ignore[arg-type]
+    sub, decision = record(open_store(config), config, ref, action,  # type: ignore[arg-type]
                            note, by or getpass.getuser(), utc_now())
     click.echo(f"{sub.ref}: {decision.action} by {decision.decided_by} at {decision.decided_at}: {decision.note}")
 
@@ -217,12 +217,12 @@ def decide(ctx: click.Context, ref: str, action: str | None, note: str, by: str)
 @handle_errors
 def digest(ctx: click.Context, show: bool, html: bool, send: bool) -> None:
     """The office's daily digest: --print it, or --send it now."""
-    from shenbao.store.db import Store
+    from shenbao.service.wiring import open_store
 
     if show == send:
         raise click.UsageError("choose one of --print or --send")
     config = load(ctx)
-    store = Store(config.database_url, config.data_dir)
+    store = open_store(config)
     if show:
         from notify.digest import render_digest
         from shenbao.office.digest_data import gather
@@ -248,11 +248,11 @@ def digest(ctx: click.Context, show: bool, html: bool, send: bool) -> None:
 @handle_errors
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve a read-only web view of the register: nominations, files, thumbnails."""
-    from shenbao.store.db import Store
+    from shenbao.service.wiring import open_store
     from shenbao.office.web import serve as serve_web
 
     config = load(ctx)
-    store = Store(config.database_url, config.data_dir)
+    store = open_store(config)
     serve_web(store, config, host or config.web.host, config.web.port if port is None else port,
               ready=lambda url: click.echo(f"serving the register at {url} (Ctrl-C to stop)", err=True))
 
@@ -264,13 +264,13 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 def doctor(ctx: click.Context, probe: bool) -> None:
     """Check the IMAP login (with ID and SELECT) and the SMTP login, step by step."""
     from shenbao.service import doctor as checks
-    from shenbao.store.db import Store
+    from shenbao.service.wiring import open_store
 
     config = load(ctx)
     sections = checks.check(config)
     if probe:
         mailbox_name = checks.open_mailbox(config).name
-        cursor = Store(config.database_url, config.data_dir).cursor(mailbox_name)
+        cursor = open_store(config).cursor(mailbox_name)
         sections.append(("probe", [checks.probe(config, cursor, utc_now())]))
     text, ok = checks.render(sections)
     click.echo(text)
