@@ -9,15 +9,40 @@ included) with what reading it found. Scratch files live in a temporary director
 from __future__ import annotations
 
 import hashlib
+import logging
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from ingest.budget import BudgetPool
 from ingest.convert import to_docx
-from ingest.limits import Limits
-from ingest.read import CONVERTED_KINDS, read_file, sniff_kind
+from ingest.limits import Limits, budget_refusal
+from ingest.read import BROKEN_FILE, CONVERTED_KINDS, read_file, sniff_kind
 from ingest.types import FileFacts
 from ingest.unpack import Unpacked, unpack_all
+
+
+log = logging.getLogger(__name__)
+
+# read_file's signature: (name, bytes, limits, what conversion made of it, sha256) -> facts
+FileReader = Callable[[str, bytes, Limits, "bytes | str | None", str], FileFacts]
+
+
+def budgeted(pool: BudgetPool) -> FileReader:
+    """``read_file`` in ``pool``'s worker, under ``limits.file_seconds`` of CPU per file: a file
+    over it (or one that kills its worker) is unreadable with the reason, and the next goes on."""
+
+    def read(name: str, data: bytes, limits: Limits, converted: bytes | str | None, sha256: str) -> FileFacts:
+        outcome = pool.call(read_file, name, data, limits, converted, sha256, seconds=limits.file_seconds)
+        if isinstance(outcome.value, FileFacts):
+            return outcome.value
+        log.info("%r could not be read in its worker: %s", name, outcome.failure or outcome.error)
+        digest = sha256 or hashlib.sha256(data).hexdigest()
+        reason = budget_refusal(limits) if outcome.failure == "timeout" else BROKEN_FILE
+        return FileFacts(name, len(data), digest, sniff_kind(data), unreadable=reason)
+
+    return read
 
 
 @dataclass(frozen=True)
@@ -32,8 +57,10 @@ def _refused(item: Unpacked) -> FileFacts:
     return FileFacts(item.name, len(item.data), digest, kind, unreadable=item.refused)
 
 
-def read_attachments(attachments: list[tuple[str, bytes]], limits: Limits, scratch_root: Path) -> list[ReadFile]:
-    """Every file of one mail with its facts; never raises on hostile content."""
+def read_attachments(attachments: list[tuple[str, bytes]], limits: Limits, scratch_root: Path,
+                     reader: FileReader = read_file) -> list[ReadFile]:
+    """Every file of one mail with its facts; never raises on hostile content. ``reader`` reads one
+    file (``budgeted(pool)``: in a worker, under the per-file time budget)."""
     scratch_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch_root, prefix="mail-") as temp:
         workdir = Path(temp)
@@ -49,6 +76,6 @@ def read_attachments(attachments: list[tuple[str, bytes]], limits: Limits, scrat
         if item.refused:
             facts = _refused(item)
         else:
-            facts = read_file(item.name, item.data, limits, converted.get(str(index)), item.sha256)
+            facts = reader(item.name, item.data, limits, converted.get(str(index)), item.sha256)
         out.append(ReadFile(item, facts))
     return out
