@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 2  # 2: files.brief (shenbao.brief)
+SCHEMA_VERSION = 3  # 2: files.brief (shenbao.brief); 3: replies.claimed_by, replies.lease_until
 
 
 class Meta(SQLModel, table=True):
@@ -111,6 +111,8 @@ class Reply(SQLModel, table=True):
     created_at: str = ""
     sent_at: str = ""
     told: str = "{}"  # JSON {ref: "status [codes]"}: the verdict of each nomination this reply reported
+    claimed_by: str = ""  # while ``sending``: the owner of the claim, "host/pid/start" (shenbao.claims); schema 3
+    lease_until: str = ""  # while ``sending``: UTC ISO on the machine's clock; after it the claim may be taken back
 
 
 class NominationEmail(SQLModel, table=True):

@@ -47,9 +47,13 @@ def _next_reading_works(pool: BudgetPool) -> None:
 
 
 def test_a_reading_over_its_cpu_budget_stops_in_time_and_the_same_worker_reads_the_next(pool: BudgetPool) -> None:
+    """The old O(N²) walk over the 20 000 merged cells (45 minutes) stops at its 1 s of CPU: by the
+    worker's own SIGXCPU handler, not the wall-clock backstop (which would have replaced it)."""
+    _next_reading_works(pool)  # the worker is up: what is timed next is the reading alone
     started = time.monotonic()
     outcome = pool.call(python_docx_cell_walk, vmerge_docx(20_000), seconds=1)
-    assert (outcome.failure, outcome.value, time.monotonic() - started < 2.9) == ("timeout", None, True)
+    assert (outcome.failure, outcome.value) == ("timeout", None)
+    assert time.monotonic() - started < 10
     _next_reading_works(pool)
     assert pool.replaced == 0
 
