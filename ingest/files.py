@@ -12,15 +12,17 @@ import hashlib
 import logging
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
+from ingest.archives import archive_format
 from ingest.budget import BudgetPool
 from ingest.convert import to_docx
 from ingest.limits import Limits, budget_refusal
+from ingest.names import safe_filename
 from ingest.read import BROKEN_FILE, CONVERTED_KINDS, read_file, sniff_kind
 from ingest.types import FileFacts
-from ingest.unpack import Unpacked, unpack_all
+from ingest.unpack import Unpacked, Unpacker, unpack, unpack_all
 
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,28 @@ def budgeted(pool: BudgetPool) -> FileReader:
     return read
 
 
+ARCHIVE_BUDGET_FACTOR = 6  # an archive (all its members unpacked, nested ones too) gets this many file budgets
+
+
+def budgeted_unpack(pool: BudgetPool) -> Unpacker:
+    """``unpack`` of an archive in ``pool``'s worker under ARCHIVE_BUDGET_FACTOR × ``file_seconds``;
+    a plain attachment needs no unpacking and is passed on here."""
+
+    def unpack_one(name: str, data: bytes, limits: Limits, workdir: Path, sha256: str) -> list[Unpacked]:
+        if not archive_format(data):
+            return unpack(name, data, limits, workdir, sha256)
+        seconds = limits.file_seconds * ARCHIVE_BUDGET_FACTOR
+        outcome = pool.call(unpack, name, data, limits, workdir, sha256, seconds=seconds)
+        if isinstance(outcome.value, list):
+            return outcome.value
+        log.info("archive %r could not be unpacked in its worker: %s", name, outcome.failure or outcome.error)
+        over = outcome.failure == "timeout"
+        reason = budget_refusal(replace(limits, file_seconds=seconds)) if over else "压缩包已损坏，无法解压"
+        return [Unpacked(safe_filename(name), b"", refused=reason)]
+
+    return unpack_one
+
+
 @dataclass(frozen=True)
 class ReadFile:
     item: Unpacked  # name, bytes (b"" when refused), archive kind
@@ -58,13 +82,14 @@ def _refused(item: Unpacked) -> FileFacts:
 
 
 def read_attachments(attachments: list[tuple[str, bytes]], limits: Limits, scratch_root: Path,
-                     reader: FileReader = read_file) -> list[ReadFile]:
+                     reader: FileReader = read_file, unpacker: Unpacker = unpack) -> list[ReadFile]:
     """Every file of one mail with its facts; never raises on hostile content. ``reader`` reads one
-    file (``budgeted(pool)``: in a worker, under the per-file time budget)."""
+    file, ``unpacker`` one attachment (``budgeted(pool)``, ``budgeted_unpack(pool)``: in a worker,
+    under the time budget)."""
     scratch_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch_root, prefix="mail-") as temp:
         workdir = Path(temp)
-        items = unpack_all(attachments, limits, workdir)
+        items = unpack_all(attachments, limits, workdir, unpacker)
         documents = {
             str(index): (item.data, PurePosixPath(item.name).suffix.lower())
             for index, item in enumerate(items)

@@ -6,15 +6,18 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from docx import Document
 
 from ingest.budget import BudgetPool
-from ingest.files import budgeted
+from ingest.files import budgeted, budgeted_unpack
 from ingest.limits import Limits
 from ingest.read import read_file
+from ingest.unpack import unpack
 from shenbao.samples import deeds_docx
+from tests.formats.builders import gbk_zip
 from tests.reliability.stalls import vmerge_docx
 
 
@@ -76,3 +79,12 @@ def test_an_exception_in_the_worker_comes_back_as_the_error_and_the_file_is_brok
     assert outcome.failure == "" and outcome.value is None and "TypeError" in outcome.error
     facts = budgeted(pool)("x.pdf", b"%PDF-1.7 nothing", Limits(), None, "")
     assert facts.unreadable and facts.kind == "pdf"
+
+
+def test_an_archive_is_unpacked_in_the_worker_as_in_the_service_itself(pool: BudgetPool, tmp_path: Path) -> None:
+    """GIVEN a zip with folders and GBK names, and a plain attachment WHEN unpacked through the
+    worker THEN the items are exactly those ``unpack`` gives in-process."""
+    archive = gbk_zip({"材料/推荐表.docx": deeds_docx("赵海燕", 300), "材料/照片/1.txt": "说明".encode()})
+    unpack_one = budgeted_unpack(pool)
+    for name, data in (("材料.zip", archive), ("说明.txt", "正文".encode())):
+        assert unpack_one(name, data, Limits(), tmp_path, "") == unpack(name, data, Limits(), tmp_path, "")
