@@ -59,7 +59,7 @@ _FONT = b"/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /H
 
 def shared_stream_pdf(pages: int = 60, operations: int = 600_000) -> bytes:
     """``pages`` pages whose /Contents is one and the same stream of ``operations`` text operators
-    (30 MB unpacked, 60 KB packed): each page parses it again."""
+    (4 MB unpacked, 19 KB packed): each page parses it again."""
     content = b"BT /F1 1 Tf " + b"(a) Tj " * operations + b"ET"
     kids = b" ".join(b"%d 0 R" % (4 + n) for n in range(pages))
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
