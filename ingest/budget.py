@@ -152,7 +152,8 @@ class BudgetPool:
     def __init__(self, workers: int = 1, wall_factor: float = WALL_FACTOR,
                  wall_grace_seconds: float = WALL_GRACE_SECONDS) -> None:
         self.wall_factor, self.wall_grace_seconds = wall_factor, wall_grace_seconds
-        self._slots: list[_Worker | None] = [None] * max(1, workers)
+        self._slots: list[_Worker | None] = [None] * max(1, workers)  # None: start one when needed
+        self._busy: set[int] = set()
         self._free = threading.Semaphore(len(self._slots))
         self._lock = threading.Lock()
         self.replaced = 0  # workers killed over their budget, or dead, and replaced
@@ -162,15 +163,15 @@ class BudgetPool:
         (the machine refuses processes) leaves the reading to this process, unbudgeted."""
         with self._free:
             with self._lock:
-                index = next(i for i, w in enumerate(self._slots) if not isinstance(w, _Busy))
+                index = next(i for i in range(len(self._slots)) if i not in self._busy)
+                self._busy.add(index)
                 worker = self._slots[index] or _Worker()
-                self._slots[index] = _Busy(worker)
+                self._slots[index] = worker
             try:
                 return self._run(worker, index, func, args, seconds)
             finally:
                 with self._lock:
-                    slot = self._slots[index]
-                    self._slots[index] = slot.worker if isinstance(slot, _Busy) else slot
+                    self._busy.discard(index)
 
     def _run(self, worker: _Worker, index: int, func: Callable[..., Any], args: tuple[Any, ...],
              seconds: float) -> Outcome:
@@ -188,7 +189,7 @@ class BudgetPool:
             log.info("a reader worker ran over its wall-clock backstop: killed")
             worker.stop()
             failure = "timeout"
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError):
             code = worker.stop()
             failure = "timeout" if code in (-signal.SIGXCPU, -signal.SIGKILL) else "crashed"
             log.info("a reader worker died (exit code %s)", code)
@@ -197,21 +198,15 @@ class BudgetPool:
 
     def _discard(self, index: int) -> None:
         with self._lock:
-            self._slots[index] = _Busy(None)  # stays taken until ``call`` frees it; a new worker next time
+            self._slots[index] = None  # a fresh worker next time
         self.replaced += 1
 
     def close(self) -> None:
         with self._lock:
-            workers = [w.worker if isinstance(w, _Busy) else w for w in self._slots]
-            self._slots = [None] * len(self._slots)
+            workers, self._slots = self._slots, [None] * len(self._slots)
         for worker in workers:
             if worker is not None:
                 worker.stop()
-
-
-@dataclass
-class _Busy:
-    worker: _Worker | None
 
 
 _shared: BudgetPool | None = None
