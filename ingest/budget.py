@@ -87,6 +87,10 @@ def serve(fd: int) -> None:
     """A worker's loop over the socket ``fd``: (function, arguments, seconds) in,
     ("ok" | "timeout" | "error", value) out, until the service closes its end."""
     conn = Connection(fd)
+    # What the readers log about a hostile file is noise beside the recorded reason; in the service
+    # it went to the log at INFO, here it would reach the service's stderr through logging's last resort.
+    logging.getLogger().addHandler(logging.NullHandler())
+    logging.getLogger().setLevel(logging.CRITICAL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the service's to handle; EOF ends the worker
     signal.signal(signal.SIGXCPU, _on_xcpu)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
