@@ -9,15 +9,64 @@ included) with what reading it found. Scratch files live in a temporary director
 from __future__ import annotations
 
 import hashlib
+import logging
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
+from ingest.archives import archive_format
+from ingest.budget import BudgetPool
 from ingest.convert import to_docx
-from ingest.limits import Limits
-from ingest.read import CONVERTED_KINDS, read_file, sniff_kind
+from ingest.limits import Limits, budget_refusal
+from ingest.names import safe_filename
+from ingest.read import BROKEN_FILE, CONVERTED_KINDS, read_file, sniff_kind
 from ingest.types import FileFacts
-from ingest.unpack import Unpacked, unpack_all
+from ingest.unpack import Unpacked, Unpacker, unpack, unpack_all
+
+
+log = logging.getLogger(__name__)
+
+# read_file's signature: (name, bytes, limits, what conversion made of it, sha256) -> facts
+FileReader = Callable[[str, bytes, Limits, "bytes | str | None", str], FileFacts]
+
+
+def budgeted(pool: BudgetPool) -> FileReader:
+    """``read_file`` in ``pool``'s worker, under ``limits.file_seconds`` of CPU per file: a file
+    over it (or one that kills its worker) is unreadable with the reason, and the next goes on."""
+
+    def read(name: str, data: bytes, limits: Limits, converted: bytes | str | None, sha256: str) -> FileFacts:
+        outcome = pool.call(read_file, name, data, limits, converted, sha256, seconds=limits.file_seconds)
+        if isinstance(outcome.value, FileFacts):
+            return outcome.value
+        log.info("%r could not be read in its worker: %s", name, outcome.failure or outcome.error)
+        digest = sha256 or hashlib.sha256(data).hexdigest()
+        reason = budget_refusal(limits) if outcome.failure == "timeout" else BROKEN_FILE
+        return FileFacts(name, len(data), digest, sniff_kind(data), unreadable=reason)
+
+    return read
+
+
+ARCHIVE_BUDGET_FACTOR = 6  # an archive (all its members unpacked, nested ones too) gets this many file budgets
+
+
+def budgeted_unpack(pool: BudgetPool) -> Unpacker:
+    """``unpack`` of an archive in ``pool``'s worker under ARCHIVE_BUDGET_FACTOR × ``file_seconds``;
+    a plain attachment needs no unpacking and is passed on here."""
+
+    def unpack_one(name: str, data: bytes, limits: Limits, workdir: Path, sha256: str) -> list[Unpacked]:
+        if not archive_format(data):
+            return unpack(name, data, limits, workdir, sha256)
+        seconds = limits.file_seconds * ARCHIVE_BUDGET_FACTOR
+        outcome = pool.call(unpack, name, data, limits, workdir, sha256, seconds=seconds)
+        if isinstance(outcome.value, list):
+            return outcome.value
+        log.info("archive %r could not be unpacked in its worker: %s", name, outcome.failure or outcome.error)
+        over = outcome.failure == "timeout"
+        reason = budget_refusal(replace(limits, file_seconds=seconds)) if over else "压缩包已损坏，无法解压"
+        return [Unpacked(safe_filename(name), b"", refused=reason)]
+
+    return unpack_one
 
 
 @dataclass(frozen=True)
@@ -32,12 +81,15 @@ def _refused(item: Unpacked) -> FileFacts:
     return FileFacts(item.name, len(item.data), digest, kind, unreadable=item.refused)
 
 
-def read_attachments(attachments: list[tuple[str, bytes]], limits: Limits, scratch_root: Path) -> list[ReadFile]:
-    """Every file of one mail with its facts; never raises on hostile content."""
+def read_attachments(attachments: list[tuple[str, bytes]], limits: Limits, scratch_root: Path,
+                     reader: FileReader = read_file, unpacker: Unpacker = unpack) -> list[ReadFile]:
+    """Every file of one mail with its facts; never raises on hostile content. ``reader`` reads one
+    file, ``unpacker`` one attachment (``budgeted(pool)``, ``budgeted_unpack(pool)``: in a worker,
+    under the time budget)."""
     scratch_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch_root, prefix="mail-") as temp:
         workdir = Path(temp)
-        items = unpack_all(attachments, limits, workdir)
+        items = unpack_all(attachments, limits, workdir, unpacker)
         documents = {
             str(index): (item.data, PurePosixPath(item.name).suffix.lower())
             for index, item in enumerate(items)
@@ -49,6 +101,6 @@ def read_attachments(attachments: list[tuple[str, bytes]], limits: Limits, scrat
         if item.refused:
             facts = _refused(item)
         else:
-            facts = read_file(item.name, item.data, limits, converted.get(str(index)), item.sha256)
+            facts = reader(item.name, item.data, limits, converted.get(str(index)), item.sha256)
         out.append(ReadFile(item, facts))
     return out

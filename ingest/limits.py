@@ -18,6 +18,7 @@ TOO_MANY_MEMBERS = "压缩包内文件过多（超过 {limit} 个），其余文
 RATIO_TOO_HIGH = "压缩比异常（疑似压缩炸弹），未解压"
 TOO_DEEP = "压缩包嵌套层数过多（超过 {limit} 层），未解压"
 IMAGE_TOO_LARGE = "图片像素过多（疑似解压炸弹），无法处理"
+OVER_BUDGET = "处理超时：文件内容异常，读取超过 {seconds} 秒，已停止读取"
 TOO_MANY_FILES = "邮件中的文件过多（共 {count} 个，超过 {limit} 个），其余 {left} 个未处理"
 
 
@@ -33,6 +34,7 @@ class Limits:
     max_image_pixels: int = 120_000_000  # width x height; more is a decompression bomb
     conversion_timeout_seconds: int = 60  # one LibreOffice conversion (.doc/.wps/.rtf)
     max_files_per_mail: int = 1000  # attachments and archive members of one mail, all together
+    file_seconds: float = 5.0  # CPU seconds reading one file may take (ingest.budget)
 
 
 def human_size(size: int) -> str:
@@ -40,6 +42,11 @@ def human_size(size: int) -> str:
     if size >= 100_000:
         return f"{size // 100_000 / 10:g}MB"
     return f"{max(size, 0) // 1000}KB"
+
+
+def budget_refusal(limits: Limits) -> str:
+    """A file whose reading used up its ``file_seconds`` of CPU."""
+    return OVER_BUDGET.format(seconds=f"{limits.file_seconds:g}")
 
 
 def files_refusal(count: int, kept: int, limits: Limits) -> str:

@@ -15,6 +15,7 @@ import hashlib
 import logging
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -182,11 +183,17 @@ def _dedupe(items: list[Unpacked]) -> list[Unpacked]:
     return out
 
 
-def unpack_all(attachments: list[tuple[str, bytes]], limits: Limits, workdir: Path) -> list[Unpacked]:
+# unpack's signature: (attachment name, bytes, limits, workdir, sha256) -> items
+Unpacker = Callable[[str, bytes, Limits, Path, str], list[Unpacked]]
+
+
+def unpack_all(attachments: list[tuple[str, bytes]], limits: Limits, workdir: Path,
+               unpacker: Unpacker = unpack) -> list[Unpacked]:
     """Every attachment of one mail, archives unpacked, duplicates dropped, names made unique.
 
     ``workdir`` (a scratch directory under data_dir, removed by the caller) holds any file an
-    unpacker needs. The same attachment twice (same bytes) is unpacked once.
+    unpacker needs. The same attachment twice (same bytes) is unpacked once. ``unpacker``
+    unpacks one attachment (ingest.files: in a worker, under the time budget).
     """
     items: list[Unpacked] = []
     seen: set[str] = set()
@@ -197,7 +204,7 @@ def unpack_all(attachments: list[tuple[str, bytes]], limits: Limits, workdir: Pa
         if data and digest in seen:
             continue
         seen.add(digest)
-        items.extend(unpack(name, data, limits, workdir, digest))
+        items.extend(unpacker(name, data, limits, workdir, digest))
     return _dedupe(_capped(items, len(items), limits))
 
 

@@ -40,6 +40,7 @@ class EmailLine:
     subject: str
     outcome: str  # Chinese disposition label
     ref: str = ""
+    email_id: int = 0  # for `shenbao attach`
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Warnings:
     eligibility: tuple[NominationLine, ...] = ()  # problems = the eligibility wording
     duplicates: tuple[UnitLine, ...] = ()  # name = candidate, refs = the nominations naming them
     unmatched: tuple[EmailLine, ...] = ()
+    held: tuple[EmailLine, ...] = ()  # held:sender: a follow-up from someone the nomination does not trust
     cloud_links: tuple[NominationLine, ...] = ()
     failed_replies: tuple[FailedReply, ...] = ()
     errors: tuple[EmailLine, ...] = ()  # mails whose processing failed
@@ -70,7 +72,7 @@ class Warnings:
 
     @property
     def count(self) -> int:
-        return sum(len(getattr(self, name)) for name in ("eligibility", "duplicates", "unmatched", "cloud_links",
+        return sum(len(getattr(self, name)) for name in ("eligibility", "duplicates", "unmatched", "held", "cloud_links",
                                                          "failed_replies", "errors", "config"))
 
 

@@ -210,6 +210,26 @@ def decide(ctx: click.Context, ref: str, action: str | None, note: str, by: str)
 
 
 @cli.command()
+@click.argument("mail", metavar="MAIL")
+@click.argument("ref", metavar="NOMINATION")
+@click.pass_context
+@handle_errors
+def attach(ctx: click.Context, mail: str, ref: str) -> None:
+    """Attach a held mail (held:sender) to a nomination after checking it.
+
+    MAIL is the mail's Message-ID or its email id (both in `digest --print`); NOMINATION its
+    reference (JZ2021-007). The mail's files and body join the nomination, which is re-checked;
+    nothing is sent. Exit 2 when either is unknown or the mail is not held."""
+    from shenbao.intake.held import attach_held
+    from shenbao.store.db import Store
+
+    config = load(ctx)
+    email, sub, files = attach_held(Store(config.database_url, config.data_dir), config, mail, ref, utc_now())
+    click.echo(f"{sub.ref}: attached email {email.id} from {email.from_addr} ({files} file(s)); "
+               f"{sub.ref} is now {sub.status}")
+
+
+@cli.command()
 @click.option("--print", "show", is_flag=True, help="Print the digest as it is now; sends nothing, changes nothing.")
 @click.option("--html", is_flag=True, help="With --print: print the HTML part instead of the text.")
 @click.option("--send", is_flag=True, help="Send it now to [digest] recipients, the register attached as .xlsx.")

@@ -187,6 +187,7 @@ class LimitsConfig(_Frozen):
     max_image_pixels: PositiveInt = 120_000_000
     conversion_timeout_seconds: int = Field(default=60, ge=5, le=600)
     max_files_per_mail: PositiveInt = 1000
+    file_seconds: float = Field(default=5.0, gt=0, le=600)
 
     def for_ingest(self) -> Limits:
         return Limits(**self.model_dump())

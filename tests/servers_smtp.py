@@ -7,6 +7,7 @@ or defer (451) every message. Each accepted message is recorded as a ``Captured`
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ class _Handler:
         self.owner.messages.append(captured)
         if self.owner.on_message is not None:
             self.owner.on_message(captured)  # before the client hears "250": a test may act in between
+        if self.owner.slow is not None:
+            await asyncio.sleep(self.owner.slow(captured))  # a slow server: others are served meanwhile
         return "250 2.0.0 OK queued"
 
 
@@ -52,6 +55,7 @@ class SmtpServer:
     ``tls``: (cert, key) enables STARTTLS, or implicit TLS when ``implicit_tls``.
     ``credentials``: (user, password) offers AUTH (without TLS; ``Captured.authenticated`` tells if used).
     ``on_message``: called with each accepted message before the client is told it was accepted.
+    ``slow``: seconds to wait (without blocking other clients) before saying "250" to a message.
     """
 
     tls: tuple[Path, Path] | None = None
@@ -61,6 +65,7 @@ class SmtpServer:
     port: int = field(default_factory=free_port)
     messages: list[Captured] = field(default_factory=list)
     on_message: Callable[[Captured], None] | None = None
+    slow: Callable[[Captured], float] | None = None
     _controller: Controller | None = None
 
     def config(self, **overrides: Any) -> SmtpConfig:

@@ -17,7 +17,8 @@ from sqlmodel import Session
 from ingest.types import ClassifiedFile
 from shenbao.store.brief import brief_json
 from shenbao.config import Config
-from ingest.names import compact
+from shenbao.intake.held import hold, unauthorised
+from shenbao.intake.candidates import compact
 from shenbao.intake.matching import Group, Plan, form_unit, plan_email, sender_unit, unit_of
 from shenbao.store.models import Email, StoredFile, Submission
 from shenbao.register.nominations import absorb, create, emails_of, link, name, unique
@@ -73,6 +74,11 @@ def register_email(s: Session, config: Config, email: Email, files: list[FileEnt
             store_file(s, email, None, entry)
         queue_reply(s, config, email, None, "unmatched", now)
         return "unmatched"
+    refused = unauthorised(s, config, email, plan)
+    if refused:  # a follow-up from someone the nomination does not trust: kept, held for the office
+        for entry in files:
+            store_file(s, email, None, entry)
+        return hold(s, config, email, refused, now)
     subs: list[Submission] = []
     moved: set[str] = set()  # units whose quota places change: a nomination came, was named or absorbed
     for group in plan.groups:

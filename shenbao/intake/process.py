@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlmodel import Session
 
 from ingest.classify import classify
-from ingest.files import read_attachments
+from ingest.budget import shared_pool
+from ingest.files import budgeted, budgeted_unpack, read_attachments
 from ingest.links import find_cloud_links
 from ingest.parse import html_to_text, parse_mail
 from ingest.types import ClassifiedFile, ParsedMail, Role
@@ -48,7 +49,9 @@ def _read_attachments(store: Store, config: Config, parsed: ParsedMail) -> list[
     file, its place under data_dir, filled from the raw mail when first read; "" for a refused member)."""
     out = []
     attachments = [(a.filename, a.data) for a in parsed.attachments]
-    for read in read_attachments(attachments, config.limits.for_ingest(), store.path(SCRATCH_DIR)):
+    pool = shared_pool()  # every archive unpacked and every file read in a worker, under [limits] file_seconds
+    for read in read_attachments(attachments, config.limits.for_ingest(), store.path(SCRATCH_DIR), budgeted(pool),
+                                 budgeted_unpack(pool)):
         facts = read.facts
         path = store.attachment_path(facts.sha256, facts.filename) if read.item.data else ""
         out.append((ClassifiedFile(facts, classify(facts)), path))

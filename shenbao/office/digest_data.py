@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from notify.digest import DigestData, EmailLine, FailedReply, NominationLine, UnitLine, Warnings
 from notify.office import disposition_label, label
+from rules.authority import HELD_DISPOSITION
 from rules.codes import base_code
 from shenbao.config import Config, UnitConfig
 from shenbao.collector import cycle_collection_paused
@@ -53,7 +54,7 @@ _EMAIL_COLUMNS = [col(c) for c in (Email.id, Email.received_at, Email.from_addr,
 def _email_line(email: Any, refs: dict[int, list[str]]) -> EmailLine:
     return EmailLine(received_at=datetime.fromisoformat(email.received_at), sender=email.from_addr or email.from_name,
                      subject=email.subject, outcome=disposition_label(email.disposition),
-                     ref="、".join(refs.get(email.id or 0, [])))
+                     ref="、".join(refs.get(email.id or 0, [])), email_id=email.id or 0)
 
 
 def units_without_submissions(s: Session, config: Config) -> list[UnitConfig]:
@@ -112,6 +113,7 @@ def _warnings(s: Session, views: list[NominationView], refs: dict[int, list[str]
         eligibility=_with_code(views, "eligibility."),
         duplicates=tuple(duplicates(views)),
         unmatched=_emails(s, refs, col(Email.disposition) == "unmatched")[-MAX_LISTED:],
+        held=_emails(s, refs, col(Email.disposition) == HELD_DISPOSITION)[-MAX_LISTED:],
         cloud_links=_with_code(views, "attachment.cloud_link"),
         failed_replies=_failed_replies(s)[-MAX_LISTED:],
         errors=_emails(s, refs, col(Email.disposition).startswith("error:"))[-MAX_LISTED:],

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from notify.office import disposition_label, label
 from notify.render import template_env
 from notify.wording import format_full_time, format_size, wording
+from rules.authority import HELD_DISPOSITION
 from shenbao.config import Config
 from shenbao.office.materials import body_deeds
 from shenbao.store.models import Email, StoredFile, Submission
@@ -83,7 +84,7 @@ def _replies(s: Session, sub: Submission, zone: str) -> list[dict[str, str]]:
 
 def _emails(emails: Iterable[Email], zone: str, refs: dict[int, list[str]]) -> list[dict[str, Any]]:
     return [{"at": _time(e.received_at, zone), "from": e.from_addr, "name": e.from_name, "subject": e.subject,
-             "outcome": disposition_label(e.disposition), "refs": refs.get(e.id or 0, [])} for e in emails]
+             "outcome": disposition_label(e.disposition), "held": e.disposition == HELD_DISPOSITION, "id": e.id, "refs": refs.get(e.id or 0, [])} for e in emails]
 
 
 def nomination_page(store: Store, config: Config, ref: str) -> str | None:

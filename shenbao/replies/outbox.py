@@ -3,9 +3,12 @@
 A reply is claimed — ``pending`` to ``sending`` by a compare-and-set, committed — before it is
 handed to the server, and marked ``sent`` after. Only a ``pending`` reply can be claimed, so two
 senders at once (the daemon's mail loop and its digest job, or a command run beside the daemon)
-never both send it. A crash in between leaves it ``sending``: the next start of the service,
-which holds the instance lock (no sender of its own can be live), puts it back to ``pending``
-(``recover_interrupted``) and it is sent once more — at most one repeat, never a storm.
+never both send it. The claim names its owner (host, pid, start time) and holds a lease
+(``shenbao/replies/claims.py``). A crash in between leaves it ``sending``: ``recover_interrupted`` — at
+the start of the service and before every round of sending — puts back to ``pending`` only the
+claims whose owner is gone or whose lease expired, and such a reply is sent once more (at most one
+repeat, never a storm). A claim of a live process (``digest --send`` or ``reevaluate --notify``
+handing its mail to a slow server while ``run`` starts) is left to it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlmodel import Session, col, select
 from notify.render import MaterialLine, RenderedReply, ReplyContext, ReplyKind, build_reply_message, render_reply
 from notify.send import Sender
 from rules.guards import over_reply_cap
+from shenbao.replies.claims import LEASE, machine_now, owner_gone, owner_id
 from shenbao.config import Config
 from shenbao.errors import PermanentSendError, SendError
 from shenbao.store.models import Email, Reply, StoredFile, Submission
@@ -117,7 +121,8 @@ def _claim(s: Session, reply: Reply) -> bool:
     """Mark ``reply`` as sending, only if nobody changed it since it was read (compare and set)."""
     claimed = s.exec(update(Reply).where(col(Reply.id) == reply.id, col(Reply.state) == reply.state,
                                          col(Reply.attempts) == reply.attempts)
-                     .values(state="sending", attempts=reply.attempts + 1))
+                     .values(state="sending", attempts=reply.attempts + 1, claimed_by=owner_id(),
+                             lease_until=utc_iso(machine_now() + LEASE)))
     s.commit()
     if claimed.rowcount != 1:
         s.expunge(reply)
@@ -127,14 +132,21 @@ def _claim(s: Session, reply: Reply) -> bool:
 
 
 def recover_interrupted(store: Store) -> int:
-    """At the start of the service (under its instance lock): replies left ``sending`` by a process
-    that died while handing them over go back to ``pending``, to be sent once more. Returns how many."""
+    """Replies left ``sending`` by a process that died while handing them over (or whose lease
+    expired) go back to ``pending``, to be sent once more; a live owner's claims stay. How many."""
     with store.session() as s:
-        result = s.exec(update(Reply).where(col(Reply.state) == "sending").values(state="pending"))
+        claims = list(s.exec(select(Reply.id, Reply.claimed_by, Reply.lease_until).where(col(Reply.state) == "sending")))
+        expired = utc_iso(machine_now())
+        stale = [i for i, owner, lease in claims if owner_gone(owner) or not lease or lease <= expired]
+        if not stale:
+            return 0
+        result = s.exec(update(Reply).where(col(Reply.id).in_(stale), col(Reply.state) == "sending")
+                        .values(state="pending", claimed_by="", lease_until=""))
         s.commit()
         count = int(result.rowcount or 0)
     if count:
-        log.info("%d reply(ies) interrupted while being sent by a previous run: they are sent once more", count)
+        log.info("%d reply(ies) interrupted while being sent (their sender is gone or its lease expired): "
+                 "they are sent once more", count)
     return count
 
 
@@ -143,6 +155,7 @@ def send_due(store: Store, config: Config, sender: Sender, now: datetime,
     """Send every due reply (or the due ones among ``only``); returns (sent, failed this round).
     Never raises for one bad reply; safe to run beside another sender (each reply is claimed)."""
     sent = failed = 0
+    recover_interrupted(store)  # a claim whose owner died since the start (a digest --send killed) is taken back
     with store.session() as s:
         query = select(Reply).where(col(Reply.state) == "pending", col(Reply.next_attempt_at) <= utc_iso(now))
         if only is not None:
@@ -168,6 +181,7 @@ def send_due(store: Store, config: Config, sender: Sender, now: datetime,
             else:
                 reply.state, reply.sent_at, reply.last_error = "sent", utc_iso(now), ""
                 sent += 1
+            reply.claimed_by, reply.lease_until = "", ""
             s.add(reply)
             s.commit()
     return sent, failed

@@ -92,19 +92,29 @@ class Store(DataDir):
             raise database_error(self.engine, exc, self.busy_timeout_seconds, "cannot open the database") from None
 
     def _upgrade(self, database_url: str) -> None:
-        """Schema 1 -> 2: every file's brief (``shenbao.store.brief``) computed from its facts, in one
-        transaction with the new version; nothing else changes. Other versions are left to the check."""
+        """Older schemas step by step, each step in one transaction with its new version:
+        1 -> 2: every file's brief (``shenbao.store.brief``) computed from its facts;
+        2 -> 3: replies.claimed_by and replies.lease_until (outbox claims with an owner and a lease;
+        a reply left ``sending`` by schema 2 has no owner and is taken back as before).
+        Other versions are left to the check."""
         with self.engine.begin() as conn:
             version = conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'schema_version'").scalar()
-            if version != "1":
-                return
-            log.info("%s: upgrading the register from schema 1 to 2 (files.brief)", database_url)
-            conn.exec_driver_sql("ALTER TABLE files ADD COLUMN brief VARCHAR NOT NULL DEFAULT ''")
-            rows = conn.exec_driver_sql("SELECT id, facts FROM files").fetchall()
-            for file_id, facts in rows:
-                conn.exec_driver_sql("UPDATE files SET brief = ? WHERE id = ?",
-                                     (brief_json(json.loads(facts or "{}")), file_id))
-            conn.exec_driver_sql("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+            if version == "1":
+                log.info("%s: upgrading the register from schema 1 to 2 (files.brief)", database_url)
+                conn.exec_driver_sql("ALTER TABLE files ADD COLUMN brief VARCHAR NOT NULL DEFAULT ''")
+                rows = conn.exec_driver_sql("SELECT id, facts FROM files").fetchall()
+                for file_id, facts in rows:
+                    conn.exec_driver_sql("UPDATE files SET brief = ? WHERE id = ?",
+                                         (brief_json(json.loads(facts or "{}")), file_id))
+                conn.exec_driver_sql("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        with self.engine.begin() as conn:
+            version = conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'schema_version'").scalar()
+            if version == "2":
+                log.info("%s: upgrading the register from schema 2 to 3 (outbox claims with owner and lease)",
+                         database_url)
+                conn.exec_driver_sql("ALTER TABLE replies ADD COLUMN claimed_by VARCHAR NOT NULL DEFAULT ''")
+                conn.exec_driver_sql("ALTER TABLE replies ADD COLUMN lease_until VARCHAR NOT NULL DEFAULT ''")
+                conn.exec_driver_sql("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
 
     def _check_columns(self, database_url: str, tables: set[str]) -> None:
         """A shenbao table missing columns this version needs was made by an older shenbao."""

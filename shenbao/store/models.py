@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 2  # 2: files.brief (shenbao.store.brief)
+SCHEMA_VERSION = 3  # 2: files.brief (shenbao.store.brief); 3: replies.claimed_by, replies.lease_until
 
 
 class Meta(SQLModel, table=True):
@@ -44,7 +44,7 @@ class Email(SQLModel, table=True):
     subject: str = ""
     in_reply_to: str = ""
     references: str = ""  # space-separated
-    disposition: str = ""  # submission | ignored:<reason> | unmatched | error:<reason> | duplicate
+    disposition: str = ""  # submission | ignored:<reason> | unmatched | held:sender | error:<reason> | duplicate
     body_chars: int = 0  # non-whitespace characters of deeds text pasted into the body
     cloud_links: str = "[]"  # JSON list
     defects: str = "[]"  # JSON list
@@ -111,6 +111,8 @@ class Reply(SQLModel, table=True):
     created_at: str = ""
     sent_at: str = ""
     told: str = "{}"  # JSON {ref: "status [codes]"}: the verdict of each nomination this reply reported
+    claimed_by: str = ""  # while ``sending``: the owner of the claim, "host/pid/start" (shenbao.replies.claims); schema 3
+    lease_until: str = ""  # while ``sending``: UTC ISO on the machine's clock; after it the claim may be taken back
 
 
 class NominationEmail(SQLModel, table=True):

@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import socket
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -17,6 +20,7 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from notify.digest import render_digest
+from shenbao.replies.claims import LEASE, machine_now
 from shenbao.config import Config, load_config
 from shenbao.service.daemon import DIGEST_GRACE_SECONDS, Daemon
 from shenbao.office.digest_data import gather
@@ -24,7 +28,7 @@ from shenbao.service.digest_job import DigestJob, digest_trigger, latest_slot, q
 from shenbao.replies.outbox import recover_interrupted, send_due
 from shenbao.service.wiring import build_pipeline, open_sender
 from shenbao.samples.build import CST, build_email, nomination_email
-from shenbao.store.db import Store
+from shenbao.store.db import Store, utc_iso
 from tests.browser import Browser
 from tests.shenbao.conftest import FOLDER_CONFIG, Service
 
@@ -193,16 +197,23 @@ def test_one_slot_gives_one_digest_however_often_and_by_however_many_jobs_it_is_
 
 
 def test_a_reply_another_sender_is_handing_over_is_not_sent_again_until_a_restart_recovers_it(office: Service) -> None:
-    """GIVEN the digest queued and claimed by one sender (the daemon's digest job, say: 'sending')
-    WHEN another sender (the mail loop's outbox round) runs THEN it leaves that reply alone;
-    only the next start of the service (the claimant died) puts it back, and it goes once."""
+    """GIVEN the digest queued and claimed by another live process (a `digest --send`, say: 'sending',
+    its owner and lease recorded) WHEN this process's outbox round runs THEN it leaves that reply
+    alone; once the claimant has died, recovery puts it back, and it goes once."""
     config, store = setup(office)
     reply = queue_digest(store, config, NOW)
     assert reply is not None and reply.id is not None
+    claimant = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    start = Path(f"/proc/{claimant.pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[19].decode()
     with sqlite3.connect(config.database_url.removeprefix("sqlite:///")) as conn:
-        conn.execute("update replies set state = 'sending', attempts = 1 where id = ?", (reply.id,))
-    assert send_due(store, config, open_sender(config), NOW) == (0, 0)
-    assert digest_mails(office) == []
+        conn.execute("update replies set state = 'sending', attempts = 1, claimed_by = ?, lease_until = ? where id = ?",
+                     (f"{socket.gethostname()}/{claimant.pid}/{start}", utc_iso(machine_now() + LEASE), reply.id))
+    try:
+        assert send_due(store, config, open_sender(config), NOW) == (0, 0)
+        assert digest_mails(office) == [] and recover_interrupted(store) == 0
+    finally:
+        claimant.kill()
+        claimant.wait()
     assert recover_interrupted(store) == 1
     assert send_due(store, config, open_sender(config), NOW) == (1, 0)
     assert send_due(store, config, open_sender(config), NOW) == (0, 0)

@@ -93,24 +93,26 @@ def test_a_database_made_before_a_table_gained_columns_is_refused(tmp_path: Path
 def test_a_schema_1_register_is_upgraded_with_the_brief_of_every_file(tmp_path: Path) -> None:
     """GIVEN a register made by schema 1 (files without their brief) holding a deeds file and a photo
     WHEN it is opened
-    THEN each file's brief is computed from its facts and the register is at schema 2, once."""
+    THEN each file's brief is computed from its facts and the register is at schema 3 (2, then 3), once."""
     url, data = f"sqlite:///{tmp_path}/db.sqlite", tmp_path / "data"
     Store(url, data)
     deeds = {"filename": "事迹.docx", "text": "王 建国\n　同志", "embedded_images": 2, "image": None, "form_fields": {}}
     photo = {"filename": "1.jpg", "text": "", "image": {"width": 4000, "height": 3000}}
     with sqlite3.connect(tmp_path / "db.sqlite") as conn:
         conn.execute("alter table files drop column brief")
+        conn.execute("alter table replies drop column claimed_by")
+        conn.execute("alter table replies drop column lease_until")
         conn.execute("update meta set value = '1' where key = 'schema_version'")
         for role, facts in (("deeds", deeds), ("photo", photo)):
             conn.execute("insert into files (email_id, filename, path, sha256, size, kind, role, unreadable, facts, "
                          "replaced_reason) values (1, ?, '', '', 1, 'docx', ?, '', ?, '')",
                          (facts["filename"], role, json.dumps(facts, ensure_ascii=False)))
     Store(url, data)
-    Store(url, data)  # the second opening finds schema 2: nothing to do
+    Store(url, data)  # the second opening finds schema 3: nothing to do
     with sqlite3.connect(tmp_path / "db.sqlite") as conn:
         briefs = [json.loads(row[0]) for row in conn.execute("select brief from files order by id")]
         version = conn.execute("select value from meta where key = 'schema_version'").fetchone()[0]
-    assert briefs == [[5, 2, 0, 0, "", {}], [0, 0, 4000, 3000, "", {}]] and version == "2"
+    assert briefs == [[5, 2, 0, 0, "", {}], [0, 0, 4000, 3000, "", {}]] and version == "3"
 
 
 def test_the_database_runs_in_wal_mode(store: Store, tmp_path: Path) -> None:

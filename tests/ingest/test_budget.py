@@ -1,0 +1,90 @@
+"""ingest.budget: readings in a worker process under a CPU-time budget; the worker goes on, or is
+replaced, and the next reading is unaffected. Real processes, real signals (RLIMIT_CPU / SIGXCPU)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from ingest.budget import BudgetPool
+from ingest.files import budgeted, budgeted_unpack
+from ingest.limits import Limits
+from ingest.read import read_file
+from ingest.unpack import unpack
+from shenbao.samples.build import deeds_docx
+from tests.formats.builders import gbk_zip
+from tests.reliability.stalls import vmerge_docx
+
+
+def python_docx_cell_walk(data: bytes) -> int:
+    """What ingest.read_docx did before issue 18: python-docx's ``row.cells`` (O(N²) over vMerge)."""
+    import io
+
+    return sum(len(row.cells) for table in Document(io.BytesIO(data)).tables for row in table.rows)
+
+
+def sleeps(seconds: float) -> str:
+    time.sleep(seconds)  # uses no CPU: only the wall-clock backstop ends it
+    return "woke"
+
+
+def dies() -> None:
+    os._exit(3)  # a C extension crashing, as the parent sees it
+
+
+@pytest.fixture
+def pool() -> Iterator[BudgetPool]:
+    pool = BudgetPool(wall_factor=1, wall_grace_seconds=2)
+    yield pool
+    pool.close()
+
+
+def _next_reading_works(pool: BudgetPool) -> None:
+    facts = budgeted(pool)("事迹.docx", deeds_docx("赵海燕", 300), Limits(file_seconds=5), None, "")
+    assert facts.unreadable == "" and "赵海燕" in facts.text
+
+
+def test_a_reading_over_its_cpu_budget_stops_in_time_and_the_same_worker_reads_the_next(pool: BudgetPool) -> None:
+    """The old O(N²) walk over the 20 000 merged cells (45 minutes) stops at its 1 s of CPU: by the
+    worker's own SIGXCPU handler, not the wall-clock backstop (which would have replaced it)."""
+    _next_reading_works(pool)  # the worker is up: what is timed next is the reading alone
+    started = time.monotonic()
+    outcome = pool.call(python_docx_cell_walk, vmerge_docx(20_000), seconds=1)
+    assert (outcome.failure, outcome.value) == ("timeout", None)
+    assert time.monotonic() - started < 10
+    _next_reading_works(pool)
+    assert pool.replaced == 0
+
+
+def test_a_worker_that_does_not_come_back_is_killed_by_the_wall_clock_and_replaced(pool: BudgetPool) -> None:
+    started = time.monotonic()
+    assert pool.call(sleeps, 60, seconds=1).failure == "timeout"
+    assert time.monotonic() - started < 10 and pool.replaced == 1
+    _next_reading_works(pool)
+
+
+def test_a_worker_that_dies_is_replaced_and_its_file_is_unreadable(pool: BudgetPool) -> None:
+    assert pool.call(dies, seconds=1).failure == "crashed"
+    _next_reading_works(pool)
+    assert pool.replaced == 1
+
+
+def test_an_exception_in_the_worker_comes_back_as_the_error_and_the_file_is_broken(pool: BudgetPool) -> None:
+    outcome = pool.call(read_file, "x", "not bytes", None, None, "", seconds=1)
+    assert outcome.failure == "" and outcome.value is None and "TypeError" in outcome.error
+    facts = budgeted(pool)("x.pdf", b"%PDF-1.7 nothing", Limits(), None, "")
+    assert facts.unreadable and facts.kind == "pdf"
+
+
+def test_an_archive_is_unpacked_in_the_worker_as_in_the_service_itself(pool: BudgetPool, tmp_path: Path) -> None:
+    """GIVEN a zip with folders and GBK names, and a plain attachment WHEN unpacked through the
+    worker THEN the items are exactly those ``unpack`` gives in-process."""
+    archive = gbk_zip({"材料/推荐表.docx": deeds_docx("赵海燕", 300), "材料/照片/1.txt": "说明".encode()})
+    unpack_one = budgeted_unpack(pool)
+    for name, data in (("材料.zip", archive), ("说明.txt", "正文".encode())):
+        assert unpack_one(name, data, Limits(), tmp_path, "") == unpack(name, data, Limits(), tmp_path, "")
