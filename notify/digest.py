@@ -31,6 +31,8 @@ class NominationLine:
     problems: tuple[str, ...] = ()  # Chinese problem texts
     last_told: datetime | None = None  # when the unit was last written to about it
     last_told_as: str = ""  # "补充材料清单（已发送）"
+    decision: str = ""  # the office decision in words ("受理（王老师，2021年5月7日10:00 北京时间）：…"), "" for none
+    auto_status: str = ""  # with a decision: the rules' verdict (Chinese label), kept visible beside it
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class DigestData:
     units_over_quota: tuple[UnitLine, ...] = ()
     warnings: Warnings = field(default_factory=Warnings)
     signature: str = ""
+    has_roster: bool = True  # False: no [[units]], so nobody can be reported as not having sent anything
 
 
 @dataclass(frozen=True)

@@ -59,11 +59,42 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class OneLineUsageError(click.ClickException):
+    """A usage mistake as one line (``error: …``, exit 2) instead of click's usage block."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def _one_line(exc: click.UsageError) -> OneLineUsageError:
+    where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+    return OneLineUsageError(" ".join(exc.format_message().split()) + where)
+
+
+class ShenbaoGroup(click.Group):
+    """The command group; every usage error (unknown option, missing argument, a bad choice) is one line."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise _one_line(exc) from exc
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _one_line(exc) from exc
+
+
 def load(ctx: click.Context) -> Config:
     return load_config(config_path(ctx.obj.get("config")))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ShenbaoGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config", metavar="PATH", help="Config file (default ./config.toml, else $SHENBAO_CONFIG).")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
 @click.option("-v", "--verbose", is_flag=True, help="Log what each cycle does.")
@@ -133,9 +164,14 @@ def run(ctx: click.Context, once: bool) -> None:
 @handle_errors
 def export(ctx: click.Context, fmt: str, output: str | None, materials: str | None) -> None:
     """Export the register (nominations and emails), or every nomination's files (--materials)."""
-    from shenbao.export import register, to_csv, to_json
+    from shenbao.export import register, to_json
     from shenbao.store import Store
 
+    given = [name for name, param in (("--format", "fmt"), ("-o", "output"))
+             if ctx.get_parameter_source(param) is click.core.ParameterSource.COMMANDLINE]
+    if materials and given:
+        raise click.UsageError(f"--materials copies the files into DIR and writes no register: drop {' and '.join(given)}"
+                               " (or export the register in a second run)")
     config = load(ctx)
     store = Store(config.database_url, config.data_dir)
     if materials:
@@ -150,8 +186,14 @@ def export(ctx: click.Context, fmt: str, output: str | None, materials: str | No
             raise click.UsageError("--format xlsx needs -o FILE")
         Path(output).write_bytes(register_xlsx(store, config))
         return
-    data = register(store, config)
-    text = to_json(data) if fmt == "json" else to_csv(data)
+    if fmt == "csv":
+        from shenbao.overview import nomination_views
+        from shenbao.people_csv import people_csv
+
+        with store.session() as s:
+            text = people_csv(nomination_views(s, config), config)
+    else:
+        text = to_json(register(store, config))
     if output:
         Path(output).write_text(text, encoding="utf-8")
     else:
@@ -186,26 +228,31 @@ def show_nomination(ctx: click.Context, ref: str) -> None:
 
 @cli.command()
 @click.argument("ref", metavar="ID")
-@click.option("--accept", "action", flag_value="accept", help="Accept it, whatever the automatic check says.")
-@click.option("--reject", "action", flag_value="reject", help="Reject it.")
-@click.option("--reopen", "action", flag_value="reopen", help="Withdraw the decision in force.")
+@click.option("--accept", is_flag=True, help="Accept it, whatever the automatic check says.")
+@click.option("--reject", is_flag=True, help="Reject it.")
+@click.option("--reopen", is_flag=True, help="Withdraw the decision in force.")
 @click.option("--note", required=True, help="Why (kept with the decision).")
 @click.option("--by", "by", default="", help="Who decides (default: the login name).")
 @click.pass_context
 @handle_errors
-def decide(ctx: click.Context, ref: str, action: str | None, note: str, by: str) -> None:
+def decide(ctx: click.Context, ref: str, accept: bool, reject: bool, reopen: bool, note: str, by: str) -> None:
     """Record an office decision on a nomination; it overrides the automatic status."""
     import getpass
 
+    from notify.office import decision_text
     from shenbao.decisions import decide as record
     from shenbao.store import Store
 
-    if action is None:
-        raise click.UsageError("choose one of --accept, --reject or --reopen")
+    chosen = [name for name, flag in (("accept", accept), ("reject", reject), ("reopen", reopen)) if flag]
+    if len(chosen) != 1:
+        raise click.UsageError("choose exactly one of --accept, --reject or --reopen"
+                               + (f" (not {' and '.join('--' + c for c in chosen)} together)" if chosen else ""))
     config = load(ctx)
-    sub, decision = record(Store(config.database_url, config.data_dir), config, ref, action,  # type: ignore[arg-type]
+    sub, decision = record(Store(config.database_url, config.data_dir), config, ref, chosen[0],  # type: ignore[arg-type]
                            note, by or getpass.getuser(), utc_now())
-    click.echo(f"{sub.ref}: {decision.action} by {decision.decided_by} at {decision.decided_at}: {decision.note}")
+    text = decision_text(decision.action, decision.note, decision.decided_by, decision.decided_at,
+                         config.campaign.timezone)
+    click.echo(f"{sub.ref}（{sub.candidate or '候选人未识别'}，{sub.unit}）已记录办公室决定：{text}")
 
 
 @cli.command()
