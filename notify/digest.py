@@ -65,6 +65,7 @@ class Warnings:
     eligibility: tuple[NominationLine, ...] = ()  # problems = the eligibility wording
     duplicates: tuple[UnitLine, ...] = ()  # name = candidate, refs = the nominations naming them
     unmatched: tuple[EmailLine, ...] = ()
+    questions: tuple[EmailLine, ...] = ()  # question mails: answered with the deadline, a person should reply
     cloud_links: tuple[NominationLine, ...] = ()
     failed_replies: tuple[FailedReply, ...] = ()
     errors: tuple[EmailLine, ...] = ()  # mails whose processing failed
@@ -72,8 +73,8 @@ class Warnings:
 
     @property
     def count(self) -> int:
-        return sum(len(getattr(self, name)) for name in ("eligibility", "duplicates", "unmatched", "cloud_links",
-                                                         "failed_replies", "errors", "config"))
+        return sum(len(getattr(self, name)) for name in ("eligibility", "duplicates", "unmatched", "questions",
+                                                         "cloud_links", "failed_replies", "errors", "config"))
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from shenbao.matching import Group, Plan, form_unit, plan_email, sender_unit, un
 from shenbao.models import Email, StoredFile, Submission
 from shenbao.nominations import absorb, create, emails_of, link, name, unique
 from shenbao.outbox import queue_reply
+from shenbao.question import answer_question, asks_something
 from shenbao.register import reevaluate, reevaluate_units
 from shenbao.replies import queue_answer
 
@@ -71,7 +72,10 @@ def register_email(s: Session, config: Config, email: Email, files: list[FileEnt
     if plan.unmatched:
         for entry in files:
             store_file(s, email, None, entry)
-        queue_reply(s, config, email, None, "unmatched", now)
+        if not has_material and asks_something(email, body):  # "请问截止时间…": answered, not asked for a name
+            answer_question(s, config, email, now)
+        else:
+            queue_reply(s, config, email, None, "unmatched", now)
         return "unmatched"
     subs: list[Submission] = []
     moved: set[str] = set()  # units whose quota places change: a nomination came, was named or absorbed

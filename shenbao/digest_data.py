@@ -18,6 +18,7 @@ from shenbao.collector import cycle_collection_paused
 from shenbao.models import Email, Meta, Reply, Submission
 from shenbao.nominations import active_rows, arrival_ranks, refs_by_email
 from shenbao.overview import NominationView, nomination_views
+from shenbao.question import REPLY_KIND as QUESTION_KIND
 from shenbao.roster import unit_quota
 from shenbao.store import Store, utc_iso
 
@@ -110,11 +111,20 @@ def _emails(s: Session, refs: dict[int, list[str]], *conditions: object) -> tupl
     return tuple(_email_line(e, refs) for e in s.execute(query))
 
 
+def _questions(s: Session) -> set[int]:
+    """The emails answered as questions (``shenbao.question``)."""
+    return {email_id for email_id in s.exec(select(Reply.email_id).where(Reply.kind == QUESTION_KIND)) if email_id}
+
+
 def _warnings(s: Session, views: list[NominationView], refs: dict[int, list[str]], timezone: str) -> Warnings:
+    questions = _questions(s)
+    unmatched = _emails(s, refs, col(Email.disposition) == "unmatched", col(Email.id).not_in(list(questions)))
+    asked = _emails(s, refs, col(Email.disposition) == "unmatched", col(Email.id).in_(list(questions)))
     return Warnings(
         eligibility=_with_code(views, timezone, "eligibility."),
         duplicates=tuple(duplicates(views)),
-        unmatched=_emails(s, refs, col(Email.disposition) == "unmatched")[-MAX_LISTED:],
+        unmatched=unmatched[-MAX_LISTED:],
+        questions=asked[-MAX_LISTED:],
         cloud_links=_with_code(views, timezone, "attachment.cloud_link"),
         failed_replies=_failed_replies(s)[-MAX_LISTED:],
         errors=_emails(s, refs, col(Email.disposition).startswith("error:"))[-MAX_LISTED:],
