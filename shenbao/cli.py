@@ -114,14 +114,18 @@ def cli(ctx: click.Context, config: str | None, debug: bool, verbose: bool) -> N
 @handle_errors
 def check_config(ctx: click.Context) -> None:
     """Validate the config; print each error with its key path; exit 2 on error."""
+    from shenbao.config_hints import deadline_warning, require_secrets
+
     path = config_path(ctx.obj.get("config"))
     config = load_config(path)
+    require_secrets(config)
     click.echo(f"{path}: OK ({config.mailbox.kind} mailbox, {config.smtp.kind} replies, "
                f"deadline {config.campaign.deadline.isoformat()})")
     from shenbao.secrets import config_warnings
 
-    for warning in config_warnings(config, path):
-        click.echo(f"warning: {warning}", err=True)
+    for warning in [*config_warnings(config, path), deadline_warning(config, utc_now())]:
+        if warning:
+            click.echo(f"warning: {warning}", err=True)
 
 
 @cli.command()
@@ -137,7 +141,10 @@ def run(ctx: click.Context, once: bool) -> None:
     from shenbao.pipeline import build_pipeline
     from shenbao.progress import Progress
 
+    from shenbao.config_hints import require_secrets
+
     config = load(ctx)
+    require_secrets(config)
     pipeline = build_pipeline(config, utc_now)
     settle_after_imports()
     progress = Progress()

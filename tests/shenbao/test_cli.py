@@ -35,10 +35,43 @@ def test_the_contract_commands_exist() -> None:
     assert {"run", "demo", "check-config", "export", "reevaluate"} <= set(COMMANDS)
 
 
-def test_check_config_accepts_the_example() -> None:
-    result = invoke("--config", str(ROOT / "config.example.toml"), "check-config")
+@pytest.fixture
+def passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The passwords the example config names by password_env."""
+    monkeypatch.setenv("SHENBAO_IMAP_PASSWORD", "imap-auth-code")
+    monkeypatch.setenv("SHENBAO_SMTP_PASSWORD", "smtp-auth-code")
+
+
+def test_check_config_accepts_the_example(passwords: None) -> None:
+    result = CliRunner().invoke(cli, ["--config", str(ROOT / "config.example.toml"), "check-config"], obj={})
     assert result.exit_code == 0
-    assert result.output.endswith("config.example.toml: OK (imap mailbox, smtp replies, deadline 2021-04-30T23:59:59+08:00)\n")
+    assert result.stdout == "config.example.toml: OK (imap mailbox, smtp replies, deadline 2021-04-30T23:59:59+08:00)\n" \
+        .replace("config.example.toml", str(ROOT / "config.example.toml"))
+    assert result.stderr.startswith("warning: campaign.deadline 2021-04-30T23:59:59+08:00 (2021年4月30日23:59 北京时间) "
+                                    "is in the past: every nomination that arrives from now on is late")
+
+
+@pytest.mark.parametrize("value", [None, "", "   "])
+def test_check_config_fails_naming_a_password_variable_that_is_unset_or_empty(
+        monkeypatch: pytest.MonkeyPatch, value: str | None) -> None:
+    monkeypatch.setenv("SHENBAO_SMTP_PASSWORD", "smtp-auth-code")
+    if value is None:
+        monkeypatch.delenv("SHENBAO_IMAP_PASSWORD", raising=False)
+    else:
+        monkeypatch.setenv("SHENBAO_IMAP_PASSWORD", value)
+    result = invoke("--config", str(ROOT / "config.example.toml"), "check-config")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[1:] == [
+        "  mailbox.password_env: the environment variable SHENBAO_IMAP_PASSWORD is not set or is empty; set it to "
+        "the password (the 163 授权码) before starting shenbao, e.g. in /etc/shenbao/env"]
+    assert invoke("--config", str(ROOT / "config.example.toml"), "run", "--once").exit_code == 2  # never logs in
+
+
+def test_a_deadline_still_ahead_gets_no_warning(service: Service) -> None:
+    text = service.config.read_text(encoding="utf-8")
+    service.config.write_text(text + "\n[campaign]\ndeadline = 2999-04-30T23:59:59+08:00\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(service.config), "check-config"], obj={})
+    assert result.exit_code == 0 and result.stderr == ""
 
 
 def test_check_config_lists_every_error_and_exits_2(tmp_path: Path) -> None:
@@ -102,7 +135,7 @@ def test_usage_errors_are_one_line_and_exit_2(service: Service, args: list[str])
     assert "--help`)" in result.output and "Usage:" not in result.output
 
 
-def test_config_falls_back_to_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_falls_back_to_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, passwords: None) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SHENBAO_CONFIG", str(ROOT / "config.example.toml"))
     result = invoke("check-config")
