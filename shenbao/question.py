@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from notify.question import QuestionContext, render_question
+from notify.question import LetterContext, render_question
 from rules.question import is_question
 from shenbao.candidates import unquoted
 from shenbao.config import Config
@@ -26,7 +26,7 @@ def answer_question(s: Session, config: Config, email: Email, now: datetime) -> 
     """Queue the short answer to a question mail (in the caller's transaction)."""
     if not config.replies.enabled or not email.from_addr:
         return None
-    ctx = QuestionContext(
+    ctx = LetterContext(
         campaign_name=config.campaign.name, deadline=config.campaign.deadline, timezone=config.campaign.timezone,
         sender_name=email.from_name, received_at=datetime.fromisoformat(email.received_at),
         original_subject=email.subject, signature=config.replies.signature, contact=config.replies.contact)
