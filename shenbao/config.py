@@ -23,7 +23,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from ingest.limits import Limits
 from rules.config import Campaign, Rules
 from shenbao.config_hints import toml_hint, validation_errors
-from shenbao.errors import ConfigError
+from shenbao.errors import AuthError, ConfigError, SendError, ShenbaoError
 from shenbao.secrets import read_secret_file, secret_file_path
 
 
@@ -67,6 +67,10 @@ class _Server(_Frozen):
             context.verify_mode = ssl.CERT_NONE
         return context
 
+    def no_secret(self, message: str) -> ShenbaoError:
+        """The error a login without its password raises (the mailbox's and the mail server's own kind)."""
+        return ConfigError(message)
+
     def missing_secret(self) -> str:
         """The variable ``password_env`` names when it is unset or empty (no password to log in with), else ""."""
         return self.password_env if self.password_env and not os.environ.get(self.password_env, "").strip() else ""
@@ -78,8 +82,8 @@ class _Server(_Frozen):
             return read_secret_file(self.password_file)
         if self.password_env:
             if self.missing_secret():
-                raise ConfigError(f"password_env: the environment variable {self.password_env} is not set or is "
-                                  "empty; set it to the password (the 163 授权码)")
+                raise self.no_secret(f"password_env: the environment variable {self.password_env} is not set or "
+                                     "is empty; set it to the password (the 163 授权码)")
             return os.environ[self.password_env].strip()
         return self.password
 
@@ -94,6 +98,9 @@ class MailboxConfig(_Server):
     max_message_bytes: PositiveInt = 60_000_000
     mark_processed_keyword: str = ""  # "" = never modify the mailbox
     move_processed_to: str = ""
+
+    def no_secret(self, message: str) -> ShenbaoError:
+        return AuthError(f"[mailbox] {message}")
 
     @model_validator(mode="after")
     def _needs(self) -> "MailboxConfig":
@@ -119,6 +126,9 @@ class SmtpConfig(_Server):
         if "@" not in value:
             raise ValueError("must be an e-mail address, e.g. \"jzghxjb@163.com\"")
         return value.strip().lower()
+
+    def no_secret(self, message: str) -> ShenbaoError:
+        return SendError(f"[smtp] {message}; the reply stays queued")  # retried like any failed send
 
     @model_validator(mode="after")
     def _needs(self) -> "SmtpConfig":

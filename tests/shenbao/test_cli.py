@@ -13,6 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from shenbao.cli import cli
+from tests.servers_loopback import HOST
+from tests.servers_smtp import SmtpServer
 from tests.shenbao.conftest import Service
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,3 +183,33 @@ def test_the_demo_people_have_a_gender_that_fits_their_names(tmp_path: Path) -> 
     data = json.loads(invoke("--config", str(tmp_path / "demo" / "config.toml"), "export").output)
     genders = {s["candidate"]: s["items"]["form"]["fields"]["性别"] for s in data["submissions"]}
     assert genders == {"王建国": "男", "李秀梅": "女", "赵志强": "男", "刘红霞": "女", "周文静": "女", "陈立新": "男"}
+
+
+def test_an_unset_smtp_password_stops_run_and_leaves_a_reply_queued_naming_the_variable(
+        tmp_path: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GIVEN [smtp] password_env naming a variable that is not set; WHEN the service would log in
+    THEN run refuses to start (exit 2) and a digest sent by hand stays queued with the variable named,
+    and no login with an empty password reaches the server."""
+    monkeypatch.delenv("SHENBAO_UNSET_SMTP", raising=False)
+    (tmp_path / "mailbox").mkdir()
+    config = tmp_path / "config.toml"
+    config.write_text(f"""\
+[mailbox]
+kind = "folder"
+path = "mailbox"
+[smtp]
+kind = "smtp"
+host = "{HOST}"
+port = {smtp_server.port}
+ssl = false
+username = "jzghxjb@163.com"
+password_env = "SHENBAO_UNSET_SMTP"
+[digest]
+recipients = ["office@example.com"]
+""", encoding="utf-8")
+    run = invoke("--config", str(config), "run", "--once")
+    assert run.exit_code == 2 and "smtp.password_env: the environment variable SHENBAO_UNSET_SMTP is not set" in run.output
+    sent = invoke("--config", str(config), "digest", "--send")
+    assert sent.exit_code == 1 and sent.output.count("\n") == 1
+    assert "[smtp] password_env: the environment variable SHENBAO_UNSET_SMTP is not set or is empty" in sent.output
+    assert smtp_server.messages == []
