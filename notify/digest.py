@@ -31,6 +31,8 @@ class NominationLine:
     problems: tuple[str, ...] = ()  # Chinese problem texts
     last_told: datetime | None = None  # when the unit was last written to about it
     last_told_as: str = ""  # "补充材料清单（已发送）"
+    decision: str = ""  # the office decision in words ("受理（王老师，2021年5月7日10:00 北京时间）：…"), "" for none
+    auto_status: str = ""  # with a decision: the rules' verdict (Chinese label), kept visible beside it
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class Warnings:
     duplicates: tuple[UnitLine, ...] = ()  # name = candidate, refs = the nominations naming them
     unmatched: tuple[EmailLine, ...] = ()
     held: tuple[EmailLine, ...] = ()  # held:sender: a follow-up from someone the nomination does not trust
+    questions: tuple[EmailLine, ...] = ()  # question mails: answered with the deadline, a person should reply
     cloud_links: tuple[NominationLine, ...] = ()
     failed_replies: tuple[FailedReply, ...] = ()
     errors: tuple[EmailLine, ...] = ()  # mails whose processing failed
@@ -72,8 +75,8 @@ class Warnings:
 
     @property
     def count(self) -> int:
-        return sum(len(getattr(self, name)) for name in ("eligibility", "duplicates", "unmatched", "held", "cloud_links",
-                                                         "failed_replies", "errors", "config"))
+        return sum(len(getattr(self, name)) for name in ("eligibility", "duplicates", "unmatched", "held", "questions",
+                                                         "cloud_links", "failed_replies", "errors", "config"))
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class DigestData:
     units_over_quota: tuple[UnitLine, ...] = ()
     warnings: Warnings = field(default_factory=Warnings)
     signature: str = ""
+    has_roster: bool = True  # False: no [[units]], so nobody can be reported as not having sent anything
 
 
 @dataclass(frozen=True)

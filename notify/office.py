@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, StrictUndefined, Template
 
-from notify.wording import TEMPLATES_DIR
+from notify.wording import TEMPLATES_DIR, format_full_time
 
 
 @lru_cache(maxsize=1)
@@ -50,3 +51,32 @@ def _summary(key: str, values: tuple[tuple[str, Any], ...]) -> str:
 def _compiled(source: str) -> Template:
     """A summary wording compiled once (it is rendered for every nomination of a register)."""
     return _env().from_string(source)
+
+
+ZONE_NAMES = {"Asia/Shanghai": "北京时间", "Asia/Chongqing": "北京时间", "Asia/Harbin": "北京时间", "PRC": "北京时间"}
+
+
+def zone_name(timezone: str) -> str:
+    """How the office calls the campaign's time zone: "北京时间" for China's, else the zone's name."""
+    return ZONE_NAMES.get(timezone, timezone)
+
+
+def decision_text(action: str, note: str, by: str, at: datetime | str, timezone: str) -> str:
+    """"受理（王老师，2021年5月7日10:00 北京时间）：因邮箱故障逾期，准予受理" — one decision in words."""
+    when = format_full_time(at, timezone)
+    return f"{label('decision', action)}（{by}，{when} {zone_name(timezone)}）：{note}"
+
+
+def problem_name(code: str) -> str:
+    """A problem code in a few words: "photos.too_small" -> "照片文件过小", "form.field_empty:联系电话" ->
+    "推荐表有未填项（联系电话）"; a code without words gets the fallback, never the bare code."""
+    base, _, detail = code.partition(":")
+    words = labels().get("problem", {})
+    name = words.get(base) or words.get("fallback", "需人工核对")
+    return f"{name}（{detail}）" if detail else name
+
+
+def verdict_words(status: str, codes: list[str]) -> str:
+    """"待补充（缺工作生活照、照片文件过小）": a status and its problems, for a line of text."""
+    named = "、".join(problem_name(code) for code in codes)
+    return f"{label('status', status)}（{named}）" if named else label("status", status)

@@ -6,43 +6,20 @@ Wording lives in ``templates/reply_oversize.*.j2``; this module only fills them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from notify.render import RenderedReply, reply_subject, template_env
-from notify.wording import format_day_time, format_full_time
+from notify.question import LetterContext, letter_values, render_letter
+from notify.render import RenderedReply
 
 
-@dataclass(frozen=True)
-class OversizeContext:
-    campaign_name: str
-    deadline: datetime
-    timezone: str
-    sender_name: str
-    received_at: datetime
-    original_subject: str
+@dataclass(frozen=True, kw_only=True)
+class OversizeContext(LetterContext):
     size: int  # the mail's size in bytes
     limit: int  # the mailbox's max_message_bytes
     min_photo_bytes: int
     ref: str = ""  # a reference tag the sender's subject already carries
-    signature: str = ""
-    contact: str = ""
 
 
 def render_oversize(ctx: OversizeContext) -> RenderedReply:
-    values = {
-        "sender_name": " ".join(ctx.sender_name.split()),
-        "received": format_day_time(ctx.received_at, ctx.timezone),
-        "subject": " ".join(ctx.original_subject.split()),
-        "size": ctx.size,
-        "limit": ctx.limit,
-        "min_photo_bytes": ctx.min_photo_bytes,
-        "deadline": format_full_time(ctx.deadline, ctx.timezone),
-        "tag": f"[{ctx.ref}]" if ctx.ref else "",
-        "signature": ctx.signature.strip(),
-        "contact": ctx.contact.strip(),
-    }
-    return RenderedReply(
-        subject=reply_subject(ctx.original_subject, "", ctx.campaign_name),
-        text=template_env().get_template("reply_oversize.txt.j2").render(values),
-        html=template_env().get_template("reply_oversize.html.j2").render(values),
-    )
+    values = {**letter_values(ctx), "size": ctx.size, "limit": ctx.limit, "min_photo_bytes": ctx.min_photo_bytes,
+              "tag": f"[{ctx.ref}]" if ctx.ref else ""}
+    return render_letter(ctx, "reply_oversize", values)

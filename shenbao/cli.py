@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from datetime import datetime, timezone
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
+from shenbao.cli_support import ShenbaoGroup, handle_errors
 from shenbao.config import Config, load_config
-from shenbao.errors import EXPECTED, ConfigError, SendError, exit_code
-
-F = TypeVar("F", bound=Callable[..., Any])
+from shenbao.errors import SendError
 
 
 def utc_now() -> datetime:
@@ -32,39 +28,11 @@ def config_path(given: str | None) -> Path:
     return local
 
 
-def handle_errors(func: F) -> F:
-    """Turn every expected error (shenbao.errors.EXPECTED) into one clear line and its exit code;
-    tracebacks only with --debug."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        ctx = click.get_current_context()
-        try:
-            return func(*args, **kwargs)
-        except ConfigError as exc:
-            if ctx.obj.get("debug"):
-                raise
-            click.echo(f"error: {exc}", err=True)
-            for line in exc.errors:
-                click.echo(f"  {line}", err=True)
-            ctx.exit(2)
-        except EXPECTED as exc:
-            if ctx.obj.get("debug"):
-                raise
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(exit_code(exc))
-        except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
-            ctx.exit(1)
-
-    return wrapper  # type: ignore[return-value]
-
-
 def load(ctx: click.Context) -> Config:
     return load_config(config_path(ctx.obj.get("config")))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ShenbaoGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config", metavar="PATH", help="Config file (default ./config.toml, else $SHENBAO_CONFIG).")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
 @click.option("-v", "--verbose", is_flag=True, help="Log what each cycle does.")
@@ -84,14 +52,18 @@ def cli(ctx: click.Context, config: str | None, debug: bool, verbose: bool) -> N
 @handle_errors
 def check_config(ctx: click.Context) -> None:
     """Validate the config; print each error with its key path; exit 2 on error."""
+    from shenbao.config_hints import deadline_warning, require_secrets
+
     path = config_path(ctx.obj.get("config"))
     config = load_config(path)
+    require_secrets(config)
     click.echo(f"{path}: OK ({config.mailbox.kind} mailbox, {config.smtp.kind} replies, "
                f"deadline {config.campaign.deadline.isoformat()})")
     from shenbao.secrets import config_warnings
 
-    for warning in config_warnings(config, path):
-        click.echo(f"warning: {warning}", err=True)
+    for warning in [*config_warnings(config, path), deadline_warning(config, utc_now())]:
+        if warning:
+            click.echo(f"warning: {warning}", err=True)
 
 
 @cli.command()
@@ -107,7 +79,10 @@ def run(ctx: click.Context, once: bool) -> None:
     from shenbao.service.wiring import build_pipeline
     from shenbao.service.progress import Progress
 
+    from shenbao.config_hints import require_secrets
+
     config = load(ctx)
+    require_secrets(config)
     pipeline = build_pipeline(config, utc_now)
     settle_after_imports()
     progress = Progress()
@@ -134,9 +109,14 @@ def run(ctx: click.Context, once: bool) -> None:
 @handle_errors
 def export(ctx: click.Context, fmt: str, output: str | None, materials: str | None) -> None:
     """Export the register (nominations and emails), or every nomination's files (--materials)."""
-    from shenbao.office.export import register, to_csv, to_json
+    from shenbao.office.export import register, to_json
     from shenbao.service.wiring import open_store
 
+    given = [name for name, param in (("--format", "fmt"), ("-o", "output"))
+             if ctx.get_parameter_source(param) is click.core.ParameterSource.COMMANDLINE]
+    if materials and given:
+        raise click.UsageError(f"--materials copies the files into DIR and writes no register: drop {' and '.join(given)}"
+                               " (or export the register in a second run)")
     config = load(ctx)
     store = open_store(config)
     if materials:
@@ -151,8 +131,14 @@ def export(ctx: click.Context, fmt: str, output: str | None, materials: str | No
             raise click.UsageError("--format xlsx needs -o FILE")
         Path(output).write_bytes(register_xlsx(store, config))
         return
-    data = register(store, config)
-    text = to_json(data) if fmt == "json" else to_csv(data)
+    if fmt == "csv":
+        from shenbao.office.overview import nomination_views
+        from shenbao.office.people_csv import people_csv
+
+        with store.session() as s:
+            text = people_csv(nomination_views(s, config), config)
+    else:
+        text = to_json(register(store, config))
     if output:
         Path(output).write_text(text, encoding="utf-8")
     else:
@@ -187,26 +173,31 @@ def show_nomination(ctx: click.Context, ref: str) -> None:
 
 @cli.command()
 @click.argument("ref", metavar="ID")
-@click.option("--accept", "action", flag_value="accept", help="Accept it, whatever the automatic check says.")
-@click.option("--reject", "action", flag_value="reject", help="Reject it.")
-@click.option("--reopen", "action", flag_value="reopen", help="Withdraw the decision in force.")
+@click.option("--accept", is_flag=True, help="Accept it, whatever the automatic check says.")
+@click.option("--reject", is_flag=True, help="Reject it.")
+@click.option("--reopen", is_flag=True, help="Withdraw the decision in force.")
 @click.option("--note", required=True, help="Why (kept with the decision).")
 @click.option("--by", "by", default="", help="Who decides (default: the login name).")
 @click.pass_context
 @handle_errors
-def decide(ctx: click.Context, ref: str, action: str | None, note: str, by: str) -> None:
+def decide(ctx: click.Context, ref: str, accept: bool, reject: bool, reopen: bool, note: str, by: str) -> None:
     """Record an office decision on a nomination; it overrides the automatic status."""
     import getpass
 
+    from notify.office import decision_text
     from shenbao.register.decisions import decide as record
     from shenbao.service.wiring import open_store
 
-    if action is None:
-        raise click.UsageError("choose one of --accept, --reject or --reopen")
+    chosen = [name for name, flag in (("accept", accept), ("reject", reject), ("reopen", reopen)) if flag]
+    if len(chosen) != 1:
+        raise click.UsageError("choose exactly one of --accept, --reject or --reopen"
+                               + (f" (not {' and '.join('--' + c for c in chosen)} together)" if chosen else ""))
     config = load(ctx)
-    sub, decision = record(open_store(config), config, ref, action,  # type: ignore[arg-type]
+    sub, decision = record(open_store(config), config, ref, chosen[0],  # type: ignore[arg-type]
                            note, by or getpass.getuser(), utc_now())
-    click.echo(f"{sub.ref}: {decision.action} by {decision.decided_by} at {decision.decided_at}: {decision.note}")
+    text = decision_text(decision.action, decision.note, decision.decided_by, decision.decided_at,
+                         config.campaign.timezone)
+    click.echo(f"{sub.ref}（{sub.candidate or '候选人未识别'}，{sub.unit}）已记录办公室决定：{text}")
 
 
 @cli.command()
@@ -221,10 +212,10 @@ def attach(ctx: click.Context, mail: str, ref: str) -> None:
     reference (JZ2021-007). The mail's files and body join the nomination, which is re-checked;
     nothing is sent. Exit 2 when either is unknown or the mail is not held."""
     from shenbao.intake.held import attach_held
-    from shenbao.store.db import Store
+    from shenbao.service.wiring import open_store
 
     config = load(ctx)
-    email, sub, files = attach_held(Store(config.database_url, config.data_dir), config, mail, ref, utc_now())
+    email, sub, files = attach_held(open_store(config), config, mail, ref, utc_now())
     click.echo(f"{sub.ref}: attached email {email.id} from {email.from_addr} ({files} file(s)); "
                f"{sub.ref} is now {sub.status}")
 

@@ -8,6 +8,7 @@ whatever directory it is started from.
 from __future__ import annotations
 
 import os
+import re
 import ssl
 from ssl import SSLContext
 import tomllib
@@ -22,8 +23,12 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from ingest.limits import Limits
 from ingest.names import compact
 from rules.config import Campaign, Rules
-from shenbao.errors import ConfigError
+from shenbao.config_hints import toml_hint, validation_errors
+from shenbao.errors import AuthError, ConfigError, SendError
 from shenbao.secrets import read_secret_file, secret_file_path
+
+
+ADDRESS = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[a-z0-9-]{2,}")  # what a roster address must look like
 
 
 class _Frozen(BaseModel):
@@ -63,12 +68,24 @@ class _Server(_Frozen):
             context.verify_mode = ssl.CERT_NONE
         return context
 
+    def no_secret(self, message: str) -> Exception:
+        """The error a login without its password raises (the mailbox's and the mail server's own kind)."""
+        return ConfigError(message)
+
+    def missing_secret(self) -> str:
+        """The variable ``password_env`` names when it is unset or empty (no password to log in with), else ""."""
+        return self.password_env if self.password_env and not os.environ.get(self.password_env, "").strip() else ""
+
     def secret(self) -> str:
-        """The password: from ``password_file`` or ``password_env`` when set, else the literal ``password``."""
+        """The password: from ``password_file`` or ``password_env`` when set, else the literal ``password``.
+        An unset or empty ``password_env`` is refused here, never sent as an empty password."""
         if self.password_file:
             return read_secret_file(self.password_file)
         if self.password_env:
-            return os.environ.get(self.password_env, "")
+            if self.missing_secret():
+                raise self.no_secret(f"password_env: the environment variable {self.password_env} is not set or "
+                                     "is empty; set it to the password (the 163 授权码)")
+            return os.environ[self.password_env].strip()
         return self.password
 
 
@@ -82,6 +99,9 @@ class MailboxConfig(_Server):
     max_message_bytes: PositiveInt = 60_000_000
     mark_processed_keyword: str = ""  # "" = never modify the mailbox
     move_processed_to: str = ""
+
+    def no_secret(self, message: str) -> Exception:
+        return AuthError(f"[mailbox] {message}")
 
     @model_validator(mode="after")
     def _needs(self) -> "MailboxConfig":
@@ -107,6 +127,9 @@ class SmtpConfig(_Server):
         if "@" not in value:
             raise ValueError("must be an e-mail address, e.g. \"jzghxjb@163.com\"")
         return value.strip().lower()
+
+    def no_secret(self, message: str) -> Exception:
+        return SendError(f"[smtp] {message}; the reply stays queued")  # retried like any failed send
 
     @model_validator(mode="after")
     def _needs(self) -> "SmtpConfig":
@@ -160,6 +183,9 @@ class WebConfig(_Frozen):
     password: str = ""
     password_env: str = ""
 
+    def missing_secret(self) -> str:
+        return self.password_env if self.password_env and not os.environ.get(self.password_env, "").strip() else ""
+
     def secret(self) -> str:
         return os.environ.get(self.password_env, "") if self.password_env else self.password
 
@@ -173,7 +199,12 @@ class UnitConfig(_Frozen):
     @field_validator("emails")
     @classmethod
     def _lower(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(v.strip().lower() for v in value)
+        addresses = tuple(v.strip().lower() for v in value)
+        wrong = [a for a in addresses if not ADDRESS.fullmatch(a)]
+        if wrong:
+            raise ValueError(f"{', '.join(repr(a) for a in wrong)} is not an e-mail address; write it whole, "
+                             "e.g. \"jfqzgh@163.com\"")
+        return addresses
 
 
 class LimitsConfig(_Frozen):
@@ -256,67 +287,11 @@ class Config(_Frozen):
         return units
 
 
-_MESSAGES = {
-    "missing": "required key is missing",
-    "extra_forbidden": "unknown key (check the spelling against config.example.toml)",
-    "bool_type": "must be true or false",
-    "bool_parsing": "must be true or false",
-    "string_type": "must be a quoted string",
-    "datetime_type": "must be a date-time with a UTC offset, e.g. 2021-04-30T23:59:59+08:00",
-    "datetime_parsing": "must be a date-time with a UTC offset, e.g. 2021-04-30T23:59:59+08:00",
-    "timezone_aware": "must carry a UTC offset, e.g. 2021-04-30T23:59:59+08:00",
-    "literal_error": "must be one of {expected}",
-    "tuple_type": "must be a list, e.g. [\"a\", \"b\"]",
-    "list_type": "must be a list, e.g. [\"a\", \"b\"]",
-    "model_type": "must be a table",
-    "model_attributes_type": "must be a table",
-}
-
-
-def _describe(error: Any) -> str:
-    kind = error["type"]
-    if kind in ("int_type", "int_parsing", "int_from_float", "greater_than"):
-        return "must be a positive integer"
-    if kind == "greater_than_equal":
-        return f"must be at least {(error.get('ctx') or {}).get('ge')}"
-    if kind == "less_than_equal":
-        return f"must be at most {(error.get('ctx') or {}).get('le')}"
-    if kind == "value_error":
-        return str(error["msg"]).removeprefix("Value error, ")
-    template = _MESSAGES.get(kind)
-    if template:
-        return template.format(**(error.get("ctx") or {}))
-    return str(error["msg"])
-
-
-def _key_path(loc: tuple[Any, ...]) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int):
-            parts[-1:] = [f"{parts[-1]}[{item}]" if parts else f"[{item}]"]
-        else:
-            parts.append(str(item))
-    return ".".join(parts)
-
-
-def validation_errors(exc: ValidationError) -> list[str]:
-    """One ``key.path: message`` line per error; a sub-key named in the message is joined on."""
-    lines = []
-    for error in exc.errors():
-        path = _key_path(error["loc"])
-        message = _describe(error)
-        head, sep, rest = message.partition(": ")
-        if sep and head.isidentifier() and error["type"] == "value_error":
-            path, message = f"{path}.{head}" if path else head, rest
-        lines.append(f"{path}: {message}")
-    return lines
-
-
 def parse_config(data: dict[str, Any], base_dir: Path) -> Config:
     try:
         return Config.model_validate({**data, "base_dir": base_dir}, context={"base_dir": base_dir})
     except ValidationError as exc:
-        errors = validation_errors(exc)
+        errors = validation_errors(exc, data, Config)
         raise ConfigError(f"{len(errors)} error(s) in the config", errors) from None
 
 
@@ -329,7 +304,8 @@ def load_config(path: Path) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the config file ({exc})") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})", [f"{path}: {exc}"]) from None
+        text = path.read_text(encoding="utf-8")
+        raise ConfigError(f"{path}: not valid TOML ({exc})", [toml_hint(text, exc)]) from None
     for internal in ("base_dir", "source"):
         if internal in data:
             raise ConfigError(f"{path}: {internal} is not a config key", [f"{internal}: unknown key"])

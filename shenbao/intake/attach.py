@@ -18,13 +18,14 @@ from ingest.types import ClassifiedFile
 from shenbao.store.brief import brief_json
 from shenbao.config import Config
 from shenbao.intake.held import hold, unauthorised
-from shenbao.intake.candidates import compact
+from ingest.names import compact
 from shenbao.intake.matching import Group, Plan, form_unit, plan_email, sender_unit, unit_of
 from shenbao.store.models import Email, StoredFile, Submission
 from shenbao.register.nominations import absorb, create, emails_of, link, name, unique
 from shenbao.replies.outbox import queue_reply
 from shenbao.register.verdict import reevaluate, reevaluate_units
 from shenbao.replies.compose import queue_answer
+from shenbao.replies.question import answer_question, asks_something
 
 FileEntry = tuple[ClassifiedFile, str]  # (read and classified file, path under data_dir; "" when not saved)
 
@@ -72,7 +73,10 @@ def register_email(s: Session, config: Config, email: Email, files: list[FileEnt
     if plan.unmatched:
         for entry in files:
             store_file(s, email, None, entry)
-        queue_reply(s, config, email, None, "unmatched", now)
+        if not has_material and asks_something(email, body):  # "请问截止时间…": answered, not asked for a name
+            answer_question(s, config, email, now)
+        else:
+            queue_reply(s, config, email, None, "unmatched", now)
         return "unmatched"
     refused = unauthorised(s, config, email, plan)
     if refused:  # a follow-up from someone the nomination does not trust: kept, held for the office

@@ -47,11 +47,6 @@ _SURNAMES_1 = set(
 _SURNAMES_2 = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "长孙", "宇文",
                "司徒", "夏侯", "轩辕", "端木", "独孤", "南宫", "西门", "百里", "呼延", "澹台", "万俟", "闻人")
 _DECLARED = re.compile(f"(?:候选人|推荐人选|推荐对象|姓名)(?:姓名)?\\s*(?:[:：为是]\\s*)?([{HAN}·]{{2,6}})")
-_QUOTE_START = re.compile(
-    r"^\s*(?:-{2,}\s*(?:原始邮件|Original Message|回复的原邮件|Forwarded message|转发邮件)"
-    r"|在.{0,80}写道\s*[:：]?\s*$|On .{0,200}wrote:\s*$|发件人\s*[:：]|From:\s|>)",
-    re.IGNORECASE,
-)
 
 
 def looks_like_name(token: str) -> bool:
@@ -96,16 +91,6 @@ def names_in(text: str, known: Iterable[str]) -> set[str]:
     flat = compact(text)
     hits = {name for name in {compact(k) for k in known} if len(name) >= 2 and name in flat}
     return {name for name in hits if not any(name != other and name in other for other in hits)}
-
-
-def unquoted(body: str) -> str:
-    """The part of a mail body the sender wrote: everything before a quoted earlier message."""
-    kept: list[str] = []
-    for line in body.splitlines():
-        if _QUOTE_START.match(line):
-            break
-        kept.append(line)
-    return "\n".join(kept)
 
 
 def path_parts(name: str) -> tuple[str, list[str]]:

@@ -23,7 +23,8 @@ from sqlmodel import Session, col, select
 
 from ingest.types import ClassifiedFile, Role
 from ingest.names import compact
-from shenbao.intake.candidates import declared_name, folder_names, guessed_name, name_of_path, names_in, unquoted
+from ingest.quotes import unquoted
+from shenbao.intake.candidates import declared_name, folder_names, guessed_name, name_of_path, names_in
 from shenbao.config import Config
 from shenbao.store.models import Email, Reply, Submission
 from shenbao.register.nominations import (by_ref, latest_decision, nominations_of_email, sender_nominations, surviving,

@@ -21,28 +21,32 @@ from shenbao.register.nominations import active_rows, arrival_ranks, refs_by_ema
 from shenbao.office.overview import NominationView, nomination_views
 from shenbao.register.roster import unit_quota
 from shenbao.store.db import Store, utc_iso
+from shenbao.replies.question import REPLY_KIND as QUESTION_KIND
 
 CONFIG_ERRORS_KEY = "config.errors"  # JSON list of lines: a refused config edit (written by the reload)
 FAILED_STATES = ("failed", "bounced")
 MAX_LISTED = 50  # longer lists are cut in the mail; the attached register has everything
 
 
-def _line(view: NominationView, problems: tuple[str, ...] | None = None) -> NominationLine:
+def _line(view: NominationView, timezone: str, problems: tuple[str, ...] | None = None) -> NominationLine:
     reply = view.last_reply
+    decided = view.decision is not None
     return NominationLine(
         ref=view.ref, unit=view.unit, candidate=view.candidate, status=view.status_label,
         items=tuple((item.label, item.ok, item.summary) for item in view.items),
-        problems=tuple(line.text for line in view.blocking) if problems is None else problems,
+        problems=tuple(line.text for line in view.open_lines) if problems is None else problems,
         last_told=reply.at if reply else None,
-        last_told_as=f"{reply.kind_label}（{reply.state_label}）" if reply else "")
+        last_told_as=f"{reply.kind_label}（{reply.state_label}）" if reply else "",
+        decision=view.decision.text(timezone) if view.decision is not None else "",
+        auto_status=view.auto_status_label if decided else "")
 
 
-def _with_code(views: list[NominationView], prefix: str) -> tuple[NominationLine, ...]:
+def _with_code(views: list[NominationView], timezone: str, prefix: str) -> tuple[NominationLine, ...]:
     out = []
     for view in views:
         texts = tuple(line.text for line in view.lines if base_code(line.code).startswith(prefix))
         if texts:
-            out.append(_line(view, texts))
+            out.append(_line(view, timezone, texts))
     return tuple(out)
 
 
@@ -108,13 +112,22 @@ def _emails(s: Session, refs: dict[int, list[str]], *conditions: object) -> tupl
     return tuple(_email_line(e, refs) for e in s.execute(query))
 
 
-def _warnings(s: Session, views: list[NominationView], refs: dict[int, list[str]]) -> Warnings:
+def _questions(s: Session) -> set[int]:
+    """The emails answered as questions (``shenbao.replies.question``)."""
+    return {email_id for email_id in s.exec(select(Reply.email_id).where(Reply.kind == QUESTION_KIND)) if email_id}
+
+
+def _warnings(s: Session, views: list[NominationView], refs: dict[int, list[str]], timezone: str) -> Warnings:
+    questions = _questions(s)
+    unmatched = _emails(s, refs, col(Email.disposition) == "unmatched", col(Email.id).not_in(list(questions)))
+    asked = _emails(s, refs, col(Email.disposition) == "unmatched", col(Email.id).in_(list(questions)))
     return Warnings(
-        eligibility=_with_code(views, "eligibility."),
+        eligibility=_with_code(views, timezone, "eligibility."),
         duplicates=tuple(duplicates(views)),
-        unmatched=_emails(s, refs, col(Email.disposition) == "unmatched")[-MAX_LISTED:],
+        unmatched=unmatched[-MAX_LISTED:],
         held=_emails(s, refs, col(Email.disposition) == HELD_DISPOSITION)[-MAX_LISTED:],
-        cloud_links=_with_code(views, "attachment.cloud_link"),
+        questions=asked[-MAX_LISTED:],
+        cloud_links=_with_code(views, timezone, "attachment.cloud_link"),
         failed_replies=_failed_replies(s)[-MAX_LISTED:],
         errors=_emails(s, refs, col(Email.disposition).startswith("error:"))[-MAX_LISTED:],
         config=config_errors(s),
@@ -127,6 +140,7 @@ def gather(store: Store, config: Config, now: datetime, since: datetime | None,
     ``views``: ``nomination_views`` when the caller has built them already."""
     with store.session() as s, cycle_collection_paused():
         views = nomination_views(s, config) if views is None else views
+        zone = config.campaign.timezone
         refs = refs_by_email(s)  # a mail carrying several candidates names each of them
         counts = {"complete": 0, "incomplete": 0, "late": 0}
         for view in views:
@@ -138,11 +152,11 @@ def gather(store: Store, config: Config, now: datetime, since: datetime | None,
             status_labels={status: label("status", status) for status in counts},
             emails_total=s.execute(select_columns(func.count(col(Email.id)))).scalar_one(),
             arrived=arrived[-MAX_LISTED:],
-            incomplete=tuple(_line(v) for v in views if v.status == "incomplete"),
-            late=tuple(_line(v) for v in views if v.status == "late"),
-            ready=tuple(_line(v) for v in views if v.status == "complete"),
+            incomplete=tuple(_line(v, zone) for v in views if v.status == "incomplete"),
+            late=tuple(_line(v, zone) for v in views if v.status == "late"),
+            ready=tuple(_line(v, zone) for v in views if v.status == "complete"),
             units_without=tuple(UnitLine(u.name, 0, u.quota) for u in units_without_submissions(s, config)),
             units_over_quota=tuple(units_over_quota(s, config)),
-            warnings=_warnings(s, views, refs),
-            signature=config.replies.signature,
+            warnings=_warnings(s, views, refs, zone),
+            signature=config.replies.signature, has_roster=bool(config.units),
         )

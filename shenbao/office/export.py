@@ -1,9 +1,8 @@
-"""The register as data: the JSON export of DESIGN.md, and CSV of the same rows."""
+"""The register as data: the JSON export of DESIGN.md (the machine contract); the CSV for people is
+``shenbao.office.people_csv``."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
@@ -89,20 +88,3 @@ def csv_cell(value: Any) -> Any:
     """A text cell that opens as text in Excel and WPS: one starting like a formula gets a leading
     ``'`` (OWASP's advice against CSV injection). Numbers are left alone."""
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_LEADS) else value
-
-
-CSV_COLUMNS = ["id", "unit", "candidate", "sender", "status", "problems", "deeds_chars", "photos", "emails", "received_at"]
-
-
-def to_csv(data: dict[str, Any]) -> str:
-    """One row per nomination; UTF-8 with BOM so Excel and WPS open the Chinese correctly; no cell
-    from mail becomes a formula there (``csv_cell``)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for sub in data["submissions"]:
-        row = [sub["id"], sub["unit"], sub["candidate"], sub["sender"], sub["status"],
-               " ".join(sub["problems"]), sub["items"]["deeds"]["chars"], len(sub["items"]["photos"]),
-               " ".join(sub["emails"]), sub["received_at"] or ""]
-        writer.writerow([csv_cell(value) for value in row])
-    return "\ufeff" + buffer.getvalue()

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from notify.office import label, summary
+from notify.office import decision_text, label, summary
 from notify.wording import ProblemLine, render_problem
 from rules.codes import base_code
 from rules.facts import NominationFacts, Problem
@@ -59,6 +59,30 @@ class ReplyInfo:
 
 
 @dataclass(frozen=True)
+class DecisionInfo:
+    """The office decision in force on a nomination (``shenbao decide`` or the web view)."""
+
+    action: str  # accept | reject
+    note: str
+    by: str
+    at: datetime
+
+    @classmethod
+    def of(cls, decision: Decision | None) -> DecisionInfo | None:
+        if decision is None:
+            return None
+        return cls(decision.action, decision.note, decision.decided_by, datetime.fromisoformat(decision.decided_at))
+
+    @property
+    def label(self) -> str:
+        return label("decision", self.action)
+
+    def text(self, timezone: str) -> str:
+        """"受理（王老师，2021年5月7日10:00 北京时间）：…"."""
+        return decision_text(self.action, self.note, self.by, self.at, timezone)
+
+
+@dataclass(frozen=True)
 class NominationView:
     id: int
     ref: str
@@ -74,10 +98,21 @@ class NominationView:
     emails: int
     last_reply: ReplyInfo | None
     facts: NominationFacts
+    auto_status: str = ""  # the rules' verdict; ``status`` is the office decision over it
+    decision: DecisionInfo | None = None
 
     @property
     def status_label(self) -> str:
         return label("status", self.status)
+
+    @property
+    def auto_status_label(self) -> str:
+        return label("status", self.auto_status or self.status)
+
+    @property
+    def open_lines(self) -> tuple[ProblemLine, ...]:
+        """What is still to be put right: the blocking problems, none once the office accepted it."""
+        return () if self.decision is not None and self.decision.action == "accept" else self.blocking
 
     @property
     def blocking(self) -> tuple[ProblemLine, ...]:
@@ -142,7 +177,8 @@ def _view(config: Config, sub: Any, material: Material, decision: Decision | Non
     return NominationView(
         id=sub.id, ref=sub.ref, unit=sub.unit, candidate=sub.candidate, sender=sub.sender, status=status,
         problems=problems, lines=lines, items=checklist(facts, lines), received_at=_time(sub.received_at),
-        last_received_at=_time(sub.last_received_at), emails=emails, last_reply=_latest(replies), facts=facts)
+        last_received_at=_time(sub.last_received_at), emails=emails, last_reply=_latest(replies), facts=facts,
+        auto_status=sub.status, decision=DecisionInfo.of(decision))
 
 
 def view_of(s: Session, config: Config, sub: Submission) -> NominationView:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from notify.office import decision_text, disposition_label, label, zone_name
 from notify.render import template_env
 from notify.wording import format_size, render_problem, wording
 from shenbao.config import Config
@@ -69,7 +70,9 @@ def nomination_view(s: Session, config: Config, sub: Submission) -> dict[str, An
     problems = [render_problem(p, zone) for p in problems_from_json(sub.problems)]
     return {
         "ref": sub.ref, "candidate": sub.candidate, "unit": sub.unit, "sender": sub.sender,
-        "status": effective_status(sub, decision), "auto_status": sub.status, "decided": decision is not None,
+        "status": label("status", effective_status(sub, decision)), "auto_status": label("status", sub.status),
+        "decision": decision_text(decision.action, decision.note, decision.decided_by, decision.decided_at, zone)
+        if decision is not None else "", "zone": zone_name(zone),
         "received": _when(sub.received_at, config), "last_received": _when(sub.last_received_at, config),
         "rank": ranks.get(sub.id or 0, 0), "counted": len(ranks), "quota": unit_quota(config, sub.unit),
         "same_candidate": duplicates_of(s, sub),
@@ -80,10 +83,12 @@ def nomination_view(s: Session, config: Config, sub: Submission) -> dict[str, An
                        for f in s.exec(select(StoredFile).where(StoredFile.email_id == e.id,
                                                                 col(StoredFile.submission_id).is_(None)))],
         "emails": [{"n": n, "received": _when(e.received_at, config), "from": e.from_addr, "subject": e.subject,
-                    "disposition": e.disposition} for n, e in enumerate(emails, start=1)],
-        "replies": [{"created": _when(r.created_at, config), "kind": r.kind, "state": r.state, "to": r.to_addr,
+                    "disposition": disposition_label(e.disposition)} for n, e in enumerate(emails, start=1)],
+        "replies": [{"created": _when(r.created_at, config), "kind": label("reply_kind", r.kind),
+                     "state": label("reply_state", r.state), "to": r.to_addr,
                      "subject": r.subject, "error": r.last_error} for r in replies_about(s, sub)],
-        "decisions": [{"at": _when(d.decided_at, config), "action": d.action, "by": d.decided_by, "note": d.note}
+        "decisions": [{"at": _when(d.decided_at, config), "action": label("decision", d.action), "by": d.decided_by,
+                       "note": d.note}
                       for d in history(s, sub)],
     }
 

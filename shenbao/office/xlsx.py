@@ -1,7 +1,8 @@
 """The register as an Excel workbook (XlsxWriter) for the office: nominations and emails, in Chinese.
 
-One sheet of nominations (unit, candidate, status, each item of the notice, problems in
-Chinese, when received, the last reply) and one of emails. Header frozen, filters on, column
+One sheet of nominations (unit, candidate, status, the office decision beside the automatic
+verdict, each item of the notice, problems in Chinese, the form's fields, when received, the
+last reply), one per unit (名额, 已报, 齐全, 待补充, 逾期, 未报) and one of emails. Header frozen, filters on, column
 widths fitted to Chinese text, times as real Excel times in the campaign's time zone, and
 every text cell written as text (a subject beginning with "=" never becomes a formula).
 """
@@ -21,7 +22,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from notify.office import disposition_label
-from notify.wording import format_day_time
+from notify.wording import format_full_time
 from shenbao.collector import cycle_collection_paused
 from shenbao.config import Config
 from shenbao.store.models import Email, Reply
@@ -29,16 +30,20 @@ from shenbao.register.nominations import refs_by_email
 from shenbao.office.overview import NominationView, nomination_views
 from shenbao.store.db import Store
 from shenbao.office.table import display_width
+from shenbao.office.unit_summary import unit_rows
 
-NOMINATION_SHEET, EMAIL_SHEET = "推荐人选", "来信记录"
-NOMINATION_HEADER = ["编号", "推荐单位", "候选人", "状态", "推荐表", "征信截图", "事迹材料", "工作生活照",
-                     "需补充或更正", "提示", "首次收到", "最近收到", "邮件数", "最近回复", "发件邮箱"]
+NOMINATION_SHEET, UNIT_SHEET, EMAIL_SHEET = "推荐人选", "各单位情况", "来信记录"
+FORM_COLUMNS = ["性别", "出生年月", "政治面貌", "工作单位及职务", "联系电话"]  # as read from the 推荐表, for the 评审汇总表
+NOMINATION_HEADER = ["编号", "推荐单位", "候选人", "状态", "办公室决定", "自动核对", "推荐表", "征信截图", "事迹材料",
+                     "工作生活照", "需补充或更正", "提示", *FORM_COLUMNS, "首次收到", "最近收到", "邮件数", "最近回复",
+                     "发件邮箱"]
+UNIT_HEADER = ["推荐单位", "名额", "已报", "齐全", "待补充", "逾期", "未报", "备注"]
 EMAIL_HEADER = ["收到时间", "发件邮箱", "发件人", "主题", "处理结果", "编号", "已回复", "Message-ID"]
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
 MAX_WIDTH, MIN_WIDTH = 60, 6
 STATUS_FILLS = {"complete": "E3F4E8", "incomplete": "FDECEA", "late": "FFF4E0"}
 HEADER_FILL = "DDE6F0"
-WRAPPED = {"需补充或更正", "提示", "主题"}
+WRAPPED = {"需补充或更正", "提示", "主题", "办公室决定", "自动核对"}
 REPLIED_STATES = ("pending", "sending", "sent")
 
 
@@ -51,14 +56,35 @@ def _numbered(lines: Sequence[str]) -> str:
     return "\n".join(f"{i}. {text}" for i, text in enumerate(lines, start=1)) if len(lines) > 1 else "".join(lines)
 
 
-def _nomination_row(view: NominationView, config: Config, zone: ZoneInfo) -> list[Any]:
+def _decision_cells(view: NominationView, timezone: str) -> list[str]:
+    """办公室决定 and 自动核对: the decision in words, and beside it the rules' verdict (with what
+    they found when the office decided over it)."""
+    if view.decision is None:
+        return ["", view.auto_status_label]
+    found = _numbered([line.text for line in view.blocking])
+    return [view.decision.text(timezone), view.auto_status_label + (f"：{found}" if found else "")]
+
+
+def _form_cells(view: NominationView) -> list[str]:
+    fields = view.facts.forms[-1].fields if view.facts.forms else {}
+    return [fields.get(name, "") for name in FORM_COLUMNS]
+
+
+def nomination_row(view: NominationView, config: Config, zone: ZoneInfo) -> list[Any]:
+    """One nomination's cells under ``NOMINATION_HEADER`` (the CSV export writes the same row)."""
     reply = view.last_reply
-    told = (f"{format_day_time(reply.at, config.campaign.timezone)} {reply.kind_label}（{reply.state_label}）"
+    told = (f"{format_full_time(reply.at, config.campaign.timezone)} {reply.kind_label}（{reply.state_label}）"
             if reply else "")
     items = [("✓ " if item.ok else "✗ ") + item.summary for item in view.items]
-    return [view.ref, view.unit, view.candidate, view.status_label, *items,
-            _numbered([line.text for line in view.blocking]), _numbered([line.text for line in view.warnings]),
+    return [view.ref, view.unit, view.candidate, view.status_label, *_decision_cells(view, config.campaign.timezone),
+            *items, _numbered([line.text for line in view.open_lines]),
+            _numbered([line.text for line in view.warnings]), *_form_cells(view),
             _local(view.received_at, zone), _local(view.last_received_at, zone), view.emails, told, view.sender]
+
+
+def _unit_rows(config: Config, views: list[NominationView]) -> list[list[Any]]:
+    return [[row.name or "（单位未识别）", row.quota, row.submitted, row.complete, row.incomplete, row.late,
+             row.open_places, row.remark] for row in unit_rows(config, views)]
 
 
 def _email_rows(s: Session, zone: ZoneInfo) -> list[list[Any]]:
@@ -160,7 +186,7 @@ def _fill_sheet(wb: Workbook, title: str, header: list[str], rows: list[list[Any
 
 
 def register_xlsx(store: Store, config: Config, views: list[NominationView] | None = None) -> bytes:
-    """The whole register as .xlsx bytes: the nominations sheet and the emails sheet (``views``:
+    """The whole register as .xlsx bytes: the nominations, units and emails sheets (``views``:
     ``nomination_views`` when the caller has built them already)."""
     zone = ZoneInfo(config.campaign.timezone)
     buffer = io.BytesIO()
@@ -170,8 +196,9 @@ def register_xlsx(store: Store, config: Config, views: list[NominationView] | No
     with store.session() as s, cycle_collection_paused():
         views = nomination_views(s, config) if views is None else views
         status = (NOMINATION_HEADER.index("状态"), [STATUS_FILLS.get(v.status, "") for v in views])
-        _fill_sheet(wb, NOMINATION_SHEET, NOMINATION_HEADER, [_nomination_row(v, config, zone) for v in views],
+        _fill_sheet(wb, NOMINATION_SHEET, NOMINATION_HEADER, [nomination_row(v, config, zone) for v in views],
                     freeze="D2", fills=status)
+        _fill_sheet(wb, UNIT_SHEET, UNIT_HEADER, _unit_rows(config, views), freeze="B2")
         del views
         _fill_sheet(wb, EMAIL_SHEET, EMAIL_HEADER, _email_rows(s, zone), freeze="A2")
         wb.set_properties({"title": f"{config.campaign.name} 推荐登记表", "author": "shenbao"})

@@ -21,11 +21,17 @@ from shenbao.register.decisions import reply_kind, shown_problems
 from shenbao.store.models import Email, Reply, StoredFile, Submission
 from shenbao.register.nominations import emails_of, files_of, latest_decision
 from shenbao.replies.outbox import enqueue
-from shenbao.register.verdict import problems_from_json, verdict_summary
+from shenbao.register.verdict import BODY_DEEDS_SOURCE, nomination_facts, problems_from_json, verdict_summary
 
 
 def material_lines(files: list[StoredFile]) -> tuple[MaterialLine, ...]:
     return tuple(MaterialLine(f.filename, f.role, f.size, f.unreadable) for f in files)
+
+
+def pasted_deeds_lines(s: Session, sub: Submission) -> tuple[MaterialLine, ...]:
+    """The deeds text pasted into a mail body that counts for ``sub``, as a received item."""
+    return tuple(MaterialLine(BODY_DEEDS_SOURCE, "deeds", 0, f"粘贴的文字约{deeds.chars}字")
+                 for deeds in nomination_facts(s, sub).deeds if deeds.source == BODY_DEEDS_SOURCE)
 
 
 def nomination_context(s: Session, config: Config, sub: Submission, answering: Email,
@@ -37,7 +43,8 @@ def nomination_context(s: Session, config: Config, sub: Submission, answering: E
         kind=reply_kind(sub.status, decision), ref=sub.ref, campaign_name=config.campaign.name,  # type: ignore[arg-type]
         deadline=config.campaign.deadline, timezone=config.campaign.timezone, unit=sub.unit, candidate=sub.candidate,
         sender_name=answering.from_name, received_at=datetime.fromisoformat(answering.received_at),
-        problems=shown_problems(problems_from_json(sub.problems), decision), materials=material_lines(current),
+        problems=shown_problems(problems_from_json(sub.problems), decision),
+        materials=material_lines(current) + pasted_deeds_lines(s, sub),
         original_subject=answering.subject, signature=config.replies.signature, contact=config.replies.contact,
         occasion=occasion)
 

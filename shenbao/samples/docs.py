@@ -95,11 +95,19 @@ def _put(table: Table, row: int, first: int, last: int, text: str) -> None:
     cell.text = text
 
 
+FEMININE = set("梅霞静芳丽娟英敏燕玲婷娜红秀兰凤琴")  # given-name characters that read as a woman's name
+
+
+def likely_gender(name: str) -> str:
+    """"女" for a sample name like 李秀梅 or 刘红霞, else "男": the demo people's 性别 fits their names."""
+    return "女" if name and name[-1] in FEMININE else "男"
+
+
 def form_docx(
     name: str,
     unit: str,
     *,
-    gender: str = "男",
+    gender: str | None = None,
     birth: str = "1975年6月",
     politics: str = "中共党员",
     job: str = "焦作市某某公司车间主任",
@@ -122,8 +130,9 @@ def form_docx(
     if unknown:
         raise ValueError(f"unknown form fields: {sorted(unknown)}")
     printed = {**TEMPLATE_LABELS, **(labels or {})}
+    gender = gender or likely_gender(name)
     summary = deeds_summary or (
-        f"{name}同志现任{job}。他扎根一线，刻苦钻研，主持完成技术革新多项，累计创造经济效益200余万元；"
+        f"{name}同志现任{job}。{'她' if gender == '女' else '他'}扎根一线，刻苦钻研，主持完成技术革新多项，累计创造经济效益200余万元；"
         "坚持安全生产，多年无事故；带徒10余名，其中多人成长为技术骨干。先后荣获焦作市技术能手等荣誉。"
     )
     values = {

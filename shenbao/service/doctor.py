@@ -29,10 +29,23 @@ def _outbox_steps(config: Config) -> list[Step]:
     return [("outbox", ok, f"{path}: {'回信将写入此处 / replies are written here' if ok else '不是文件夹 / not a directory'}")]
 
 
+def _password_step(variable: str) -> list[Step]:
+    return [("password", False, f"环境变量 {variable} 未设置或为空，无法登录 / the environment variable {variable} "
+                                 "(password_env) is not set or is empty: set it to the password (the 163 授权码)")]
+
+
 def check(config: Config) -> list[tuple[str, list[Step]]]:
-    """(section, steps) for the mailbox and the mail server."""
-    mailbox = _folder_steps(config) if config.mailbox.kind == "folder" else open_mailbox(config).doctor()  # type: ignore[attr-defined]
-    sender = _outbox_steps(config) if config.smtp.kind == "file" else open_sender(config).doctor()  # type: ignore[attr-defined]
+    """(section, steps) for the mailbox and the mail server; a login whose password_env is unset is not tried."""
+    if config.mailbox.kind == "folder":
+        mailbox = _folder_steps(config)
+    else:
+        missing = config.mailbox.missing_secret()
+        mailbox = _password_step(missing) if missing else open_mailbox(config).doctor()  # type: ignore[attr-defined]
+    if config.smtp.kind == "file":
+        sender = _outbox_steps(config)
+    else:
+        missing = config.smtp.missing_secret()
+        sender = _password_step(missing) if missing else open_sender(config).doctor()  # type: ignore[attr-defined]
     return [(f"IMAP {config.mailbox.host}" if config.mailbox.kind == "imap" else "mailbox", mailbox),
             (f"SMTP {config.smtp.host}" if config.smtp.kind == "smtp" else "outbox", sender)]
 

@@ -12,18 +12,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from notify.office import label, verdict_words
 from shenbao.config import Config
+from shenbao.store.models import Submission
 from shenbao.register.nominations import active, latest_decision, replies_about
-from shenbao.register.verdict import reevaluate, verdict_summary
+from shenbao.register.verdict import problems_from_json, reevaluate, verdict_summary
 from shenbao.replies.compose import last_told, queue_notice
 from shenbao.store.db import Store
 
 UNDELIVERABLE = ("bounced", "failed")
 
 
+def _in_words(sub: Submission) -> str:
+    """"待补充（事迹材料字数不足）": a nomination's automatic verdict for the office."""
+    return verdict_words(sub.status, sorted(p.code for p in problems_from_json(sub.problems)))
+
+
 @dataclass
 class RecheckReport:
-    changes: list[tuple[str, str, str]] = field(default_factory=list)  # (ref, before, after)
+    changes: list[tuple[str, str, str]] = field(default_factory=list)  # (ref, before, after) in words
     notified: list[tuple[str, str]] = field(default_factory=list)  # (ref, to address)
     suppressed: list[tuple[str, str]] = field(default_factory=list)  # (ref, why no notice went out)
 
@@ -34,24 +41,23 @@ def reevaluate_all(store: Store, config: Config, now: datetime, notify: bool = F
     with store.session() as s:
         subs = active(s)
         for sub in subs:
-            before = verdict_summary(sub.status, sub.problems)
+            before, words_before = verdict_summary(sub.status, sub.problems), _in_words(sub)
             reevaluate(s, config, sub, now)
-            after = verdict_summary(sub.status, sub.problems)
-            if after != before:
-                report.changes.append((sub.ref, before, after))
+            if verdict_summary(sub.status, sub.problems) != before:
+                report.changes.append((f"{sub.ref} {sub.candidate or '（候选人未识别）'}", words_before, _in_words(sub)))
         s.flush()
         for sub in subs if notify else []:
             replies = replies_about(s, sub)
             if last_told(replies, sub.ref) == verdict_summary(sub.status, sub.problems):
                 continue
             if latest_decision(s, sub.id) is not None:
-                report.suppressed.append((sub.ref, "an office decision is in force"))
+                report.suppressed.append((sub.ref, "办公室已作决定"))
             elif replies and replies[-1].state in UNDELIVERABLE:
-                report.suppressed.append((sub.ref, f"the last reply {replies[-1].state}"))
+                report.suppressed.append((sub.ref, f"上一封回复{label('reply_state', replies[-1].state)}"))
             elif (reply := queue_notice(s, config, sub, now)) is None:
-                report.suppressed.append((sub.ref, "replies are disabled"))
+                report.suppressed.append((sub.ref, "已关闭自动回复"))
             elif reply.state == "suppressed":
-                report.suppressed.append((sub.ref, "per-sender reply cap reached"))
+                report.suppressed.append((sub.ref, "已达到对该发件人的回复次数上限"))
             else:
                 report.notified.append((sub.ref, reply.to_addr))
         s.commit()
@@ -62,14 +68,14 @@ def recheck_command(store: Store, config: Config, now: datetime, notify: bool) -
     """``shenbao reevaluate [--notify]``: re-check, then send the notices now (the outbox's claim
     keeps a running service from sending them twice; what cannot go now is retried by it)."""
     report = reevaluate_all(store, config, now, notify)
-    lines = [f"{ref}: {before} -> {after}" for ref, before, after in report.changes]
-    lines.append(f"{len(report.changes)} nomination(s) changed")
+    lines = [f"{ref}：{before} → {after}" for ref, before, after in report.changes]
+    lines.append(f"共 {len(report.changes)} 名推荐人选的核对结果有变化" if report.changes else "核对结果均无变化")
     if notify:
         from shenbao.replies.outbox import send_due
         from shenbao.service.wiring import open_sender
 
-        lines += [f"{ref}: updated checklist to {to}" for ref, to in report.notified]
-        lines += [f"{ref}: no notice ({why})" for ref, why in report.suppressed]
+        lines += [f"{ref}：已将最新核对结果发给 {to}" for ref, to in report.notified]
+        lines += [f"{ref}：未发通知（{why}）" for ref, why in report.suppressed]
         sent, failed = send_due(store, config, open_sender(config), now) if report.notified else (0, 0)
-        lines.append(f"{len(report.notified)} updated checklist(s) queued, {sent} sent now, {failed} failed")
+        lines.append(f"待发通知 {len(report.notified)} 封：已发送 {sent} 封，发送失败 {failed} 封")
     return "\n".join(lines) + "\n"

@@ -125,13 +125,14 @@ def test_check_config_warns_about_passwords_others_can_read_and_tls_that_is_off(
     if file_mode is not None:
         (tmp_path / "pw.txt").write_text("secret")
         (tmp_path / "pw.txt").chmod(file_mode)
-    installation = Installation(tmp_path)
+    installation = Installation(tmp_path, env={"SOME_ENV": "auth-code"})
     installation.configure({"kind": "imap", "host": "imap.163.com", "username": "u@163.com", **mailbox},
                            {"kind": "file", "path": "replies"})
     installation.config_path.chmod(mode)
     finished = installation.run("check-config")
     assert finished.returncode == 0 and ": OK (" in finished.stdout
-    warnings = [line for line in finished.stderr.splitlines() if line.startswith("warning:")]
+    warnings = [line for line in finished.stderr.splitlines()
+                if line.startswith("warning:") and not line.startswith("warning: campaign.deadline")]  # 2021: past
     assert warnings == [] if warning is None else (len(warnings) == 1 and warning in warnings[0]), warnings
     assert "literal" not in finished.stderr and "secret" not in finished.stderr
 

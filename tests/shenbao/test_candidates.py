@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shenbao.intake.candidates import declared_name, folder_names, guessed_name, name_of_path, names_in, unquoted
+from ingest.quotes import unquoted
+from shenbao.intake.candidates import declared_name, folder_names, guessed_name, name_of_path, names_in
 from rules.supersede import DUPLICATE, NEW_PHOTO_SET, NEWER_DOCUMENT, SAME_NAME, Item, replaced
 
 UNITS = ["山阳区总工会", "沁阳市总工会", "2021年焦作“最美职工”"]

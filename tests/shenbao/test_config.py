@@ -38,7 +38,7 @@ def test_three_mistakes_are_all_reported_with_key_paths(tmp_path: Path) -> None:
     assert caught.value.errors == [
         "smtp.kind: must be one of 'smtp' or 'file'",
         "campaign.deadline: must carry a UTC offset, e.g. 2021-04-30T23:59:59+08:00",
-        "campaign.min_chars: unknown key (check the spelling against config.example.toml)",
+        "campaign.min_chars: unknown key (check the spelling against config.example.toml)",  # nothing close
         "rules.photos.min_bytes: must be a positive integer",
     ]
 
@@ -49,6 +49,8 @@ def test_three_mistakes_are_all_reported_with_key_paths(tmp_path: Path) -> None:
         ('[mailbox]\nkind = "folder"\n[smtp]\nkind = "file"\npath = "r"\n',
          'mailbox.path: required when kind = "folder" (a directory of .eml files)'),
         ('[mailbox]\nkind = "folder"\npath = "m"\n', "smtp: required key is missing"),
+        ('[mailbox]\nkind = "folder"\npath = "m"\n[smtp]\nkind = "file"\npath = "r"\n[campaign]\ndeadline = "2021/04/30 23:59"\n',
+         "campaign.deadline: must be a date-time with a UTC offset, e.g. 2021-04-30T23:59:59+08:00"),
         ('[mailbox]\nkind = "folder"\npath = "m"\n[smtp]\nkind = "file"\npath = "r"\n[digest]\ntime = "25:00"\n',
          'digest.time: must be a time of day as "HH:MM", e.g. "08:30"'),
         ('[mailbox]\nkind = "folder"\npath = "m"\n[smtp]\nkind = "file"\npath = "r"\n[rules.photos]\nformats = []\n',
@@ -58,6 +60,39 @@ def test_three_mistakes_are_all_reported_with_key_paths(tmp_path: Path) -> None:
 def test_each_mistake_names_its_key(tmp_path: Path, text: str, expected: str) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(write(tmp_path, text))
+    assert expected in caught.value.errors
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("deadline = 2021/04/30 23:59",
+     "campaign.deadline (line 6): 2021/04/30 23:59 is not a TOML date-time; write it like 2021-04-30T23:59:59+08:00 "
+     "(year-month-day, T, hour:minute:second and the UTC offset, without quotes)"),
+    ("deadline = 2021-04-31T23:59:59+08:00",
+     "campaign.deadline (line 6): 2021-04-31T23:59:59+08:00 is not a TOML date-time; write it like "
+     "2021-04-30T23:59:59+08:00 (year-month-day, T, hour:minute:second and the UTC offset, without quotes)"),
+    ("name = 2021年最美职工", 'campaign.name (line 6): 2021年最美职工 is not a TOML value; put text in double quotes, '
+     'e.g. "2021年最美职工"'),
+    ("name = 最美职工", 'campaign.name (line 6): 最美职工 is not a TOML value; put text in double quotes, e.g. "最美职工"'),
+])
+def test_a_toml_syntax_error_names_the_key_and_shows_the_right_form(tmp_path: Path, line: str, expected: str) -> None:
+    text = '[mailbox]\nkind = "folder"\npath = "m"\n\n[campaign]\n' + line + '\n'
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    assert caught.value.errors == [expected]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('[rules.photos]\nmin_cout = 2\n', "rules.photos.min_cout: unknown key (check the spelling against "
+                                       "config.example.toml) (did you mean min_count?)"),
+    ('[campain]\nname = "x"\n', "campain: unknown key (check the spelling against config.example.toml) "
+                                "(did you mean campaign?)"),
+    ('[mailbox]\nkind = "folder"\npath = "m"\npassword_evn = "X"\n',
+     "mailbox.password_evn: unknown key (check the spelling against config.example.toml) (did you mean password_env?)"),
+])
+def test_an_unknown_key_gets_the_closest_known_one(tmp_path: Path, text: str, expected: str) -> None:
+    base = '[smtp]\nkind = "file"\npath = "r"\n' + ('' if text.startswith("[mailbox]") else '[mailbox]\nkind = "folder"\npath = "m"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, base + text))
     assert expected in caught.value.errors
 
 

@@ -37,7 +37,9 @@ def test_an_accepted_nomination_stays_accepted_through_reevaluate(desk: Desk) ->
     desk.send(UNIT, "推荐材料", package("王建国", UNIT, with_photos=False))
     ref = desk.by_candidate("王建国")["id"]
     result = desk.service.cli("decide", ref, "--accept", "--note", "照片已交纸质版", "--by", "陈晓杰")
-    assert result.exit_code == 0 and f"{ref}: accept by 陈晓杰" in result.output
+    assert result.exit_code == 0
+    assert result.output.startswith(f"{ref}（王建国，解放区总工会）已记录办公室决定：受理（陈晓杰，")
+    assert result.output.rstrip().endswith("北京时间）：照片已交纸质版")  # the campaign's zone, not UTC
     assert desk.service.cli("reevaluate").exit_code == 0
     row = desk.by_candidate("王建国")
     assert (row["status"], row["auto_status"], row["problems"]) == ("complete", "incomplete", ["photos.missing"])
@@ -69,7 +71,9 @@ def test_a_follow_up_to_a_rejected_nomination_is_not_sent_a_checklist(desk: Desk
 
 @pytest.mark.parametrize(("args", "message"), [
     (["JZ2021-099", "--accept", "--note", "x"], "no such nomination"),
-    (["JZ2021-001", "--note", "x"], "choose one of --accept, --reject or --reopen"),
+    (["JZ2021-001", "--note", "x"], "choose exactly one of --accept, --reject or --reopen"),
+    (["JZ2021-001", "--accept", "--reject", "--note", "x"], "(not --accept and --reject together)"),
+    (["JZ2021-001", "--accept", "--reopen", "--note", "x"], "(not --accept and --reopen together)"),
     (["JZ2021-001", "--reopen", "--note", "x"], "no decision in force"),
     (["JZ2021-001", "--accept", "--note", "  "], "--note"),
 ])
@@ -77,6 +81,8 @@ def test_decide_refuses_what_it_cannot_do_with_one_clear_line(desk: Desk, args: 
     desk.send(UNIT, "推荐材料", package("王建国", UNIT))
     result = desk.service.cli("decide", *args)
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+    assert result.output.count("\n") == 1
+    assert desk.by_candidate("王建国")["decision"] is None  # nothing was recorded
 
 
 def test_show_prints_status_problems_files_emails_and_replies(desk: Desk) -> None:
@@ -84,11 +90,13 @@ def test_show_prints_status_problems_files_emails_and_replies(desk: Desk) -> Non
     result = desk.service.cli("show", "jz2021-001")
     assert result.exit_code == 0
     out = result.output
-    for expected in ("JZ2021-001  王建国 — 解放区总工会", "状态：incomplete", "[photos.missing] 未收到工作生活照",
+    for expected in ("JZ2021-001  王建国 — 解放区总工会", "状态：待补充\n", "[photos.missing] 未收到工作生活照",
                      "推荐表：推荐表-王建国.docx", "姓名=王建国", "事迹材料：王建国事迹材料.docx", "约2100字",
-                     "jfqzgh@163.com  《推荐材料-王建国》  submission", "incomplete  sent  → jfqzgh@163.com",
-                     "名额：本单位名额 2 名，已推荐 1 名"):
+                     "jfqzgh@163.com  《推荐材料-王建国》  已登记", "补充材料清单  已发送  → jfqzgh@163.com",
+                     "名额：本单位名额 2 名，已推荐 1 名", "（时间均为北京时间）"):
         assert expected in out, expected
+    for bare in ("incomplete", "submission", " sent ", "材料不全"):  # the same words as the web view and the digest
+        assert bare not in out, bare
     assert f"<{first}>" in desk.service.export()["submissions"][0]["emails"]
     assert desk.service.cli("show", "JZ2021-404").exit_code == 2
 
@@ -100,7 +108,8 @@ def test_lowering_min_chars_flips_exactly_the_nominations_it_should(desk: Desk) 
     refs = {r["candidate"]: r["id"] for r in desk.nominations().values()}
     _set_min_chars(desk.service, 1200)
     result = desk.service.cli("reevaluate")
-    assert result.output.splitlines() == [f"{refs['王建国']}: incomplete [deeds.too_short] -> complete", "1 nomination(s) changed"]
+    assert result.output.splitlines() == [f"{refs['王建国']} 王建国：待补充（事迹材料字数不足） → 材料齐全",
+                                          "共 1 名推荐人选的核对结果有变化"]
     statuses = {r["candidate"]: r["status"] for r in desk.nominations().values()}
     assert statuses == {"王建国": "complete", "李秀梅": "incomplete", "赵志强": "complete"}
     assert len(desk.service.replies()) == 3  # without --notify nobody is written to
@@ -115,14 +124,14 @@ def test_reevaluate_notify_sends_the_updated_checklist_to_each_affected_sender_o
     _set_min_chars(desk.service, 1200)
     assert desk.service.cli("reevaluate").exit_code == 0  # an earlier run without --notify changes nothing below
     result = desk.service.cli("reevaluate", "--notify")
-    assert f"{refs['王建国']}: updated checklist to jfqzgh@163.com" in result.output
-    assert f"{refs['赵志强']}: no notice (an office decision is in force)" in result.output
+    assert f"{refs['王建国']}：已将最新核对结果发给 jfqzgh@163.com" in result.output
+    assert f"{refs['赵志强']}：未发通知（办公室已作决定）" in result.output
     notices = [r for r in desk.service.replies() if "重新核对" in _text(r)]
     assert [(r["To"].addresses[0].addr_spec, f"[{refs['王建国']}]" in str(r["Subject"])) for r in notices] == \
         [("jfqzgh@163.com", True)]
     assert "推荐材料齐全" in _text(notices[0])
     again = desk.service.cli("reevaluate", "--notify")
-    assert "0 updated checklist(s) queued" in again.output and len(desk.service.replies()) == 4
+    assert "待发通知 0 封" in again.output and len(desk.service.replies()) == 4
 
 
 def test_export_lists_each_nomination_once_with_all_its_emails(desk: Desk, tmp_path: Path) -> None:

@@ -90,3 +90,25 @@ def test_probe_sends_a_test_mail_and_sees_it_arrive(tmp_path: Path, imap_account
         controller.stop()
     assert code == 0, output
     assert "[OK] probe: 测试邮件" in output
+
+
+def test_doctor_fails_naming_a_password_variable_that_is_unset_without_trying_to_log_in(tmp_path: Path) -> None:
+    os.environ.pop("DOCTOR_UNSET_PW", None)
+    config = tmp_path / "c.toml"
+    config.write_text(f"""\
+[mailbox]
+kind = "imap"
+host = "{HOST}"
+port = {free_port()}
+username = "jzghxjb@163.com"
+password_env = "DOCTOR_UNSET_PW"
+[smtp]
+kind = "file"
+path = "replies"
+""", encoding="utf-8")
+    code, output = doctor(config)
+    assert code == 1
+    steps = [line.strip() for line in output.splitlines() if line.startswith("  [")]
+    assert steps[0].startswith("[FAIL] password: 环境变量 DOCTOR_UNSET_PW 未设置或为空")
+    assert "DOCTOR_UNSET_PW (password_env) is not set or is empty" in steps[0] and "b'" not in output
+    assert not any(step.startswith("[FAIL] connect") for step in steps)  # no login was tried with an empty password

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from shenbao.office.export import to_csv
+from shenbao.config import load_config
+from shenbao.office.overview import nomination_views
+from shenbao.office.people_csv import CSV_HEADER, people_csv
 from shenbao.samples.build import CST, build_email, deeds_docx, form_docx, nomination_email, photo_jpeg, photo_png, screenshot_png
-from shenbao.office.xlsx import EMAIL_HEADER, NOMINATION_HEADER
+from shenbao.store.db import Store
+from shenbao.office.xlsx import EMAIL_HEADER, NOMINATION_HEADER, UNIT_HEADER
 from tests.shenbao.conftest import FOLDER_CONFIG, Service
 
 
@@ -53,8 +58,9 @@ def workbook(register: Service, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
 def test_the_workbook_has_a_nomination_sheet_and_an_email_sheet_with_the_right_rows(workbook: Path) -> None:
     book = load_workbook(workbook)
-    assert book.sheetnames == ["推荐人选", "来信记录"]
-    nominations, emails = book.worksheets
+    assert book.sheetnames == ["推荐人选", "各单位情况", "来信记录"]
+    nominations, units, emails = book.worksheets
+    assert [list(r) for r in units.iter_rows(max_row=1, values_only=True)] == [UNIT_HEADER]
     rows = list(nominations.iter_rows(values_only=True))
     assert list(rows[0]) == NOMINATION_HEADER
     assert [(r[0], r[1], r[2], r[3]) for r in rows[1:]] == [
@@ -72,12 +78,13 @@ def test_each_item_and_each_problem_is_spelled_out_in_chinese(workbook: Path) ->
     assert small["工作生活照"] == "✗ 3张"
     assert "小于要求的2MB，需要2MB以上的原图" in small["需补充或更正"]
     assert small["最近回复"].endswith("补充材料清单（已发送）")
+    assert re.match(r"\d{4}年\d{1,2}月\d{1,2}日\d\d:\d\d ", small["最近回复"])  # dates with the year
     assert sheet.cell(row=4, column=header.index("事迹材料") + 1).value.startswith("✓ ")  # pasted into the body
     assert isinstance(small["首次收到"], datetime) and small["首次收到"] == datetime(2021, 4, 27, 15, 40)
 
 
 def test_the_sheets_have_frozen_headers_filters_and_fitted_widths(workbook: Path) -> None:
-    for sheet, freeze in zip(load_workbook(workbook).worksheets, ["D2", "A2"]):
+    for sheet, freeze in zip(load_workbook(workbook).worksheets, ["D2", "B2", "A2"], strict=True):
         assert sheet.freeze_panes == freeze
         assert sheet.auto_filter.ref == f"A1:{sheet.cell(row=1, column=sheet.max_column).column_letter}{sheet.max_row}"
         # the file holds the width Excel shows plus its 5-pixel cell padding (0.71 of a character)
@@ -86,7 +93,7 @@ def test_the_sheets_have_frozen_headers_filters_and_fitted_widths(workbook: Path
 
 
 def test_text_from_mail_is_never_a_formula(workbook: Path) -> None:
-    emails = load_workbook(workbook).worksheets[1]
+    emails = load_workbook(workbook)["来信记录"]
     [cell] = [c for c in emails["D"] if str(c.value).startswith("=HYPERLINK")]
     assert cell.data_type == "s"
 
@@ -141,18 +148,29 @@ def test_csv_cells_from_mail_that_would_be_formulas_are_quoted_as_text(service: 
     service.deliver("1.eml", raw, when)
     service.run_once()
     [row] = _csv_rows(service.cli("export", "--format", "csv").output)
-    assert (row["candidate"], row["sender"], row["unit"]) == (f"'{lead}1+1", sender, f"'{lead}cmd|'/Ccalc'!A0")
-    assert (row["id"], row["deeds_chars"], row["received_at"]) == ("JZ2021-001", "2100", "2021-04-26T10:00:00+08:00")
+    assert (row["候选人"], row["发件邮箱"], row["推荐单位"]) == (f"'{lead}1+1", sender, f"'{lead}cmd|'/Ccalc'!A0")
+    assert (row["编号"], row["事迹材料"], row["首次收到"]) == ("JZ2021-001", "✓ 2100字", "2021-04-26 10:00")
     [exported] = service.export()["submissions"]
     assert exported["candidate"] == f"{lead}1+1"  # JSON keeps the value as it came
 
 
 @pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r"])
 def test_every_text_cell_of_the_csv_is_guarded_whatever_column_it_is_in(register: Service, lead: str) -> None:
-    data = register.export()
-    for row in data["submissions"]:
-        row["unit"], row["candidate"], row["sender"] = f"{lead}A", f"{lead}B", f"{lead}C"
-    rows = _csv_rows(to_csv(data))
-    assert len(rows) == len(data["submissions"])
-    assert all((r["unit"], r["candidate"], r["sender"]) == (f"'{lead}A", f"'{lead}B", f"'{lead}C") for r in rows)
-    assert all(r["deeds_chars"].isdigit() and r["photos"].isdigit() for r in rows)  # numbers stay numbers
+    config = load_config(register.config)
+    with Store(config.database_url, config.data_dir).session() as s:
+        views = [replace(v, unit=f"{lead}A", candidate=f"{lead}B", sender=f"{lead}C") for v in nomination_views(s, config)]
+    rows = _csv_rows(people_csv(views, config))
+    assert len(rows) == len(views) == 4
+    assert all((r["推荐单位"], r["候选人"], r["发件邮箱"]) == (f"'{lead}A", f"'{lead}B", f"'{lead}C") for r in rows)
+    assert all(r["邮件数"].isdigit() for r in rows)  # numbers stay numbers
+
+
+def test_the_csv_is_for_people_chinese_headers_statuses_and_wording_with_the_codes_last(register: Service) -> None:
+    text = register.cli("export", "--format", "csv").output
+    assert text.startswith("\ufeff编号,推荐单位,候选人,状态,办公室决定,自动核对,")
+    rows = _csv_rows(text)
+    assert list(rows[0]) == CSV_HEADER and CSV_HEADER[-1] == "问题代码"
+    small = rows[1]
+    assert (small["候选人"], small["状态"], small["自动核对"]) == ("李秀梅", "待补充", "待补充")
+    assert "小于要求的2MB" in small["需补充或更正"] and small["问题代码"] == "photos.too_small"
+    assert {r["状态"] for r in rows} == {"材料齐全", "待补充"}

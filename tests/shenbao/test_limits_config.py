@@ -30,7 +30,8 @@ def test_example_limits_are_the_safe_defaults() -> None:
         ("max_nesting_depth = 11", "limits.max_nesting_depth: must be at most 10"),
         ("conversion_timeout_seconds = 1", "limits.conversion_timeout_seconds: must be at least 5"),
         ('max_image_pixels = "many"', "limits.max_image_pixels: must be a positive integer"),
-        ("max_zip_bytes = 5", "limits.max_zip_bytes: unknown key (check the spelling against config.example.toml)"),
+        ("max_zip_bytes = 5", "limits.max_zip_bytes: unknown key (check the spelling against config.example.toml) "
+                              "(did you mean max_archive_total_bytes?)"),
     ],
 )
 def test_a_bad_limit_is_named_by_its_key_path(tmp_path: Path, toml: str, expected: str) -> None:

@@ -29,12 +29,17 @@ UNIT = '\n[[units]]\nname = "{name}"\nemails = ["{email}"]\n{more}\n'
 
 @pytest.mark.parametrize(("units", "expected"), [
     ([("A", "a@x.cn", 'type = "街道工会"')],
-     [("units[0].type: unknown unit type '街道工会'; use one of 县市区工会, 示范区工会, 市直机关工会, 产业工会, 市属基层工会 "
+     [("units[1] A type: unknown unit type '街道工会'; use one of 县市区工会, 示范区工会, 市直机关工会, 产业工会, 市属基层工会 "
        "(the keys of [rules.quota.by_type]) or give the unit its own quota")]),
     ([("A", "a@x.cn", 'type = "街道工会"\nquota = 1')], []),
-    ([("A", "a@x.cn", ""), ("B", "A@x.cn", "")], ["units[1].emails: a@x.cn is already the address of A"]),
-    ([("A", "a@x.cn", ""), (" A ", "b@x.cn", "")], ["units[1].name: ' A ' is listed twice"]),
-    ([("A", "a@x.cn", "quota = 0")], ["units[0].quota: must be a positive integer"]),
+    ([("A", "a@x.cn", ""), ("B", "A@x.cn", "")], ["units[2] B emails: a@x.cn is already the address of A"]),
+    ([("A", "a@x.cn", ""), (" A ", "b@x.cn", "")], ["units[2] A name: ' A ' is listed twice"]),
+    ([("A", "a@x.cn", "quota = 0")], ["units[1] A quota: must be a positive integer"]),
+    ([("A", "a@x.cn", ""), ("解放区总工会", "zzq163.com", "")],
+     ["units[2] 解放区总工会 emails: 'zzq163.com' is not an e-mail address; write it whole, e.g. \"jfqzgh@163.com\""]),
+    ([("A", "a@163", "")], ["units[1] A emails: 'a@163' is not an e-mail address; write it whole, e.g. \"jfqzgh@163.com\""]),
+    ([("A", "a@x.cn", "emial = 1")], ["units[1] A emial: unknown key (check the spelling against config.example.toml) "
+                                     "(did you mean emails?)"]),
 ])
 def test_roster_mistakes_are_named_by_key_path(tmp_path: Path, units: list[tuple[str, str, str]],
                                                expected: list[str]) -> None:
