@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ingest.convert import to_docx
+from ingest.forwarded import KIND as MAIL, mail_facts
 from ingest.limits import Limits
 from ingest.read import CONVERTED_KINDS, read_file, sniff_kind
 from ingest.types import FileFacts
@@ -48,6 +49,8 @@ def read_attachments(attachments: list[tuple[str, bytes]], limits: Limits, scrat
     for index, item in enumerate(items):
         if item.refused:
             facts = _refused(item)
+        elif item.archive == MAIL:
+            facts = mail_facts(item.name, item.data, item.sha256 or hashlib.sha256(item.data).hexdigest())
         else:
             facts = read_file(item.name, item.data, limits, converted.get(str(index)), item.sha256)
         out.append(ReadFile(item, facts))
