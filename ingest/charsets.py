@@ -17,6 +17,8 @@ from urllib.parse import unquote_to_bytes
 
 from charset_normalizer import from_bytes
 
+from ingest.charsets_iso2022 import CP50220, ISO2022_CN, iso2022_codec
+
 # Labels decoded with a superset codec (what the sending clients really produce).
 _SUPERSETS: dict[str, str] = {
     **dict.fromkeys(
@@ -26,6 +28,9 @@ _SUPERSETS: dict[str, str] = {
     ),
     **dict.fromkeys(("ks_c_5601-1987", "ks_c_5601", "euc-kr", "csksc56011987"), "cp949"),
     **dict.fromkeys(("shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji", "windows-31j"), "cp932"),
+    # ISO-2022-JP as Windows and Japanese clients write it (NEC/IBM extensions: ①, ㈱)
+    **dict.fromkeys(("iso-2022-jp", "csiso2022jp", "cp50220", "cp50221", "cp50222", "iso-2022-jp-ms"), CP50220),
+    **dict.fromkeys(("iso-2022-cn", "iso-2022-cn-ext", "csiso2022cn"), ISO2022_CN),
     "iso-8859-8-i": "iso-8859-8",
     "windows-874": "cp874",
     "x-mac-cyrillic": "mac-cyrillic",
@@ -39,6 +44,9 @@ _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
 _FOLD = re.compile(r"\r?\n(?=[ \t])|\r(?=[ \t])")
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _EXT_NAME = re.compile(r"^(?P<name>[^*]+)(?:\*(?P<num>\d{1,3}))?(?P<enc>\*)?$")
+# The next header line that a broken fold put inside a parameter value (``name="a.txt
+#  Content-Transfer-Encoding: 8bit"``): the value ends at the fold.
+EMBEDDED_HEADER = re.compile(r"\s+(?=(?:content-[a-z-]+|mime-version)\s*:)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=512)
@@ -64,7 +72,7 @@ def is_unlabelled(label: str | None) -> bool:
 
 # Codecs worth trying when bytes are not valid in their declared charset (same language first).
 _RELATED: dict[str, tuple[str, ...]] = {
-    "iso2022_jp": ("iso2022_jp_2", "euc_jp", "cp932"),
+    CP50220: ("iso2022_jp_2", "euc_jp", "cp932"),
     "euc_jp": ("cp932",),
     "cp932": ("euc_jp",),
     "big5": ("big5hkscs", "cp950"),
@@ -135,10 +143,14 @@ def raw_to_bytes(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-def _literal(text: str, where: str, defects: list[str]) -> str:
+def _literal(text: str, where: str, defects: list[str], hints: tuple[str, ...] = ()) -> str:
+    """Header text outside encoded-words: raw 8-bit octets are decoded in UTF-8, then in the
+    charsets the mail itself declares (``hints``, in order), then by detection; raw ISO-2022
+    escape sequences (7-bit Japanese or Chinese) with their decoder."""
     if not _SURROGATE.search(text):
-        return text
-    decoded, clean = guess_decode(raw_to_bytes(text))
+        iso2022 = iso2022_codec(text.encode("ascii", "ignore")) if "\x1b" in text else None
+        return text if iso2022 is None else raw_to_bytes(text).decode(iso2022, "replace")
+    decoded, clean = guess_decode(raw_to_bytes(text), tuple(h for h in hints if h != "utf-8"))
     if not clean:
         defects.append(f"charset-undecodable: raw 8-bit bytes in {where}; replaced")
     return decoded
@@ -157,7 +169,7 @@ def _word_bytes(encoding: str, payload: str) -> bytes | None:
         return None
 
 
-def decode_words(value: str, where: str, defects: list[str]) -> str:
+def decode_words(value: str, where: str, defects: list[str], hints: tuple[str, ...] = ()) -> str:
     """Decode a header value: RFC 2047 words (also inside quotes), raw 8-bit UTF-8/GBK octets.
 
     Adjacent encoded-words of one charset are joined as bytes before decoding, so a
@@ -178,13 +190,13 @@ def decode_words(value: str, where: str, defects: list[str]) -> str:
             if pending is not None:
                 out.append(decode_bytes(bytes(pending[1]), pending[0], where, defects))
             if pending is None or between.strip():  # blanks between two words are dropped
-                out.append(_literal(between, where, defects))
+                out.append(_literal(between, where, defects, hints))
             pending = (label, bytearray())
         pending[1].extend(data)
         pos = match.end()
     if pending is not None:
         out.append(decode_bytes(bytes(pending[1]), pending[0], where, defects))
-    out.append(_literal(value[pos:], where, defects))
+    out.append(_literal(value[pos:], where, defects, hints))
     return "".join(out)
 
 
@@ -210,7 +222,7 @@ def split_params(value: str) -> tuple[str, list[tuple[str, str]]]:
     for segment in segments[1:]:
         name, sep, raw = segment.partition("=")
         if sep:
-            params.append((name.strip().lower(), _unquote(raw.strip())))
+            params.append((name.strip().lower(), EMBEDDED_HEADER.split(_unquote(raw.strip()), maxsplit=1)[0]))
     return segments[0].strip(), params
 
 
@@ -223,7 +235,7 @@ def _unquote(raw: str) -> str:
     return re.sub(r"\\(.)", r"\1", inner)
 
 
-def get_param(header_value: str, wanted: str, where: str, defects: list[str]) -> str | None:
+def get_param(header_value: str, wanted: str, where: str, defects: list[str], hints: tuple[str, ...] = ()) -> str | None:
     """One parameter of a structured header, RFC 2231 (with continuations) before plain form.
 
     RFC 2231 sections are percent-decoded to raw bytes and joined before the declared charset
@@ -241,7 +253,7 @@ def get_param(header_value: str, wanted: str, where: str, defects: list[str]) ->
             sections.setdefault(int(match.group("num") or 0), (value, bool(match.group("enc"))))
     if sections:
         return _join_sections(sections, where, defects)
-    return None if plain is None else decode_words(plain, where, defects)
+    return None if plain is None else decode_words(plain, where, defects, hints)
 
 
 def _join_sections(sections: dict[int, tuple[str, bool]], where: str, defects: list[str]) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ingest.decoration import is_decoration
 from ingest.formfields import compact
 from ingest.types import FileFacts, ImageInfo, Role
 
@@ -96,9 +97,12 @@ def _classify_image(facts: FileFacts, image: ImageInfo) -> Role:
     return Role.PHOTO if image.format in _PHOTO_FORMATS_BY_DEFAULT else Role.SCREENSHOT
 
 
-def classify(facts: FileFacts) -> Role:
+def classify(facts: FileFacts, *, inline: bool = False) -> Role:
     """The role of one read file. An unreadable file is OTHER, unless its name says it is the
-    推荐表: then it is a FORM, so the verdict says the form could not be read."""
+    推荐表: then it is a FORM, so the verdict says the form could not be read. A decoration
+    (``ingest.decoration``; ``inline``: shown in the HTML body) is OTHER."""
+    if is_decoration(facts, inline=inline):
+        return Role.OTHER
     if facts.unreadable:  # the file's own name, not the archive or folder it came in
         return Role.FORM if "推荐表" in _name(facts).rsplit("/", 1)[-1] else Role.OTHER
     if facts.kind in DOCUMENT_KINDS:

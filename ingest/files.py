@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from ingest.archives import archive_format
 from ingest.budget import BudgetPool
 from ingest.convert import to_docx
+from ingest.forwarded import KIND as MAIL, mail_facts
 from ingest.limits import Limits, budget_refusal
 from ingest.names import safe_filename
 from ingest.read import BROKEN_FILE, CONVERTED_KINDS, read_file, sniff_kind
@@ -100,6 +101,8 @@ def read_attachments(attachments: list[tuple[str, bytes]], limits: Limits, scrat
     for index, item in enumerate(items):
         if item.refused:
             facts = _refused(item)
+        elif item.archive == MAIL:
+            facts = mail_facts(item.name, item.data, item.sha256 or hashlib.sha256(item.data).hexdigest())
         else:
             facts = reader(item.name, item.data, limits, converted.get(str(index)), item.sha256)
         out.append(ReadFile(item, facts))

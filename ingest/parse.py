@@ -15,7 +15,7 @@ import mimetypes
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.generator import BytesGenerator
 from email.message import Message
@@ -27,18 +27,25 @@ from io import BytesIO
 import mailparser
 
 from ingest.bigparts import Blobs, split
-from ingest.charsets import decode_bytes, decode_words, get_param, raw_to_bytes, split_params, unfold
+from ingest.charsets import codec_for, decode_bytes, decode_words, get_param, raw_to_bytes, split_params, unfold
+from ingest.parse_mend import declared_charsets, inline_cids, mend_transfer_encoding, readable_first
+from ingest.robots import bounce_shape
 from ingest.types import Attachment, ParsedMail
 
 AUTO_HEADERS = frozenset({
     "auto-submitted", "precedence", "x-auto-response-suppress", "x-autoreply",
     "x-autorespond", "x-loop", "return-path",
+    # what bulk and transactional sending services add (rules.guards.BULK_HEADERS)
+    "feedback-id", "x-ses-outgoing", "x-mailgun-sid", "x-sg-eid", "x-mc-user", "x-csa-complaints",
+    "x-campaign", "x-campaignid", "x-mailchimp-campaign",
 })
 _MAX_DEPTH = 40  # MIME nesting deeper than this is hostile, not a nomination
 _MAX_DEFECTS = 50
 _BODY_TYPES = ("text/plain", "text/html")
 _MESSAGE_TYPES = ("message/rfc822", "message/global", "message/news")
 _DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")
+_FEEDBACK_TYPE = "message/feedback-report"  # ARF (RFC 5965): a complaint about a mail
+FORWARDED_NAME = "转发邮件"  # an attached mail without a subject or name
 _FILE_MAINTYPES = ("image", "application", "audio", "video")
 _MSG_ID = re.compile(r"<([^<>]*)>")
 _ADDRESS = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+")
@@ -93,12 +100,13 @@ def _parse(raw: bytes, defects: list[str]) -> ParsedMail:
     headers = _first_headers(message)
     if not headers and not blank:
         defects.append("no-headers: nothing that looks like a mail header was found")
-    walk = _Walk(defects, blobs)
+    walk = _Walk(defects, blobs, declared_charsets(message, codec_for))
     walk.visit(message, 0)
+    subject = decode_words(headers.get("subject", ""), "subject", defects, walk.charsets).strip()
     from_name, from_addr = _sender(headers.get("from", ""), defects)
     return ParsedMail(
         message_id=(_all_ids(headers.get("message-id", "")) or ("",))[0],
-        subject=decode_words(headers.get("subject", ""), "subject", defects).strip(),
+        subject=subject,
         from_addr=from_addr,
         from_name=from_name,
         to=tuple(addr for _name, addr in _addresses(_raw_values(message, "to"), defects) if addr),
@@ -107,9 +115,11 @@ def _parse(raw: bytes, defects: list[str]) -> ParsedMail:
         date=_date(headers.get("date"), fallback_date, defects),
         text_body="\n".join(walk.texts),
         html_body="\n".join(walk.htmls),
-        attachments=tuple(walk.attachments),
+        attachments=walk.marked_inline(),
         auto_headers=_auto_headers(headers, defects),
         is_delivery_report=walk.is_report,
+        is_feedback_report=walk.is_feedback,
+        bounce_shape="" if walk.is_report else bounce_shape(message),
         defects=_cap(defects),
     )
 
@@ -176,11 +186,20 @@ class _Walk:
 
     defects: list[str]
     blobs: Blobs
+    charsets: tuple[str, ...] = ()  # codecs the mail declares, for raw 8-bit header bytes
     texts: list[str] = field(default_factory=list)
     htmls: list[str] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     is_report: bool = False
+    is_feedback: bool = False
     parts_seen: int = 0
+    content_ids: list[str] = field(default_factory=list)  # of each attachment, "" when none
+
+    def marked_inline(self) -> tuple[Attachment, ...]:
+        """The attachments, those the HTML body shows by ``cid:`` marked inline."""
+        shown = inline_cids(self.htmls)
+        return tuple(replace(a, inline=True) if cid and cid in shown else a
+                     for a, cid in zip(self.attachments, self.content_ids))
 
     def visit(self, part: Message, depth: int) -> None:
         self.parts_seen += 1
@@ -189,13 +208,17 @@ class _Walk:
         if ctype in _DSN_TYPES:
             self.is_report = True
             return
+        if ctype == _FEEDBACK_TYPE:
+            self.is_feedback = True
+            return
         if ctype in _MESSAGE_TYPES:
             self._guarded(self._attach_message, part, ctype)
             return
         if part.is_multipart():
-            if ctype == "multipart/report" and self._param(part, "content-type", "report-type") \
-                    .lower() == "delivery-status":
-                self.is_report = True
+            report_type = self._param(part, "content-type", "report-type").lower() \
+                if ctype == "multipart/report" else ""
+            self.is_report = self.is_report or report_type == "delivery-status"
+            self.is_feedback = self.is_feedback or report_type == "feedback-report"
             if depth >= _MAX_DEPTH:
                 self.defects.append(f"mime-too-deep: parts below depth {_MAX_DEPTH} ignored")
                 return
@@ -213,17 +236,20 @@ class _Walk:
 
     def _param(self, part: Message, header: str, name: str) -> str:
         values = _raw_values(part, header)
-        return (get_param(values[0], name, header, self.defects) or "") if values else ""
+        return (get_param(values[0], name, header, self.defects, self.charsets) or "") if values else ""
 
     def _filename(self, part: Message) -> str:
-        name = self._param(part, "content-disposition", "filename") \
-            or self._param(part, "content-type", "name")
-        return unicodedata.normalize("NFC", name.replace("\x00", "").strip())
+        """Content-Disposition's filename, else Content-Type's name; the readable one when only one
+        is (``filename*=iso-2022-cn''…`` beside a good ``name=``)."""
+        names = [self._param(part, "content-disposition", "filename"), self._param(part, "content-type", "name")]
+        names = [unicodedata.normalize("NFC", name.replace("\x00", "").strip()) for name in names]
+        return readable_first([name for name in names if name])
 
     def _generated_name(self, ctype: str) -> str:
         return f"part-{self.parts_seen}{mimetypes.guess_extension(ctype) or '.bin'}"
 
     def _leaf(self, part: Message, ctype: str) -> None:
+        mend_transfer_encoding(part)
         filename = self._filename(part)
         dispositions = _raw_values(part, "content-disposition")
         disposition = split_params(dispositions[0])[0].lower() if dispositions else ""
@@ -235,7 +261,12 @@ class _Walk:
                 return  # e.g. text/rfc822-headers of a bounce, an inline calendar
             filename = self._generated_name(ctype)
         data = self.blobs.payload(part)
-        self.attachments.append(Attachment(filename, ctype, data if isinstance(data, bytes) else b""))
+        self._add(Attachment(filename, ctype, data if isinstance(data, bytes) else b""), part)
+
+    def _add(self, attachment: Attachment, part: Message) -> None:
+        self.attachments.append(attachment)
+        ids = _raw_values(part, "content-id")
+        self.content_ids.append(ids[0].strip().strip("<>").strip().lower() if ids else "")
 
     def _body(self, part: Message, ctype: str) -> None:
         data = self.blobs.payload(part)
@@ -245,7 +276,9 @@ class _Walk:
         (self.htmls if ctype == "text/html" else self.texts).append(text)
 
     def _attach_message(self, part: Message, ctype: str) -> None:
-        """An attached mail is one attachment (its own MIME tree is not walked)."""
+        """An attached mail is one attachment named ``….eml`` (its own MIME tree is not walked here:
+        ``ingest.forwarded`` unpacks it like an archive)."""
+        mend_transfer_encoding(part)
         inner = part.get_payload()
         if isinstance(inner, list) and inner and isinstance(inner[0], Message):
             data = self.blobs.restore(_flatten(inner[0]), linesep=b"\n")
@@ -259,8 +292,10 @@ class _Walk:
         if not filename:
             subjects = _raw_values(BytesHeaderParser().parsebytes(data), "subject")
             subject = decode_words(subjects[0], "subject", self.defects).strip() if subjects else ""
-            filename = unicodedata.normalize("NFC", (subject or "message") + ".eml")
-        self.attachments.append(Attachment(filename, ctype, data))
+            filename = unicodedata.normalize("NFC", subject or FORWARDED_NAME)
+        if not filename.lower().endswith(".eml"):
+            filename += ".eml"
+        self._add(Attachment(filename, ctype, data), part)
 
 
 def _flatten(message: Message) -> bytes:

@@ -39,6 +39,7 @@ class Attachment:
     filename: str
     declared_type: str
     data: bytes
+    inline: bool = False  # shown in the HTML body by its Content-ID (``cid:``): a logo, a signature
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class ParsedMail:
     # x-autorespond, x-loop, return-path) and content-type of the root part.
     auto_headers: dict[str, str] = field(default_factory=dict)
     is_delivery_report: bool = False  # multipart/report; report-type=delivery-status
+    is_feedback_report: bool = False  # ARF: report-type=feedback-report or a message/feedback-report part
+    bounce_shape: str = ""  # the flufl.bounce detector that reads the mail as a bounce, "" when none
     defects: tuple[str, ...] = ()
 
 
@@ -92,7 +95,7 @@ class FileFacts:
     size: int
     sha256: str
     # "docx" | "doc" (Word 97-2003 / WPS Office) | "rtf" | "pdf" | "txt" | "jpeg" | "png" | "gif" | "bmp" | "webp"
-    # | "tiff" | "heif" | "zip" | "7z" | "rar" | "tnef" | "unknown"
+    # | "tiff" | "heif" | "zip" | "7z" | "rar" | "tnef" | "eml" (an attached mail) | "unknown"
     kind: str
     text: str = ""  # document text (paragraphs), for docx/txt
     form_fields: dict[str, str] = field(default_factory=dict)  # label (spaces removed) -> value
@@ -100,6 +103,7 @@ class FileFacts:
     image: ImageInfo | None = None
     unreadable: str = ""  # Chinese reason when the file could not be read, "" when fine
     embedded_images: int = 0  # pictures pasted inside a Word document (they are not photo attachments)
+    mail_headers: dict[str, str] = field(default_factory=dict)  # of an attached mail (kind "eml"): from, subject...
 
 
 @dataclass(frozen=True)

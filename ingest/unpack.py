@@ -16,10 +16,12 @@ import logging
 import re
 import tempfile
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ingest.archives import ENCRYPTED, OPENERS, ArchiveError, Entry, archive_format
+from ingest.archives import ENCRYPTED, OPENERS, ArchiveError, Entry, Reader, archive_format
+from ingest.forwarded import KIND as MAIL, folder_of, is_mail, open_mail
 from ingest.limits import (Limits, attachment_refusal, depth_refusal, files_refusal, members_refusal, ratio_refusal,
                            total_refusal)
 from ingest.names import safe_filename
@@ -39,7 +41,7 @@ class Unpacked:
     name: str  # display path: "材料.zip/照片1.jpg"; a plain attachment is just its safe name
     data: bytes  # b"" when refused
     refused: str = ""  # Chinese reason when the file (or, for an archive, part of it) was not read
-    archive: str = ""  # "zip" | "7z" | "rar" | "tnef" when this item is an archive
+    archive: str = ""  # "zip" | "7z" | "rar" | "tnef" | "eml" (an attached mail) when this item is an archive
     sha256: str = ""  # of ``data``, once ``unpack_all`` has hashed it (every file is hashed once)
 
 
@@ -51,6 +53,15 @@ class _Budget:
     total: int = 0
     members: int = 0
     out: list[Unpacked] = field(default_factory=list)
+
+
+_OPENERS: dict[str, Callable[[bytes, Path], AbstractContextManager[tuple[list[Entry], Reader]]]] = {
+    **OPENERS, MAIL: open_mail}
+
+
+def container_format(name: str, data: bytes) -> str:
+    """The archive kind of ``data``, or "eml" for an attached mail; "" for a plain file."""
+    return archive_format(data) or (MAIL if is_mail(name, data) else "")
 
 
 def member_path(name: str) -> str:
@@ -118,18 +129,19 @@ def _unpack_archive(name: str, data: bytes, kind: str, depth: int, budget: _Budg
 
 
 def _unpack_members(name: str, data: bytes, kind: str, depth: int, budget: _Budget, workdir: Path) -> str:
-    opener = OPENERS[kind]
+    opener = _OPENERS[kind]
     with tempfile.TemporaryDirectory(dir=workdir, prefix="unpack-") as scratch, \
             opener(data, Path(scratch)) as (entries, read):
-        if not entries and kind != "tnef":  # a winmail.dat may carry only the formatted body
+        if not entries and kind not in ("tnef", MAIL):  # a winmail.dat or a forwarded note may carry only a body
             return EMPTY_ARCHIVE
         accepted, refused, cut = _accept(entries, budget)
         if entries and not accepted and len(refused) == len(entries) and \
                 all(r == ENCRYPTED_MEMBER for r in refused.values()):
             return ENCRYPTED
         contents = read(accepted, budget.limits.max_attachment_bytes) if accepted else {}
+        folder = folder_of(name) if kind == MAIL else name
         for entry in entries:
-            display = f"{name}/{member_path(entry.name)}"
+            display = f"{folder}/{member_path(entry.name)}"
             if entry.name in refused:
                 budget.out.append(Unpacked(display, b"", refused=refused[entry.name]))
             elif entry.name in contents:
@@ -144,7 +156,7 @@ def _add_member(display: str, content: bytes | str, entry: Entry, depth: int, bu
     if len(content) > budget.limits.max_attachment_bytes:
         budget.out.append(Unpacked(display, b"", refused=attachment_refusal(len(content), budget.limits)))
         return
-    inner = archive_format(content)
+    inner = container_format(display, content)
     if inner:
         _unpack_archive(display, content, inner, depth + 1, budget, workdir)
     else:
@@ -157,7 +169,7 @@ def unpack(name: str, data: bytes, limits: Limits, workdir: Path, sha256: str = 
     reason = attachment_refusal(len(data), limits)
     if reason:
         return [Unpacked(safe, b"", refused=reason)]
-    kind = archive_format(data)
+    kind = container_format(safe, data)
     if not kind:
         return [Unpacked(safe, data, sha256=sha256)]
     budget = _Budget(limits)

@@ -22,12 +22,24 @@ _AUTO_SUBJECT = re.compile(
     r"out\s+of\s+(?:the\s+)?office)",
     re.IGNORECASE,
 )
-# Subjects that delivery failure reports carry (Postfix, Exchange, Gmail, qmail, Exim, sendmail, 163/QQ).
+# Subjects that delivery failure reports start with (Postfix, Exchange, Gmail, qmail, Exim, sendmail,
+# 163/QQ); "回复：Undeliverable: …" is a person answering one.
 _BOUNCE_SUBJECT = re.compile(
     r"^\s*(?:undeliverable|undelivered\s+mail|delivery\s+status\s+notification|mail\s+delivery\s+failed|"
     r"delivery\s+failure|returned\s+mail|failure\s+notice|系统退信|退信)",
     re.IGNORECASE,
 )
+# Words only a delivery failure report puts anywhere in its subject (even after "RE:"):
+# InterScan's "Mail could not be delivered", Exchange's localized "non remis (delivery failed)",
+# "Unzustellbar", "No se puede entregar", "Non recapitabile", 163's "投递失败".
+_BOUNCE_WORDS = re.compile(
+    r"\b(?:could\s+not\s+be\s+delivered|delivery\s+(?:has\s+)?failed|non\s+remis|unzustellbar|"
+    r"no\s+se\s+puede\s+entregar|non\s+recapitabile|niet\s+bezorgd|unable\s+to\s+deliver)\b|"
+    r"投递失败|未能送达|无法送达|无法投递|退信通知",
+    re.IGNORECASE,
+)
+# Hotmail's complaint reports before ARF: "complaint about message from 203.0.113.7" from staff@hotmail.com.
+_COMPLAINT_SUBJECT = re.compile(r"^\s*complaint\s+about\s+message\s+from\b", re.IGNORECASE)
 _PLAIN_ADDRESS = re.compile(r"^[^\s@<>()\[\],;:\"]+@[^\s@<>()\[\],;:\"]+$")
 _FROM_SEPARATORS = re.compile(r"[\s<>()\[\],;:\"']+")
 
@@ -75,9 +87,24 @@ def is_robot_sender(mail: ParsedMail) -> bool:
     return any("@" in token and is_robot_address(token) for token in tokens)
 
 
+def bounce_subject(subject: str) -> bool:
+    """A subject only delivery failure reports write."""
+    return bool(_BOUNCE_SUBJECT.match(subject) or _BOUNCE_WORDS.search(subject))
+
+
+def robot_return_path(headers: dict[str, str]) -> bool:
+    """A Return-Path of a robot (``<MAILER-DAEMON@host>``): the envelope of a bounce."""
+    found = re.search(r"<([^<>]*)>", headers.get("return-path", ""))
+    address = (found.group(1) if found else headers.get("return-path", "")).strip()
+    return bool(address) and is_robot_address(address)
+
+
 def is_bounce(mail: ParsedMail) -> bool:
-    """A delivery failure report, however it is written: a DSN, a robot sender or a bounce subject."""
-    return mail.is_delivery_report or is_robot_sender(mail) or bool(_BOUNCE_SUBJECT.match(mail.subject))
+    """A delivery failure report, however it is written: a DSN, the shape of one (flufl.bounce), a
+    robot sender or envelope, or a bounce subject."""
+    headers = {name.lower(): value for name, value in mail.auto_headers.items()}
+    return (mail.is_delivery_report or bool(mail.bounce_shape) or is_robot_sender(mail)
+            or robot_return_path(headers) or bounce_subject(mail.subject))
 
 
 def is_own_message_id(message_id: str, *, domain: str, prefix: str = "shenbao.") -> bool:
@@ -102,12 +129,18 @@ def no_reply_reason(
         return "auto-reply-subject"
     if mail.is_delivery_report:
         return "delivery-report"
+    if mail.is_feedback_report or (_COMPLAINT_SUBJECT.match(mail.subject) and not mail.in_reply_to):
+        return "feedback-report"
     if headers.get("content-type", "").strip().lower().startswith("multipart/report"):
         return "report"
     if "return-path" in headers and "".join(headers["return-path"].split()) in ("<>", ""):
         return "null-return-path"
-    if _BOUNCE_SUBJECT.match(mail.subject):
+    if robot_return_path(headers):
+        return "robot-return-path"
+    if bounce_subject(mail.subject):
         return "bounce-subject"
+    if mail.bounce_shape:
+        return "bounce"
     sender = mail.from_addr.strip().lower()
     if is_robot_sender(mail):
         return "robot-sender"
@@ -128,3 +161,45 @@ def over_reply_cap(sent_at: Sequence[datetime], now: datetime, *, per_day: int, 
     day = sum(1 for moment in sent_at if moment > now - timedelta(hours=24))
     recent = sum(1 for moment in sent_at if moment > now - timedelta(hours=3))
     return day >= per_day or recent >= per_3h
+
+
+# Local-part words of transactional senders (ship-confirm@, service@, payment-notice@, kefu@ ...).
+_ROBOT_LIKE_WORDS = frozenset({
+    "ship", "shipping", "shipment", "confirm", "confirmation", "order", "orders", "service", "services",
+    "notification", "notifications", "notify", "notice", "notices", "alert", "alerts", "info", "news",
+    "newsletter", "billing", "invoice", "invoices", "payment", "payments", "receipt", "receipts", "account",
+    "accounts", "support", "system", "auto", "automated", "mailer", "bounce", "bounces", "digest", "update",
+    "updates", "marketing", "promo", "promotion", "promotions", "offers", "deals", "security", "verify",
+    "verification", "robot", "bot", "daemon", "feedback", "customerservice", "customercare", "care",
+    "delivery", "tracking", "ticket", "tickets", "reminder", "reminders", "abuse", "staff", "webmaster",
+    "admin", "kefu", "tongzhi", "xitong", "fuwu",
+})
+# Headers that bulk and transactional sending services add (Amazon SES, Mailgun, SendGrid, Mandrill ...).
+BULK_HEADERS = frozenset({
+    "feedback-id", "x-ses-outgoing", "x-mailgun-sid", "x-sg-eid", "x-mc-user", "x-csa-complaints",
+    "x-campaign", "x-campaignid", "x-mailchimp-campaign",
+})
+_AUTOMATED_TEXT = re.compile(
+    r"请勿(?:直接)?回复|系统自动(?:发送|发出|生成)|此(?:邮件|信)(?:为|是)系统|do\s*-?\s*not\s+reply|"
+    r"this\s+(?:is\s+an?\s+)?(?:automated|automatic(?:ally)?\s+generated)|"
+    r"(?:sent|generated)\s+automatically|unsubscribe|退订",
+    re.IGNORECASE,
+)
+
+
+def robot_like_address(address: str) -> bool:
+    """A sender address whose local part names a service rather than a person (``ship-confirm@``)."""
+    local = address.rpartition("@")[0].lower()
+    return any(word in _ROBOT_LIKE_WORDS for word in re.split(r"[-_.+0-9]+", local))
+
+
+def no_material_reason(mail: ParsedMail, body: str) -> str | None:
+    """Why a mail that brought no material at all must not be answered (a transactional robot:
+    shipping confirmations, payment notices), or None when it may be a person's question."""
+    if robot_like_address(mail.from_addr):
+        return "robot-like-sender"
+    if any(name.lower() in BULK_HEADERS for name in mail.auto_headers):
+        return "bulk-sender"
+    if _AUTOMATED_TEXT.search(body):
+        return "automated-notice"
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from datetime import datetime
@@ -14,7 +15,7 @@ from ingest.files import budgeted, budgeted_unpack, read_attachments
 from ingest.links import find_cloud_links
 from ingest.parse import html_to_text, parse_mail
 from ingest.types import ClassifiedFile, ParsedMail, Role
-from rules.guards import is_bounce, no_reply_reason
+from rules.guards import is_bounce, no_material_reason, no_reply_reason
 from shenbao.config import Config
 from shenbao.intake.attach import register_email
 from shenbao.store.models import Email
@@ -49,13 +50,21 @@ def _read_attachments(store: Store, config: Config, parsed: ParsedMail) -> list[
     file, its place under data_dir, filled from the raw mail when first read; "" for a refused member)."""
     out = []
     attachments = [(a.filename, a.data) for a in parsed.attachments]
+    inline = _inline_digests(parsed)
     pool = shared_pool()  # every archive unpacked and every file read in a worker, under [limits] file_seconds
     for read in read_attachments(attachments, config.limits.for_ingest(), store.path(SCRATCH_DIR), budgeted(pool),
                                  budgeted_unpack(pool)):
         facts = read.facts
         path = store.attachment_path(facts.sha256, facts.filename) if read.item.data else ""
-        out.append((ClassifiedFile(facts, classify(facts)), path))
+        out.append((ClassifiedFile(facts, classify(facts, inline=facts.sha256 in inline)), path))
     return out
+
+
+def _inline_digests(parsed: ParsedMail) -> frozenset[str]:
+    """SHA-256 of the pictures the HTML body shows inline and the mail does not also attach."""
+    inline = {hashlib.sha256(a.data).hexdigest() for a in parsed.attachments if a.inline}
+    attached = {hashlib.sha256(a.data).hexdigest() for a in parsed.attachments if not a.inline} if inline else set()
+    return frozenset(inline - attached)
 
 
 def _bounce_text(raw: bytes, parsed: ParsedMail) -> bytes:
@@ -94,6 +103,10 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
         body_chars = non_space_chars(body)
         email.body_chars = body_chars if body_chars >= MIN_BODY_DEEDS_CHARS else 0
         has_material = email.body_chars > 0 or any(f.role in MATERIAL_ROLES for f, _ in files)
+        robot = None if has_material or config.unit_for_sender(parsed.from_addr) else no_material_reason(parsed, body)
+        if robot:  # nothing to register and nobody to ask: a transactional robot is not answered
+            _finish(s, email, f"ignored:{robot}")
+            return
         _finish(s, email, register_email(s, config, email, files, body, has_material, now))
 
 

@@ -79,7 +79,7 @@ def test_generated_files_get_their_role(name: str, make: Callable[[], bytes], ro
 
 def _image_facts(name: str, image_format: str, colours: int, white: float, camera: str = "") -> FileFacts:
     info = ImageInfo(image_format, 1000, 800, camera, "", colours, white)
-    return FileFacts(name, 1, "0" * 64, image_format.lower(), image=info)
+    return FileFacts(name, 200_000, "0" * 64, image_format.lower(), image=info)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,219 @@
+"""Decoders for the 7-bit ISO-2022 charsets as mail clients really write them. Pure.
+
+- ``shenbao_cp50220``: ISO-2022-JP read the way Windows (CP50220/50221) and every Japanese client
+  does: JIS X 0208 with the NEC special characters (row 13: ①, Ⅰ, ㈱ ...) and the NEC-selected
+  IBM extensions (rows 89-92), half-width katakana (``ESC ( I`` or SO/SI), JIS X 0212 and
+  JIS X 0213 where announced. Python's ``iso2022_jp`` (and ``_ext``/``_2``) refuse row 13. Each
+  JIS X 0208 pair is turned into its Shift_JIS bytes and decoded with ``cp932``, Microsoft's
+  superset that holds those extensions.
+- ``shenbao_iso2022_cn``: ISO-2022-CN (RFC 1922), which Python lacks: GB 2312 through
+  ``ESC $ ) A`` + SO is decoded (as GB18030); CNS 11643 planes (``ESC $ ) G``, ``ESC $ * H``)
+  have no codec here and become replacement characters, so a caller sees the text as unreadable.
+
+Both are registered with ``codecs`` when this module is imported, under the names above.
+"""
+
+from __future__ import annotations
+
+import codecs
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
+
+CP50220 = "shenbao_cp50220"
+ISO2022_CN = "shenbao_iso2022_cn"
+
+ESC, SO, SI = 0x1B, 0x0E, 0x0F
+_JP_ESCAPES: dict[bytes, str] = {
+    b"\x1b(B": "ascii", b"\x1b(J": "ascii", b"\x1b(H": "ascii",
+    b"\x1b(I": "kana",
+    b"\x1b$@": "jis0208", b"\x1b$B": "jis0208", b"\x1b$(B": "jis0208",
+    b"\x1b$(D": "jis0212",
+    b"\x1b$(O": "jis2004", b"\x1b$(Q": "jis2004", b"\x1b$(P": "jis2004",
+    b"\x1b&@": "",  # the JIS X 0208-1990 announcement before ESC $ B: nothing to switch
+}
+_CN_ESCAPES: dict[bytes, str] = {
+    b"\x1b$)A": "gb2312", b"\x1b$)G": "cns", b"\x1b$)E": "cns", b"\x1b$*H": "cns-g2", b"\x1b$+I": "cns-g3",
+}
+_CN_SINGLE_SHIFTS = {b"\x1bN": "cns-g2", b"\x1bO": "cns-g3"}
+
+
+def _escape(data: bytes, pos: int, table: dict[bytes, str]) -> tuple[bytes, str] | None:
+    for sequence, state in table.items():
+        if data.startswith(sequence, pos):
+            return sequence, state
+    return None
+
+
+def _sjis(first: int, second: int) -> bytes:
+    """The Shift_JIS bytes of a JIS X 0208 row/cell pair (0x21..0x7E each)."""
+    lead = ((first - 0x21) >> 1) + 0x81
+    if lead > 0x9F:
+        lead += 0x40
+    if first & 1:
+        trail = second + 0x1F + (1 if second >= 0x60 else 0)
+    else:
+        trail = second + 0x7E
+    return bytes((lead, trail))
+
+
+def _pair(state: str, first: int, second: int) -> bytes | None:
+    """(codec bytes) of one double-byte character, None when not a valid 7-bit pair."""
+    if not (0x21 <= first <= 0x7E and 0x21 <= second <= 0x7E):
+        return None
+    if state == "jis0208":
+        return _sjis(first, second)
+    if state == "jis0212":
+        return bytes((0x8F, first | 0x80, second | 0x80))
+    return bytes((first | 0x80, second | 0x80))
+
+
+_PAIR_CODECS = {"jis0208": "cp932", "jis0212": "euc_jp", "jis2004": "euc_jis_2004", "gb2312": "gb18030"}
+
+
+class _Decoder:
+    """One pass over the bytes of an ISO-2022 text; ``errors`` as for ``bytes.decode``."""
+
+    def __init__(self, data: bytes, errors: str, name: str) -> None:
+        self.data, self.errors, self.name = data, errors, name
+        self.out: list[str] = []
+
+    def bad(self, start: int, end: int, reason: str) -> None:
+        if self.errors == "strict":
+            raise UnicodeDecodeError(self.name, self.data, start, end, reason)
+        if self.errors != "ignore":
+            self.out.append("\ufffd")
+
+    def double(self, state: str, pos: int) -> None:
+        raw = _pair(state, self.data[pos], self.data[pos + 1]) if pos + 1 < len(self.data) else None
+        codec = _PAIR_CODECS.get(state)
+        try:
+            if raw is None or codec is None:
+                raise UnicodeDecodeError(self.name, self.data, pos, pos + 2, f"no {state} character")
+            self.out.append(raw.decode(codec))
+        except UnicodeDecodeError:
+            self.bad(pos, pos + 2, f"invalid {state} character")
+
+
+def decode_cp50220(data: bytes, errors: str = "strict") -> tuple[str, int]:
+    data = bytes(data)
+    decoder = _Decoder(data, errors, CP50220)
+    state, shifted, pos = "ascii", False, 0
+    while pos < len(data):
+        byte = data[pos]
+        if byte == ESC:
+            found = _escape(data, pos, _JP_ESCAPES)
+            if found is None:
+                decoder.bad(pos, pos + 1, "unknown escape sequence")
+                pos += 1
+                continue
+            sequence, new_state = found
+            state = new_state or state
+            pos += len(sequence)
+        elif byte in (SO, SI):
+            shifted = byte == SO
+            pos += 1
+        elif byte in (0x0A, 0x0D) or byte >= 0x80:
+            if byte >= 0x80:
+                decoder.bad(pos, pos + 1, "8-bit byte in a 7-bit charset")
+            else:
+                decoder.out.append(chr(byte))
+                state, shifted = "ascii", False
+            pos += 1
+        elif shifted or state == "kana":
+            if 0x21 <= byte <= 0x5F:
+                decoder.out.append(chr(0xFF61 + byte - 0x21))
+            else:
+                decoder.out.append(chr(byte))
+            pos += 1
+        elif state == "ascii":
+            decoder.out.append(chr(byte))
+            pos += 1
+        else:
+            decoder.double(state, pos)
+            pos += 2
+    return "".join(decoder.out), len(data)
+
+
+def decode_iso2022_cn(data: bytes, errors: str = "strict") -> tuple[str, int]:
+    data = bytes(data)
+    decoder = _Decoder(data, errors, ISO2022_CN)
+    g1, shifted, pos = "", False, 0
+    while pos < len(data):
+        byte = data[pos]
+        if byte == ESC:
+            single = _escape(data, pos, _CN_SINGLE_SHIFTS)
+            if single is not None:  # one CNS character from plane 2/3: no codec for it
+                decoder.bad(pos, pos + 4, "CNS 11643 character")
+                pos += 4
+                continue
+            found = _escape(data, pos, _CN_ESCAPES)
+            if found is None:
+                decoder.bad(pos, pos + 1, "unknown escape sequence")
+                pos += 1
+                continue
+            sequence, designated = found
+            if not designated.startswith("cns-g"):
+                g1 = designated
+            pos += len(sequence)
+        elif byte in (SO, SI):
+            shifted = byte == SO
+            pos += 1
+        elif byte in (0x0A, 0x0D):  # RFC 1922: every designation ends with the line
+            decoder.out.append(chr(byte))
+            g1, shifted = "", False
+            pos += 1
+        elif byte >= 0x80:
+            decoder.bad(pos, pos + 1, "8-bit byte in a 7-bit charset")
+            pos += 1
+        elif shifted:
+            decoder.double(g1 or "none", pos)
+            pos += 2
+        else:
+            decoder.out.append(chr(byte))
+            pos += 1
+    return "".join(decoder.out), len(data)
+
+
+def _encode_jp(text: str, errors: str = "strict") -> tuple[bytes, int]:
+    return text.encode("iso2022_jp", errors), len(text)
+
+
+def _encode_unsupported(text: str, errors: str = "strict") -> tuple[bytes, int]:
+    raise UnicodeEncodeError(ISO2022_CN, text, 0, len(text), "decoding only")
+
+
+def _decode_cp50220(data: Buffer, errors: str = "strict") -> tuple[str, int]:
+    return decode_cp50220(bytes(data), errors)
+
+
+def _decode_iso2022_cn(data: Buffer, errors: str = "strict") -> tuple[str, int]:
+    return decode_iso2022_cn(bytes(data), errors)
+
+
+_CODECS = {
+    CP50220: codecs.CodecInfo(_encode_jp, _decode_cp50220, name=CP50220),
+    ISO2022_CN: codecs.CodecInfo(_encode_unsupported, _decode_iso2022_cn, name=ISO2022_CN),
+}
+
+
+def _search(name: str) -> codecs.CodecInfo | None:
+    return _CODECS.get(name.replace("-", "_").lower())
+
+
+codecs.register(_search)
+
+_ESCAPE_STARTS = (b"\x1b$", b"\x1b(", b"\x1b&")
+
+
+def iso2022_codec(data: bytes) -> str | None:
+    """The decoder for 7-bit text written with ISO-2022 escapes (a raw header value), None when
+    it has none: ``ESC $ ) A`` and friends are Chinese, ``ESC $ ) C`` Korean, the rest Japanese."""
+    if b"\x1b" not in data or not any(start in data for start in _ESCAPE_STARTS):
+        return None
+    if b"\x1b$)C" in data:
+        return "iso2022_kr"
+    if any(sequence in data for sequence in _CN_ESCAPES):
+        return ISO2022_CN
+    return CP50220
