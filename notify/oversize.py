@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from notify.render import RenderedReply, reply_subject, template_env
+from notify.render import MAX_SUBJECT_CHARS, RenderedReply, reply_subject, template_env
+from notify.safetext import quotable
 from notify.wording import format_day_time, format_full_time
 
 
@@ -17,7 +18,7 @@ class OversizeContext:
     campaign_name: str
     deadline: datetime
     timezone: str
-    sender_name: str
+    greeting: str  # as ReplyContext.greeting
     received_at: datetime
     original_subject: str
     size: int  # the mail's size in bytes
@@ -30,9 +31,9 @@ class OversizeContext:
 
 def render_oversize(ctx: OversizeContext) -> RenderedReply:
     values = {
-        "sender_name": " ".join(ctx.sender_name.split()),
+        "greeting": " ".join(ctx.greeting.split()),
         "received": format_day_time(ctx.received_at, ctx.timezone),
-        "subject": " ".join(ctx.original_subject.split()),
+        "subject": quotable(ctx.original_subject, MAX_SUBJECT_CHARS),
         "size": ctx.size,
         "limit": ctx.limit,
         "min_photo_bytes": ctx.min_photo_bytes,

@@ -19,6 +19,7 @@ from pydantic import (BaseModel, ConfigDict, Field, PositiveInt, ValidationError
                       model_validator)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from ingest.addresses import mailbox_key
 from ingest.limits import Limits
 from ingest.names import compact
 from rules.config import Campaign, Rules
@@ -225,8 +226,9 @@ class Config(_Frozen):
         return url
 
     def unit_for_sender(self, address: str) -> UnitConfig | None:
-        address = address.lower()
-        return next((u for u in self.units if address in u.emails), None)
+        """The unit one of whose addresses is this mailbox (``"JFQZGH"@163.com``, ``jfqzgh+x@163.com``)."""
+        key = mailbox_key(address)
+        return next((u for u in self.units if key and key in {mailbox_key(a) for a in u.emails}), None)
 
     @field_validator("units")
     @classmethod
