@@ -50,8 +50,9 @@ class _Mailbox:
 def _scan(value: str) -> list[_Mailbox]:
     """Mailboxes of an address list, split at commas outside quotes, comments and angle brackets."""
     boxes = [_Mailbox([])]
-    text, quoted, depth, angle = [], False, 0, None
-    i = 0
+    text: list[str] = []
+    angle: list[str] | None = None
+    quoted, depth, comment_start, i = False, 0, 0, 0
     while i < len(value) and len(boxes) <= _MAX_MAILBOXES:
         char = value[i]
         if quoted:
