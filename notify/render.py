@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from notify.safetext import quotable
+from notify.safetext import quotable, shown
 from notify.wording import (TEMPLATES_DIR, format_day_time, format_full_time, format_size, install_filters,
                             render_problem, wording)
 from rules.codes import CODES, base_code
@@ -84,6 +84,7 @@ def _letter_env() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=shown,  # every value a template prints (letters, digest, show, web view)
     )
     return install_filters(env)
 

@@ -10,6 +10,9 @@ one line, no links, and short.
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from markupsafe import Markup
 
 # C0 controls but tab and newline, DEL, C1 controls; bidi embeddings, overrides and isolates.
 _HIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -30,3 +33,11 @@ def quotable(text: str, limit: int) -> str:
     characters (then "…")."""
     line = " ".join(_LINK.sub(LINK_LEFT_OUT, printable(text)).split())
     return line if len(line) <= limit else line[:limit] + "…"
+
+
+def shown(value: Any) -> Any:
+    """A template's ``finalize``: every text it prints is ``printable`` (lines kept); markup the
+    templates made stays markup."""
+    if isinstance(value, Markup):
+        return Markup(printable(str(value), lines=True))
+    return printable(value, lines=True) if isinstance(value, str) else value
