@@ -160,6 +160,16 @@ class WebConfig(_Frozen):
     username: str = "office"
     password: str = ""
     password_env: str = ""
+    hosts: tuple[str, ...] = ()  # host names a browser may use for the view (loopback and the listening address always)
+
+    @field_validator("hosts")
+    @classmethod
+    def _host_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        names = tuple(v.strip().lower().rstrip(".") for v in value)
+        bad = [n for n in names if not n or any(c in n for c in "/:@ []")]
+        if bad:
+            raise ValueError(f"not a host name: {bad[0]!r} (write the name only, without scheme, port or path)")
+        return names
 
     def secret(self) -> str:
         return os.environ.get(self.password_env, "") if self.password_env else self.password
