@@ -4,24 +4,16 @@ per-sender caps by mailbox, and a greeting no sender can write."""
 from __future__ import annotations
 
 import base64
-import re
 from datetime import datetime, timedelta
 
 import pytest
 
 from shenbao.samples import CST, build_email
 from tests.shenbao.conftest import Service
-from tests.shenbao.unitmail import package, roster_toml
+from tests.shenbao.unitmail import package, roster_toml, with_from
 
 AT = datetime(2021, 4, 26, 10, 0, tzinfo=CST)
 FORM_UNIT = "焦作某某公司工会"  # the 申报单位 on the form: not on the roster
-
-
-def with_from(raw: bytes, from_line: str) -> bytes:
-    """``raw`` with its From header (folded lines included) replaced by ``from_line`` as written."""
-    head, sep, body = raw.partition(b"\r\n\r\n")
-    lines = re.sub(rb"(?im)^From:.*(?:\r\n[ \t].*)*", b"From: " + from_line.encode(), head, count=1)
-    return lines + sep + body
 
 
 def mail(from_line: str, *, subject: str = "推荐材料-王喆", attachments: bool = True, number: int = 0) -> bytes:

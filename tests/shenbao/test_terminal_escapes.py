@@ -13,9 +13,8 @@ from openpyxl import load_workbook
 
 from shenbao.samples import CST, build_email
 from tests.shenbao.conftest import Service
-from tests.shenbao.test_from_addresses import with_from
 from tests.shenbao.test_long_names import _get
-from tests.shenbao.unitmail import package
+from tests.shenbao.unitmail import package, with_from
 
 AT = datetime(2021, 4, 26, 10, 0, tzinfo=CST)
 OSC52 = "\x1b]52;c;" + base64.b64encode(b"rm -rf ~").decode() + "\x07"  # writes the terminal's clipboard

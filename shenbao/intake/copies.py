@@ -1,0 +1,34 @@
+"""The same mail twice: a message copied or moved back into the mailbox arrives under a new UID.
+
+It is stored like any mail (nothing is lost) but not processed again: ``earlier_copy`` finds the
+first copy — the same bytes, or the same Message-ID from the same sender — and the new one is
+recorded as ``ignored:duplicate`` with a defect line naming that first copy. It is not answered.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import Session, col, or_, select
+
+from shenbao.store.models import Email
+
+DISPOSITION = "ignored:duplicate"
+
+
+def earlier_copy(s: Session, email: Email) -> Email | None:
+    """The first stored mail that is this one again (``email``'s headers filled), or None."""
+    same = Email.sha256 == email.sha256
+    if email.message_id:
+        same = or_(same, (Email.message_id == email.message_id) & (Email.from_addr == email.from_addr))
+    query = select(Email).where(same, col(Email.id) < (email.id or 0), Email.raw_path != "",
+                                ~col(Email.disposition).startswith("error:"))  # a failed first copy may be tried again
+    return s.exec(query.order_by(col(Email.id)).limit(1)).first()
+
+
+def note_copy(email: Email, first: Email) -> None:
+    """Name the first copy in ``email``'s recorded defects."""
+    defects = json.loads(email.defects or "[]")
+    message_id = f", <{first.message_id}>" if first.message_id else ""
+    defects.append(f"duplicate-of: email {first.id} ({first.mailbox} UID {first.uid}{message_id}, {first.disposition})")
+    email.defects = json.dumps(defects, ensure_ascii=False)
