@@ -18,9 +18,9 @@ DISPOSITION = "ignored:duplicate"
 
 def earlier_copy(s: Session, email: Email) -> Email | None:
     """The first stored mail that is this one again (``email``'s headers filled), or None."""
-    same = Email.sha256 == email.sha256
+    same = col(Email.sha256) == email.sha256
     if email.message_id:
-        same = or_(same, (Email.message_id == email.message_id) & (Email.from_addr == email.from_addr))
+        same = or_(same, (col(Email.message_id) == email.message_id) & (col(Email.from_addr) == email.from_addr))
     query = select(Email).where(same, col(Email.id) < (email.id or 0), Email.raw_path != "",
                                 ~col(Email.disposition).startswith("error:"))  # a failed first copy may be tried again
     return s.exec(query.order_by(col(Email.id)).limit(1)).first()
