@@ -29,6 +29,7 @@ SUBADDRESS_DOMAINS = frozenset({
 _DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 _ADDRESS_IN_TEXT = re.compile(r"[^\s<>,;:\"()\[\]@]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _DOT_ATOM = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _MAX_MAILBOXES = 50  # of one From: enough to know it names more than one
 
 
@@ -118,8 +119,10 @@ def _addr_spec(text: str) -> str:
 
 
 def _usable(address: str) -> bool:
+    """An address one can write to: local part, "@", domain; no encoded-word, no control character."""
     local, at, domain = address.rpartition("@")
-    return bool(at and local and domain) and "=?" not in address and "?=" not in address
+    return bool(at and local and domain) and "=?" not in address and "?=" not in address \
+        and not _CONTROL.search(address)
 
 
 def read_from(value: str, defects: list[str]) -> Sender:

@@ -80,10 +80,11 @@ def enqueue(s: Session, config: Config, rendered: RenderedReply, kind: str, *, a
     """Wrap a rendered reply as a mail to the sender of ``answering``, in its thread, and add it to
     the outbox (in the caller's transaction); over the per-sender cap it is kept as ``suppressed``.
     ``email_id`` links the reply to the email it answers (None for a notice nobody asked for).
-    A sender address no reply can go to (malformed, non-ASCII) gives a ``failed`` reply saying why."""
+    A sender address no reply can go to (malformed, non-ASCII) gives a ``failed`` reply saying why.
+    The To header names the roster unit, never the sender's own display name (it could say anything)."""
     try:
         message = build_reply_message(
-            rendered, to_addr=answering.from_addr, to_name=answering.from_name, from_addr=config.smtp.from_address,
+            rendered, to_addr=answering.from_addr, to_name=greeting(config, answering, ""), from_addr=config.smtp.from_address,
             from_name=config.smtp.from_name, in_reply_to=answering.message_id,
             references=tuple(answering.references.split()), message_id_domain=config.smtp.domain, now=now)
     except PermanentSendError as exc:

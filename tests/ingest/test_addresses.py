@@ -26,6 +26,7 @@ from ingest.parse import parse_mail
         ("=?utf-8?q?jfqzgh=40163.com?=", "", "jfqzgh@163.com", False),
         ("=?utf-8?q?x?= <=?utf-8?q?jfqzgh=40163.com?=>", "", "x", False),
         ("undisclosed-recipients:;", "", "", False),
+        ("王 <a\x1b]52;c;eA==\x07@example.com>", "", "王", False),  # a terminal escape is no address
     ],
 )
 def test_the_from_address_is_the_one_a_mail_client_shows(value: str, address: str, name: str, doubt: bool) -> None:

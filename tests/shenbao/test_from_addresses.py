@@ -61,6 +61,7 @@ def test_a_plain_roster_address_still_is_the_unit(roster_service: Service) -> No
     [sub] = roster_service.export()["submissions"]
     [reply] = roster_service.replies()
     assert (sub["unit"], sub["sender"]) == ("解放区总工会", "jfqzgh@163.com")
+    assert reply["To"].addresses[0].display_name == "解放区总工会"
     assert reply.get_body(("plain",)).get_content().startswith("解放区总工会：")
 
 
@@ -100,5 +101,6 @@ def test_the_greeting_is_never_the_senders_display_name_and_links_are_not_quoted
     text = reply.get_body(("plain",)).get_content()
     html = reply.get_body(("html",)).get_content()
     assert text.startswith("您好！") and phishing[:10] not in text and phishing[:10] not in html
+    assert reply["To"].addresses[0].display_name == "" and phishing[:10] not in str(reply["To"])
     assert all("evil.example" not in shown for shown in (text, html, str(reply["Subject"])))
     assert "（链接略）" in str(reply["Subject"])
