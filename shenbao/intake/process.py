@@ -22,7 +22,7 @@ from shenbao.replies.outbox import mark_bounced
 from shenbao.intake.oversize import DISPOSITION, answer_oversize
 from shenbao.store.brief import non_space_chars
 from shenbao.store.db import Store
-from shenbao.intake.copies import DISPOSITION as DUPLICATE, earlier_copy, note_copy
+from shenbao.intake.copies import DISPOSITION as DUPLICATE, is_copy
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +77,6 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
         raw = store.read_raw(email)
         parsed = parse_mail(raw)
         _fill_headers(email, parsed)
-        first = earlier_copy(s, email)
-        if first is not None:  # copied or moved back under a new UID: recorded, not processed or answered again
-            note_copy(email, first)
-            log.info("email %s is a copy of email %s", email.id, first.id)
-            _finish(s, email, DUPLICATE)
-            return
         reason = no_reply_reason(parsed, own_addresses=frozenset({config.smtp.from_address, config.mailbox.username.lower()}),
                                  own_message_id_domain=config.smtp.domain)
         if is_bounce(parsed) and mark_bounced(s, _bounce_text(raw, parsed), config.smtp.domain):
@@ -90,6 +84,9 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
         del raw  # what is read from here on is in ``parsed``: one copy of the mail in memory, not two
         if reason:
             _finish(s, email, f"ignored:{reason}")
+            return
+        if is_copy(s, email):  # copied or moved back under a new UID: recorded, not processed or answered again
+            _finish(s, email, DUPLICATE)
             return
         if store.headers_only(email):  # too large to download: recorded from its header and answered
             answer_oversize(s, config, email, now)
