@@ -63,3 +63,23 @@ def test_materials_folders_with_windows_reserved_names_get_a_suffix(service: Ser
     service.run_once()
     assert service.cli("export", "--materials", str(tmp_path / "out")).exit_code == 0
     assert [p.name for p in (tmp_path / "out").iterdir() if p.is_dir()] == [f"{unit}_"]
+
+
+def test_a_place_named_before_names_were_capped_in_bytes_is_served_from_the_raw_mail(service: Service,
+                                                                                    tmp_path: Path) -> None:
+    """GIVEN a register whose photo's place was named before the byte cap (a 327-byte component)
+    WHEN the photo is downloaded and the materials exported THEN both work, from the raw mail."""
+    photo = small_photo_jpeg(20_000, seed=2, size=(320, 240))
+    _deliver(service, "山阳区总工会", [("照片.jpg", photo)])
+    service.run_once()
+    config = load_config(service.config)
+    with Store(config.database_url, config.data_dir).session() as s:
+        row = s.exec(select(StoredFile).where(StoredFile.role == "photo")).one()
+        row.path = f"files/{row.sha256[:2]}/{row.sha256}/{LONG_FILE}"
+        s.add(row)
+        s.commit()
+        file_id = row.id
+    assert _get(service, f"/file/{file_id}") == ("200 OK", photo)
+    result = service.cli("export", "--materials", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "山阳区总工会" / "王喆" / "照片1.jpg").read_bytes() == photo
