@@ -8,7 +8,7 @@ import pytest
 
 from ingest.limits import Limits
 from ingest.unpack import unpack_all
-from shenbao.samples import small_photo_jpeg
+from shenbao.samples.build import small_photo_jpeg
 from tests.formats.builders import seven_zip_as_written, zip_raw
 
 PHOTO = small_photo_jpeg(20_000, seed=1, size=(320, 240))

@@ -11,7 +11,7 @@ import base64
 import unicodedata
 from datetime import datetime
 
-from shenbao.samples import CST, build_email, small_photo_jpeg
+from shenbao.samples.build import CST, build_email, small_photo_jpeg
 from tests.formats.builders import seven_zip_as_written, zip_raw
 from tests.shenbao.unitmail import package, with_from
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from shenbao.samples import CST, build_email
+from shenbao.samples.build import CST, build_email
 from tests.shenbao.conftest import Service
 from tests.shenbao.unitmail import package, roster_toml, with_from
 

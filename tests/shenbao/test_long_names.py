@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import select
 
 from shenbao.config import load_config
-from shenbao.models import StoredFile
-from shenbao.samples import CST, build_email, deeds_docx, form_docx, small_photo_jpeg
-from shenbao.store import Store
-from shenbao.web import WebApp
+from shenbao.store.models import StoredFile
+from shenbao.samples.build import CST, build_email, deeds_docx, form_docx, small_photo_jpeg
+from shenbao.store.db import Store
+from shenbao.office.web import WebApp
 from tests.shenbao.conftest import Service
 
 ON_TIME = datetime(2021, 4, 27, 9, 30, tzinfo=CST)

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from sqlmodel import select
 
 from shenbao.config import load_config
-from shenbao.models import Email
-from shenbao.samples import CST, build_email
-from shenbao.store import Store
+from shenbao.store.models import Email
+from shenbao.samples.build import CST, build_email
+from shenbao.store.db import Store
 from tests.shenbao.conftest import Service
 from tests.shenbao.unitmail import package
 

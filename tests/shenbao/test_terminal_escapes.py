@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from shenbao.samples import CST, build_email
+from shenbao.samples.build import CST, build_email
 from tests.shenbao.conftest import Service
 from tests.shenbao.test_long_names import _get
 from tests.shenbao.unitmail import package, with_from

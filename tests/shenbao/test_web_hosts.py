@@ -7,7 +7,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from shenbao.web import host_allowed
+from shenbao.office.web import host_allowed
 from tests.shenbao.conftest import FOLDER_CONFIG, Service
 from tests.shenbao.test_web import fill, running
 
