@@ -12,17 +12,21 @@ import io
 import logging
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import py7zr
 import rarfile
 from py7zr.io import Py7zIO, WriterFactory
 from tnefparse import TNEF
 
+from ingest.names import unique_name
+
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 SEVENZIP_MAGIC = b"7z\xbc\xaf\x27\x1c"
@@ -75,6 +79,15 @@ def _is_document_zip(data: bytes) -> bool:
     return any(name in names for name in _DOCUMENT_MEMBERS) or "word/document.xml" in names
 
 
+def distinct(named: Iterable[tuple[str, _T]]) -> dict[str, _T]:
+    """Members by name; a name stored twice (zip and rar allow it) becomes ``照片(2).jpg`` instead
+    of hiding the first member."""
+    out: dict[str, _T] = {}
+    for name, item in named:
+        out[unique_name(name, out)] = item
+    return out
+
+
 # --- zip -------------------------------------------------------------------------------------
 
 
@@ -122,7 +135,7 @@ def open_zip(data: bytes, workdir: Path) -> Iterator[tuple[list[Entry], Reader]]
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise ArchiveError("压缩包已损坏，无法打开") from exc
     with archive:
-        infos = {zip_member_name(i): i for i in archive.infolist() if not i.is_dir()}
+        infos = distinct((zip_member_name(i), i) for i in archive.infolist() if not i.is_dir())
         entries = [Entry(name, i.file_size, i.compress_size, bool(i.flag_bits & _ENCRYPTED_FLAG))
                    for name, i in infos.items()]
 
@@ -189,27 +202,34 @@ def open_7z(data: bytes, workdir: Path) -> Iterator[tuple[list[Entry], Reader]]:
         raise ArchiveError("压缩包已损坏，无法打开") from exc
     with archive:
         encrypted = archive.needs_password()
-        files = [i for i in archive.list() if i.is_file or not (i.is_directory or i.is_symlink)]
+        members = list(archive.files)  # in stream order, folders and symbolic links included
+        index_of = distinct((m.filename, i) for i, m in enumerate(members)
+                            if not (m.is_directory or m.is_symlink or m.is_socket))
         # A solid block's packed size belongs to no single member: share the archive's size out.
-        total = max(sum(i.uncompressed for i in files), 1)
-        entries = [Entry(i.filename, i.uncompressed, len(data) * i.uncompressed // total, encrypted) for i in files]
+        total = max(sum(members[i].uncompressed or 0 for i in index_of.values()), 1)
+        entries = [Entry(name, members[i].uncompressed or 0, len(data) * (members[i].uncompressed or 0) // total,
+                         encrypted) for name, i in index_of.items()]
 
         def read(accepted: list[Entry], cap: int) -> dict[str, bytes | str]:
-            # A solid block is decoded from its start: members listed before the last accepted one
-            # are decoded (and dropped) too. Decoding stops past them all.
-            wanted = {e.name for e in accepted}
-            last = max(i for i, e in enumerate(entries) if e.name in wanted)
+            # A solid block is decoded from its start: members stored before the last accepted one
+            # (links and unwanted files too) are decoded and dropped. Decoding stops past them.
+            wanted = {index_of[e.name] for e in accepted}
+            for index, member in enumerate(members):
+                # py7zr refuses a name like "../x" even for an in-memory write and writes two members
+                # of one name as "x" and "x_0": each member is asked for by its place instead.
+                member._file_info["filename"] = str(index)
             factory = _CappedFactory(cap)
-            archive.max_extract_size = sum(e.size for e in entries[: last + 1]) + 1
+            archive.max_extract_size = sum(m.uncompressed or 0 for m in members[: max(wanted) + 1]) + 1
             try:
-                archive.extract(targets=sorted(wanted), factory=factory)
+                archive.extract(targets=sorted(str(i) for i in wanted), factory=factory)
             except py7zr.exceptions.DecompressionBombError:
                 log.info("7z decoding stopped at the declared size of the members wanted")
             except Exception:  # noqa: BLE001 - a hostile stream may break the decoder in any way
                 log.info("7z members could not be unpacked", exc_info=True)
                 return {e.name: BROKEN_MEMBER for e in accepted}
-            products = {Path(name).as_posix(): product.read() for name, product in factory.products.items()}
-            return {e.name: products.get(Path(e.name).as_posix(), BROKEN_MEMBER) for e in accepted}
+            products = factory.products
+            return {e.name: products[str(index_of[e.name])].read() if str(index_of[e.name]) in products
+                    else BROKEN_MEMBER for e in accepted}
 
         yield entries, read
 
@@ -231,7 +251,7 @@ def open_rar(data: bytes, workdir: Path) -> Iterator[tuple[list[Entry], Reader]]
     with archive:
         if archive.needs_password() and not archive.infolist():
             raise ArchiveError(ENCRYPTED)
-        infos = {i.filename: i for i in archive.infolist() if not i.is_dir()}
+        infos = distinct((i.filename, i) for i in archive.infolist() if not i.is_dir())
         entries = [Entry(name, i.file_size, i.compress_size, i.needs_password()) for name, i in infos.items()]
 
         def read(accepted: list[Entry], cap: int) -> dict[str, bytes | str]:

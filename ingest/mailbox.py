@@ -5,7 +5,7 @@ Only ``ingest/imap.py`` talks IMAP; this module only reads a local directory.
 
 from __future__ import annotations
 
-import unicodedata
+import os
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,8 +20,6 @@ class Known(Protocol):
     """What the store already holds, asked by a mailbox so it fetches nothing twice."""
 
     def uid_seen(self, mailbox: str, uidvalidity: int, uid: str) -> bool: ...
-
-    def content_seen(self, message_id: str, sha256: str) -> bool: ...
 
 
 class Mailbox(Protocol):
@@ -43,8 +41,14 @@ def read_header_block(path: Path) -> bytes:
     return head
 
 
+def folder_uid(name: str) -> str:
+    """A file's UID: its name exactly as the file system holds it. Not normalised (``café.eml`` in
+    NFC and in NFD are two files, so two mails); bytes that are not UTF-8 are written ``\\xff``."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
 class FolderMailbox:
-    """A directory of ``.eml`` files. UID = the file's name; INTERNALDATE = its mtime."""
+    """A directory of ``.eml`` files. UID = the file's name (``folder_uid``); INTERNALDATE = its mtime."""
 
     def __init__(self, path: Path, max_message_bytes: int) -> None:
         self.path = path
@@ -58,7 +62,7 @@ class FolderMailbox:
             raise MailboxError(f"mailbox.path {self.path}: not a readable directory (create it or fix [mailbox] path)")
         entries = sorted(p for p in self.path.iterdir() if p.suffix.lower() == ".eml" and p.is_file())
         for entry in entries:
-            uid = unicodedata.normalize("NFC", entry.name)
+            uid = folder_uid(entry.name)
             if known.uid_seen(self.name, 0, uid):
                 continue
             stat = entry.stat()

@@ -26,6 +26,7 @@ from io import BytesIO
 
 import mailparser
 
+from ingest.addresses import read_from
 from ingest.bigparts import Blobs, split
 from ingest.charsets import codec_for, decode_bytes, decode_words, get_param, raw_to_bytes, split_params, unfold
 from ingest.parse_mend import declared_charsets, inline_cids, mend_transfer_encoding, readable_first
@@ -155,10 +156,8 @@ def _addresses(values: list[str], defects: list[str]) -> list[tuple[str, str]]:
 
 
 def _sender(value: str, defects: list[str]) -> tuple[str, str]:
-    pairs = [pair for pair in _addresses([value], defects) if pair != ("", "")] if value else []
-    with_at = [pair for pair in pairs if "@" in pair[1]]
-    name, addr = (with_at or pairs or [("", "")])[0]
-    return name, addr
+    sender = read_from(value, defects)  # the angle-addr, never an address out of an encoded-word
+    return sender.name, sender.address
 
 
 def _all_ids(value: str) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ from ingest.archives import ENCRYPTED, OPENERS, ArchiveError, Entry, Reader, arc
 from ingest.forwarded import KIND as MAIL, folder_of, is_mail, open_mail
 from ingest.limits import (Limits, attachment_refusal, depth_refusal, files_refusal, members_refusal, ratio_refusal,
                            total_refusal)
-from ingest.names import safe_filename
+from ingest.names import safe_filename, unique_name
 
 log = logging.getLogger(__name__)
 
@@ -69,20 +69,6 @@ def member_path(name: str) -> str:
     parts = [p for p in re.split(r"[/\\]+", name) if p and p not in (".", "..") and not _DRIVE.match(p)]
     safe = [safe_filename(p, fallback="_") for p in parts[-_MAX_COMPONENTS:]]
     return "/".join(safe) if safe else "附件"
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    if name not in taken:
-        return name
-    stem, dot, ext = name.rpartition(".")
-    if not dot or "/" in ext:
-        stem, ext = name, ""
-    counter = 2
-    while True:
-        candidate = f"{stem}({counter}).{ext}" if ext else f"{stem}({counter})"
-        if candidate not in taken:
-            return candidate
-        counter += 1
 
 
 def _accept(entries: list[Entry], budget: _Budget) -> tuple[list[Entry], dict[str, str], str]:
@@ -189,7 +175,7 @@ def _dedupe(items: list[Unpacked]) -> list[Unpacked]:
                 continue
             seen.add(digest)
             item = replace(item, sha256=digest)
-        name = _unique(item.name[:MAX_PATH_CHARS], taken)
+        name = unique_name(item.name[:MAX_PATH_CHARS], taken)
         taken.add(name)
         out.append(item if name == item.name else replace(item, name=name))
     return out

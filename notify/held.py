@@ -18,7 +18,7 @@ from notify.wording import format_day_time
 class HeldContext:
     campaign_name: str
     timezone: str
-    sender_name: str
+    greeting: str  # as ReplyContext.greeting
     received_at: datetime
     original_subject: str
     signature: str = ""
@@ -27,7 +27,7 @@ class HeldContext:
 
 def render_held(ctx: HeldContext) -> RenderedReply:
     values = {
-        "sender_name": " ".join(ctx.sender_name.split()),
+        "greeting": " ".join(ctx.greeting.split()),
         "received": format_day_time(ctx.received_at, ctx.timezone),
         "campaign_name": ctx.campaign_name,
         "signature": ctx.signature.strip(),

@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from notify.office import zone_name
-from notify.render import RenderedReply, reply_subject, template_env
+from notify.render import MAX_SUBJECT_CHARS, RenderedReply, reply_subject, template_env
+from notify.safetext import quotable
 from notify.wording import format_day_time, format_full_time
 
 
@@ -22,7 +23,7 @@ class LetterContext:
     campaign_name: str
     deadline: datetime
     timezone: str
-    sender_name: str
+    greeting: str  # as ReplyContext.greeting: a roster unit's name, "" = nobody
     received_at: datetime
     original_subject: str
     signature: str = ""
@@ -32,9 +33,9 @@ class LetterContext:
 def letter_values(ctx: LetterContext) -> dict[str, Any]:
     """The values such a letter's templates are filled with."""
     return {
-        "sender_name": " ".join(ctx.sender_name.split()),
+        "greeting": " ".join(ctx.greeting.split()),
         "received": format_day_time(ctx.received_at, ctx.timezone),
-        "subject": " ".join(ctx.original_subject.split()),
+        "subject": quotable(ctx.original_subject, MAX_SUBJECT_CHARS),
         "campaign_name": ctx.campaign_name,
         "deadline": format_full_time(ctx.deadline, ctx.timezone),
         "zone": zone_name(ctx.timezone),

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from notify.safetext import quotable, shown
 from notify.wording import (TEMPLATES_DIR, format_day_time, format_full_time, format_size, install_filters,
                             render_problem, wording)
 from rules.codes import CODES, base_code
@@ -34,7 +35,7 @@ ReplyKind = Literal["accepted", "incomplete", "late", "unmatched", "closed"]  # 
 Occasion = Literal["reply", "recheck"]  # recheck: a notice after the rules changed, not an answer
 _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|回复|答复)\s*[:：]\s*)+", re.IGNORECASE)
 _MAX_REFERENCES = 20
-_MAX_SUBJECT_CHARS = 120  # of the original subject quoted in ours (a hostile one may be a megabyte)
+MAX_SUBJECT_CHARS = 120  # of the original subject quoted in ours (a hostile one may be a megabyte)
 MAX_MATERIAL_ROWS = 50  # files listed one by one in a reply; the rest are counted in one line
 
 
@@ -57,7 +58,7 @@ class ReplyContext:
     timezone: str  # "Asia/Shanghai"
     unit: str
     candidate: str
-    sender_name: str
+    greeting: str  # whom the letter greets (a roster unit's name), "" = nobody: "您好" alone
     received_at: datetime
     problems: tuple[Problem, ...] = ()
     materials: tuple[MaterialLine, ...] = ()
@@ -83,6 +84,7 @@ def _letter_env() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=shown,  # every value a template prints (letters, digest, show, web view)
     )
     return install_filters(env)
 
@@ -125,8 +127,7 @@ def reply_subject(original: str, ref: str, campaign_name: str) -> str:
     if ref:
         base = base.replace(f"[{ref}]", " ")
     base = " ".join(_REPLY_PREFIX.sub("", base).split())
-    if len(base) > _MAX_SUBJECT_CHARS:
-        base = base[:_MAX_SUBJECT_CHARS] + "…"
+    base = quotable(base, MAX_SUBJECT_CHARS)  # no links, controls or megabytes of a sender's text
     template = _letter_env().get_template("reply_subject.j2")
     subject = template.render(subject=base, ref=ref, campaign_name=campaign_name)
     return " ".join(subject.split())
@@ -146,7 +147,7 @@ def reply_values(ctx: ReplyContext) -> dict[str, Any]:
         "received": format_day_time(ctx.received_at, ctx.timezone),
         "unit": ctx.unit.strip(),
         "candidate": ctx.candidate.strip(),
-        "sender_name": ctx.sender_name.strip(),
+        "greeting": ctx.greeting.strip(),
         "blocking": [line for line in lines if line.blocking],
         "warnings": [line for line in lines if not line.blocking],
         "materials": _material_rows(ctx),

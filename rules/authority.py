@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ingest.addresses import mailbox_key
+
 HELD_DISPOSITION = "held:sender"
 
 
@@ -26,7 +28,8 @@ class Authority:
 
 
 def _norm(address: str) -> str:
-    return address.strip().lower()
+    """One mailbox, however written (``"JFQZGH"@163.com``, ``jfqzgh+2021@163.com``): ingest's key."""
+    return mailbox_key(address)
 
 
 def may_change(sender: str, nomination_sender: str, unit_addresses: Iterable[str], in_our_thread: bool) -> Authority:

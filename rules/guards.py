@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from ingest.addresses import mailbox_key
 from ingest.types import ParsedMail
 
 # Local parts of addresses that are machines, compared without "-", "_" and ".".
@@ -146,7 +147,7 @@ def no_reply_reason(
         return "robot-sender"
     if "@" not in sender:
         return "no-sender"
-    if sender in {address.strip().lower() for address in own_addresses}:
+    if mailbox_key(sender) in {mailbox_key(address) for address in own_addresses}:  # "JZGHXJB"@, jzghxjb+x@
         return "own-address"
     if is_own_message_id(mail.message_id, domain=own_message_id_domain, prefix=own_message_id_prefix):
         return "own-message"

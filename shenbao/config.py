@@ -20,6 +20,7 @@ from pydantic import (BaseModel, ConfigDict, Field, PositiveInt, ValidationError
                       model_validator)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from ingest.addresses import mailbox_key
 from ingest.limits import Limits
 from ingest.names import compact
 from rules.config import Campaign, Rules
@@ -182,6 +183,16 @@ class WebConfig(_Frozen):
     username: str = "office"
     password: str = ""
     password_env: str = ""
+    hosts: tuple[str, ...] = ()  # host names a browser may use for the view (loopback and the listening address always)
+
+    @field_validator("hosts")
+    @classmethod
+    def _host_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        names = tuple(v.strip().lower().rstrip(".") for v in value)
+        bad = [n for n in names if not n or any(c in n for c in "/:@ []")]
+        if bad:
+            raise ValueError(f"not a host name: {bad[0]!r} (write the name only, without scheme, port or path)")
+        return names
 
     def missing_secret(self) -> str:
         return self.password_env if self.password_env and not os.environ.get(self.password_env, "").strip() else ""
@@ -256,8 +267,9 @@ class Config(_Frozen):
         return url
 
     def unit_for_sender(self, address: str) -> UnitConfig | None:
-        address = address.lower()
-        return next((u for u in self.units if address in u.emails), None)
+        """The unit one of whose addresses is this mailbox (``"JFQZGH"@163.com``, ``jfqzgh+x@163.com``)."""
+        key = mailbox_key(address)
+        return next((u for u in self.units if key and key in {mailbox_key(a) for a in u.emails}), None)
 
     @field_validator("units")
     @classmethod

@@ -26,6 +26,7 @@ from shenbao.replies.outbox import queue_reply
 from shenbao.register.verdict import reevaluate, reevaluate_units
 from shenbao.replies.compose import queue_answer
 from shenbao.replies.question import answer_question, asks_something
+from shenbao.register.roster import sender_roster_unit
 
 FileEntry = tuple[ClassifiedFile, str]  # (read and classified file, path under data_dir; "" when not saved)
 
@@ -48,7 +49,7 @@ def _nomination(s: Session, config: Config, email: Email, plan: Plan, group: Gro
     if group.target is not None:
         return group.target
     unit = plan.unit
-    if config.unit_for_sender(email.from_addr) is None:
+    if sender_roster_unit(config, email) is None:
         unit = unit_of(config, email, [files[i][0] for i in group.files]) if group.files else unit
     return create(s, config, email, unit, group.candidate, group.source, now)
 

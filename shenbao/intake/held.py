@@ -21,6 +21,7 @@ from shenbao.errors import UsageError
 from shenbao.intake.matching import MAX_THREAD_IDS, Plan
 from shenbao.store.models import Email, Reply, StoredFile, Submission
 from shenbao.register.nominations import by_ref, link, nominations_of_email, surviving
+from shenbao.register.roster import greeting
 from shenbao.replies.outbox import enqueue
 from shenbao.register.verdict import reevaluate_units
 from shenbao.store.db import Store
@@ -77,7 +78,7 @@ def hold(s: Session, config: Config, email: Email, refused: list[tuple[Submissio
              email.from_addr, ", ".join(sub.ref for sub, _ in refused), refused[0][1].reason)
     if config.replies.enabled and email.from_addr:
         ctx = HeldContext(campaign_name=config.campaign.name, timezone=config.campaign.timezone,
-                          sender_name=email.from_name, received_at=datetime.fromisoformat(email.received_at),
+                          greeting=greeting(config, email, ""), received_at=datetime.fromisoformat(email.received_at),
                           original_subject=email.subject, signature=config.replies.signature,
                           contact=config.replies.contact)
         enqueue(s, config, render_held(ctx), REPLY_KIND, answering=email, email_id=email.id, submission_id=None,

@@ -30,6 +30,7 @@ from shenbao.store.models import Email, Reply, Submission
 from shenbao.register.nominations import (by_ref, latest_decision, nominations_of_email, sender_nominations, surviving,
                                  unique, unit_nominations)
 from shenbao.register.verdict import OPEN_STATUSES, ref_tag_pattern
+from shenbao.register.roster import sender_roster_unit
 
 FORM_NAME_FIELD = "姓名"
 MAX_THREAD_IDS = 100  # the nearest ids of a References header looked up (a hostile one may list thousands)
@@ -77,7 +78,7 @@ def sender_unit(email: Email) -> str:
 
 def unit_of(config: Config, email: Email, files: list[ClassifiedFile]) -> str:
     """The roster unit of the sender, else the unit written on the (last) form, else the sender."""
-    roster = config.unit_for_sender(email.from_addr)
+    roster = sender_roster_unit(config, email)
     if roster is not None:
         return roster.name
     return form_unit(files) or sender_unit(email)

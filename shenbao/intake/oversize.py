@@ -11,6 +11,7 @@ from shenbao.config import Config
 from shenbao.store.models import Email, Reply
 from shenbao.replies.outbox import enqueue
 from shenbao.register.verdict import ref_tag_pattern
+from shenbao.register.roster import greeting
 
 DISPOSITION = "error:oversize"
 REPLY_KIND = "oversize"
@@ -23,7 +24,7 @@ def answer_oversize(s: Session, config: Config, email: Email, now: datetime) -> 
     tag = ref_tag_pattern(config.campaign.reference_prefix).search(email.subject)
     ctx = OversizeContext(
         campaign_name=config.campaign.name, deadline=config.campaign.deadline, timezone=config.campaign.timezone,
-        sender_name=email.from_name, received_at=datetime.fromisoformat(email.received_at),
+        greeting=greeting(config, email, ""), received_at=datetime.fromisoformat(email.received_at),
         original_subject=email.subject, size=email.size, limit=config.mailbox.max_message_bytes,
         min_photo_bytes=config.rules.photos.min_bytes, ref=tag.group(1) if tag else "",
         signature=config.replies.signature, contact=config.replies.contact)

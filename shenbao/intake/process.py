@@ -23,6 +23,7 @@ from shenbao.replies.outbox import mark_bounced
 from shenbao.intake.oversize import DISPOSITION, answer_oversize
 from shenbao.store.brief import non_space_chars
 from shenbao.store.db import Store
+from shenbao.intake.copies import DISPOSITION as DUPLICATE, is_copy
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,9 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
         del raw  # what is read from here on is in ``parsed``: one copy of the mail in memory, not two
         if reason:
             _finish(s, email, f"ignored:{reason}")
+            return
+        if is_copy(s, email):  # copied or moved back under a new UID: recorded, not processed or answered again
+            _finish(s, email, DUPLICATE)
             return
         if store.headers_only(email):  # too large to download: recorded from its header and answered
             answer_oversize(s, config, email, now)

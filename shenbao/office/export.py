@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from notify.safetext import printable
 from rules.facts import NominationFacts
 from shenbao.config import Config
 from ingest.names import compact
@@ -47,7 +48,7 @@ def _submission_row(s: Session, config: Config, sub: Submission, duplicates: dic
     emails = emails_of(s, sub)
     decision = latest_decision(s, sub.id)
     return {
-        "id": sub.ref, "unit": sub.unit, "candidate": sub.candidate, "sender": sub.sender,
+        "id": sub.ref, "unit": printable(sub.unit), "candidate": printable(sub.candidate), "sender": printable(sub.sender),
         "status": effective_status(sub, decision),
         "problems": [p.code for p in problems_from_json(sub.problems)],
         "items": _items(nomination_facts(s, sub), files),
@@ -61,8 +62,8 @@ def _submission_row(s: Session, config: Config, sub: Submission, duplicates: dic
 def _email_row(s: Session, config: Config, email: Email) -> dict[str, Any]:
     reply = s.exec(select(Reply).where(Reply.email_id == email.id)).first()
     return {
-        "message_id": f"<{email.message_id}>" if email.message_id else "", "from": email.from_addr,
-        "subject": email.subject, "received_at": local_time(email.received_at, config.campaign.timezone),
+        "message_id": f"<{printable(email.message_id)}>" if email.message_id else "", "from": printable(email.from_addr),
+        "subject": printable(email.subject), "received_at": local_time(email.received_at, config.campaign.timezone),
         "disposition": email.disposition or "pending",
         "replied": reply is not None and reply.state in REPLIED_STATES,
         "nominations": [sub.ref for sub in nominations_of_email(s, email.id or 0)],
@@ -86,5 +87,10 @@ FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")  # what Excel and WPS start a f
 
 def csv_cell(value: Any) -> Any:
     """A text cell that opens as text in Excel and WPS: one starting like a formula gets a leading
-    ``'`` (OWASP's advice against CSV injection). Numbers are left alone."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_LEADS) else value
+    ``'`` (OWASP's advice against CSV injection); controls and bidi overrides are removed. Numbers are
+    left alone."""
+    if not isinstance(value, str):
+        return value
+    shown = printable(value, lines=True)  # no terminal escapes or bidi overrides from a mail
+    return "'" + shown if value.startswith(FORMULA_LEADS) else shown
+

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from ingest.names import safe_filename
+from ingest.names import MAX_NAME_BYTES, safe_filename, unique_name
 from ingest.parse import html_to_text, parse_mail
 from shenbao.store.derived import file_bytes
 from shenbao.errors import UsageError
@@ -77,9 +77,7 @@ def target_names(files: list[StoredFile]) -> list[tuple[StoredFile, str]]:
             out.append((row, f"{NAMES[role]}{shown}{extension(row)}"))
     used: set[str] = set()
     for row in by_role.get("other", []):
-        name = safe_filename(row.filename)
-        while name in used:
-            name = f"_{name}"
+        name = unique_name(safe_filename(row.filename), used)
         used.add(name)
         out.append((row, f"{OTHER_DIR}/{name}"))
     return out
@@ -106,7 +104,8 @@ def _folder(root: Path, sub: Submission, used: set[tuple[str, str]]) -> Path:
     unit = safe_filename(sub.unit, fallback="未注明单位")
     candidate = safe_filename(sub.candidate, fallback=f"未识别候选人_{sub.ref}")
     if (unit, candidate) in used:  # the same name twice in one unit: keep both, told apart by the ref
-        candidate = safe_filename(f"{candidate}_{sub.ref}")
+        suffix = f"_{sub.ref}"
+        candidate = safe_filename(candidate, max_bytes=MAX_NAME_BYTES - len(suffix.encode())) + suffix
     used.add((unit, candidate))
     return root / unit / candidate
 

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from notify.office import decision_text, disposition_label, label, zone_name
 from notify.render import template_env
 from notify.wording import format_size, render_problem, wording
+from shenbao.store.brief import non_space_chars
 from shenbao.config import Config
 from shenbao.register.decisions import effective_status, history
 from shenbao.errors import UsageError
@@ -42,7 +43,7 @@ def _facts_line(row: StoredFile) -> str:
         unit = f"申报单位={facts['form_unit']}；" if facts.get("form_unit") else ""
         return unit + "，".join(fields)
     if row.role == "deeds":
-        return f"约{sum(1 for ch in facts.get('text', '') if not ch.isspace())}字"
+        return f"约{non_space_chars(str(facts.get('text', '')))}字"
     image = facts.get("image") or {}
     if image:
         camera = f"，{image['camera']}" if image.get("camera") else ""

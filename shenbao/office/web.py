@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import ipaddress
 import logging
 import signal
 import threading
@@ -42,6 +43,33 @@ DOWNLOAD_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", 
                   "doc": "application/msword", "zip": "application/zip"}
 
 
+MAX_ID_DIGITS = 18  # a file id beyond this is no file (SQLite integers end at 9.2e18)
+
+
+def host_allowed(header: str, listen: str, names: frozenset[str]) -> bool:
+    """Whether a request's Host header names this view: ``localhost``, a loopback literal, the
+    listening address (any address literal when listening on all of them) or one of ``names``
+    (``[web] hosts``). Any other name is refused, so a page whose domain is made to resolve to
+    127.0.0.1 (DNS rebinding) cannot read the login-free loopback view."""
+    host = header.strip().lower()
+    if host.startswith("["):
+        host = host[1:host.find("]")] if "]" in host else ""
+    elif host.count(":") == 1:
+        host = host.partition(":")[0]
+    host = host.rstrip(".")
+    if host == "localhost" or host in names:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    try:
+        bound = ipaddress.ip_address(listen)
+    except ValueError:
+        bound = None
+    return address.is_loopback or (bound is not None and (bound.is_unspecified or address == bound))
+
+
 def content_disposition(filename: str) -> str:
     """``attachment`` with an ASCII fallback name and the real (Chinese) name per RFC 6266 / 5987."""
     stem, dot, ext = filename.rpartition(".")
@@ -54,12 +82,16 @@ def content_disposition(filename: str) -> str:
 class WebApp:
     """The WSGI application. ``password`` "" = no login (only ever for loopback)."""
 
-    def __init__(self, store: Store, config: Config, password: str = "") -> None:
+    def __init__(self, store: Store, config: Config, password: str = "", listen: str = "127.0.0.1") -> None:
         self.store, self.config = store, config
         self.username, self.password = config.web.username, password
+        self.listen, self.hosts = listen, frozenset(config.web.hosts)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
+        if not host_allowed(environ.get("HTTP_HOST", ""), self.listen, self.hosts):
+            return self._page(start_response, "400 Bad Request", "访问地址不正确",
+                              "请用 127.0.0.1 或配置 [web] hosts 中列出的名称访问本页面。")
         if method not in ("GET", "HEAD"):
             return self._page(start_response, "405 Method Not Allowed", "不支持的请求", "本页面只供查看。",
                               [("Allow", "GET, HEAD")])
@@ -96,7 +128,7 @@ class WebApp:
             page = nomination_page(self.store, self.config, rest)
             if page is not None:
                 return self._html(start_response, "200 OK", page)
-        if head in ("file", "thumb") and rest.isdigit():
+        if head in ("file", "thumb") and rest.isascii() and rest.isdigit() and len(rest) <= MAX_ID_DIGITS:
             return self._file(start_response, int(rest), thumb=head == "thumb")
         return self._page(start_response, "404 Not Found", "找不到该页面", "请从首页重新进入。")
 
@@ -149,7 +181,7 @@ def make_app(store: Store, config: Config, host: str) -> WebApp:
     if not is_loopback(host) and not password:
         raise UsageError(f"web.password: required to listen on {host} (anything but 127.0.0.1); set [web] "
                          "password_env (or password), or serve on 127.0.0.1")
-    return WebApp(store, config, password)
+    return WebApp(store, config, password, host)
 
 
 def web_server(store: Store, config: Config, host: str, port: int) -> WSGIServer:

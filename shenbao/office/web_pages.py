@@ -18,6 +18,7 @@ from notify.office import disposition_label, label
 from notify.render import template_env
 from notify.wording import format_full_time, format_size, wording
 from rules.authority import HELD_DISPOSITION
+from shenbao.store.brief import non_space_chars
 from shenbao.config import Config
 from shenbao.office.materials import body_deeds
 from shenbao.store.models import Email, StoredFile, Submission
@@ -104,7 +105,7 @@ def nomination_page(store: Store, config: Config, ref: str) -> str | None:
     return render("web_nomination.html.j2", campaign=config.campaign.name, v=view, timezone=zone,
                   received=_time(sub.received_at, zone), last_received=_time(sub.last_received_at, zone),
                   pictures=[r for r in rows if r.picture], files=rows, form=form, deeds=deeds, deeds_source=source,
-                  deeds_chars=sum(1 for ch in deeds if not ch.isspace()), emails=emails, replies=replies)
+                  deeds_chars=non_space_chars(deeds), emails=emails, replies=replies)
 
 
 def emails_page(store: Store, config: Config) -> str:

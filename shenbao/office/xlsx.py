@@ -22,6 +22,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from notify.office import disposition_label
+from notify.safetext import printable
 from notify.wording import format_full_time
 from shenbao.collector import cycle_collection_paused
 from shenbao.config import Config
@@ -76,10 +77,11 @@ def nomination_row(view: NominationView, config: Config, zone: ZoneInfo) -> list
     told = (f"{format_full_time(reply.at, config.campaign.timezone)} {reply.kind_label}（{reply.state_label}）"
             if reply else "")
     items = [("✓ " if item.ok else "✗ ") + item.summary for item in view.items]
-    return [view.ref, view.unit, view.candidate, view.status_label, *_decision_cells(view, config.campaign.timezone),
+    return [view.ref, printable(view.unit), printable(view.candidate), view.status_label,
+            *_decision_cells(view, config.campaign.timezone),
             *items, _numbered([line.text for line in view.open_lines]),
             _numbered([line.text for line in view.warnings]), *_form_cells(view),
-            _local(view.received_at, zone), _local(view.last_received_at, zone), view.emails, told, view.sender]
+            _local(view.received_at, zone), _local(view.last_received_at, zone), view.emails, told, printable(view.sender)]
 
 
 def _unit_rows(config: Config, views: list[NominationView]) -> list[list[Any]]:
@@ -93,9 +95,10 @@ def _email_rows(s: Session, zone: ZoneInfo) -> list[list[Any]]:
     columns = (Email.id, Email.received_at, Email.from_addr, Email.from_name, Email.subject, Email.disposition,
                Email.message_id)  # plain rows: not the raw headers and bodies an Email object would load
     query = select_columns(*(col(c) for c in columns)).order_by(col(Email.received_at), col(Email.id))
-    return [[_local(datetime.fromisoformat(e.received_at), zone), e.from_addr, e.from_name, e.subject,
+    return [[_local(datetime.fromisoformat(e.received_at), zone), printable(e.from_addr), printable(e.from_name),
+             printable(e.subject),
              disposition_label(e.disposition), "、".join(refs.get(e.id, [])), "是" if e.id in replied else "否",
-             e.message_id] for e in s.execute(query)]
+             printable(e.message_id)] for e in s.execute(query)]
 
 
 class _Sheet:

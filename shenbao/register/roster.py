@@ -5,15 +5,32 @@ Read-only queries for the digest, ``show`` and the export.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from ingest.addresses import doubted
 from rules.quota import quota_for
 from ingest.names import compact
 from shenbao.config import Config, UnitConfig
-from shenbao.store.models import Submission
+from shenbao.store.models import Email, Submission
+
+
+def sender_roster_unit(config: Config, email: Email) -> UnitConfig | None:
+    """The roster unit whose address sent ``email``; None when its From was doubted (two mailboxes,
+    or a display name that is another mailbox's address: ``ingest.addresses``)."""
+    if doubted(json.loads(email.defects or "[]")):
+        return None
+    return config.unit_for_sender(email.from_addr)
+
+
+def greeting(config: Config, email: Email, unit: str) -> str:
+    """Whom a reply greets: the roster unit that sent ``email`` or that ``unit`` names, else nobody
+    (the letter's own "您好"). A sender's display name is never copied into an office letter."""
+    roster = sender_roster_unit(config, email) or unit_config(config, unit)
+    return roster.name if roster is not None else ""
 
 
 def unit_config(config: Config, name: str) -> UnitConfig | None:

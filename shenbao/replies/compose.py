@@ -22,6 +22,7 @@ from shenbao.store.models import Email, Reply, StoredFile, Submission
 from shenbao.register.nominations import emails_of, files_of, latest_decision
 from shenbao.replies.outbox import enqueue
 from shenbao.register.verdict import BODY_DEEDS_SOURCE, nomination_facts, problems_from_json, verdict_summary
+from shenbao.register.roster import greeting
 
 
 def material_lines(files: list[StoredFile]) -> tuple[MaterialLine, ...]:
@@ -42,7 +43,7 @@ def nomination_context(s: Session, config: Config, sub: Submission, answering: E
     return ReplyContext(
         kind=reply_kind(sub.status, decision), ref=sub.ref, campaign_name=config.campaign.name,  # type: ignore[arg-type]
         deadline=config.campaign.deadline, timezone=config.campaign.timezone, unit=sub.unit, candidate=sub.candidate,
-        sender_name=answering.from_name, received_at=datetime.fromisoformat(answering.received_at),
+        greeting=greeting(config, answering, sub.unit), received_at=datetime.fromisoformat(answering.received_at),
         problems=shown_problems(problems_from_json(sub.problems), decision),
         materials=material_lines(current) + pasted_deeds_lines(s, sub),
         original_subject=answering.subject, signature=config.replies.signature, contact=config.replies.contact,
@@ -72,7 +73,7 @@ def queue_answer(s: Session, config: Config, email: Email, subs: list[Submission
     else:
         letter = ReplyContext(kind="incomplete", ref="", campaign_name=config.campaign.name,
                               deadline=config.campaign.deadline, timezone=config.campaign.timezone, unit=subs[0].unit,
-                              candidate="", sender_name=email.from_name, received_at=parts[0].received_at,
+                              candidate="", greeting=greeting(config, email, subs[0].unit), received_at=parts[0].received_at,
                               original_subject=email.subject, signature=config.replies.signature,
                               contact=config.replies.contact)
         rendered, kind = render_multi(letter, parts, material_lines(unassigned)), _overall([p.kind for p in parts])

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from ingest.addresses import mailbox_key
 from notify.render import MaterialLine, RenderedReply, ReplyContext, ReplyKind, build_reply_message, render_reply
 from notify.send import Sender
 from rules.guards import over_reply_cap
@@ -32,6 +33,7 @@ from shenbao.errors import PermanentSendError, SendError
 from shenbao.store.models import Email, Reply, StoredFile, Submission
 from shenbao.register.verdict import problems_from_json
 from shenbao.store.db import Store, utc_iso
+from shenbao.register.roster import greeting
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +49,14 @@ def _materials(s: Session, sub: Submission | None, email: Email) -> tuple[Materi
 
 
 def _recent_sent(s: Session, to_addr: str, now: datetime) -> list[datetime]:
+    """When replies of the last day went to this mailbox (``victim+1@``, ``"Victim"@`` are one mailbox)."""
     since = utc_iso(now - timedelta(days=1))
-    rows = s.exec(select(Reply.created_at).where(Reply.to_addr == to_addr, Reply.created_at >= since,
-                                                 col(Reply.state).in_(COUNTED_STATES)))
-    return [datetime.fromisoformat(r) for r in rows]
+    key = mailbox_key(to_addr)
+    same_domain = col(Reply.to_addr).endswith("@" + key.rpartition("@")[2], autoescape=True) if key else \
+        col(Reply.to_addr) == to_addr
+    rows = s.exec(select(Reply.to_addr, Reply.created_at).where(same_domain, Reply.created_at >= since,
+                                                                col(Reply.state).in_(COUNTED_STATES)))
+    return [datetime.fromisoformat(created) for address, created in rows if mailbox_key(address) == key]
 
 
 def queue_reply(s: Session, config: Config, email: Email, sub: Submission | None, kind: ReplyKind,
@@ -62,7 +68,7 @@ def queue_reply(s: Session, config: Config, email: Email, sub: Submission | None
         kind=kind, ref=sub.ref if sub else "", campaign_name=config.campaign.name,
         deadline=config.campaign.deadline, timezone=config.campaign.timezone,
         unit=sub.unit if sub else "", candidate=sub.candidate if sub else "",
-        sender_name=email.from_name, received_at=datetime.fromisoformat(email.received_at),
+        greeting=greeting(config, email, sub.unit if sub else ""), received_at=datetime.fromisoformat(email.received_at),
         problems=problems_from_json(sub.problems) if sub else (), materials=_materials(s, sub, email),
         original_subject=email.subject, signature=config.replies.signature, contact=config.replies.contact)
     return enqueue(s, config, render_reply(ctx), kind, answering=email, email_id=email.id,
@@ -74,10 +80,11 @@ def enqueue(s: Session, config: Config, rendered: RenderedReply, kind: str, *, a
     """Wrap a rendered reply as a mail to the sender of ``answering``, in its thread, and add it to
     the outbox (in the caller's transaction); over the per-sender cap it is kept as ``suppressed``.
     ``email_id`` links the reply to the email it answers (None for a notice nobody asked for).
-    A sender address no reply can go to (malformed, non-ASCII) gives a ``failed`` reply saying why."""
+    A sender address no reply can go to (malformed, non-ASCII) gives a ``failed`` reply saying why.
+    The To header names the roster unit, never the sender's own display name (it could say anything)."""
     try:
         message = build_reply_message(
-            rendered, to_addr=answering.from_addr, to_name=answering.from_name, from_addr=config.smtp.from_address,
+            rendered, to_addr=answering.from_addr, to_name=greeting(config, answering, ""), from_addr=config.smtp.from_address,
             from_name=config.smtp.from_name, in_reply_to=answering.message_id,
             references=tuple(answering.references.split()), message_id_domain=config.smtp.domain, now=now)
     except PermanentSendError as exc:

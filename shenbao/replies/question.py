@@ -12,6 +12,7 @@ from rules.question import is_question
 from ingest.quotes import unquoted
 from shenbao.config import Config
 from shenbao.store.models import Email, Reply
+from shenbao.register.roster import greeting
 from shenbao.replies.outbox import enqueue
 
 REPLY_KIND = "question"
@@ -28,7 +29,7 @@ def answer_question(s: Session, config: Config, email: Email, now: datetime) -> 
         return None
     ctx = LetterContext(
         campaign_name=config.campaign.name, deadline=config.campaign.deadline, timezone=config.campaign.timezone,
-        sender_name=email.from_name, received_at=datetime.fromisoformat(email.received_at),
+        greeting=greeting(config, email, ""), received_at=datetime.fromisoformat(email.received_at),
         original_subject=email.subject, signature=config.replies.signature, contact=config.replies.contact)
     return enqueue(s, config, render_question(ctx), REPLY_KIND, answering=email, email_id=email.id,
                    submission_id=None, now=now)

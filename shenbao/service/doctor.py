@@ -56,9 +56,6 @@ class _NothingKnown:
     def uid_seen(self, mailbox: str, uidvalidity: int, uid: str) -> bool:
         return False
 
-    def content_seen(self, message_id: str, sha256: str) -> bool:
-        return False
-
 
 def probe(config: Config, cursor: Cursor, now: datetime, timeout: float = 120.0,
           sleep: Callable[[float], None] = time.sleep) -> Step:

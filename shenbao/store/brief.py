@@ -11,18 +11,22 @@ the facts.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 # The order of the JSON array in StoredFile.brief.
 FIELDS = ("text_chars", "embedded_images", "width", "height", "form_unit", "form_fields")
 Brief = tuple[int, int, int, int, str, dict[str, str]]
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 def non_space_chars(text: str) -> int:
     """A deeds text's length as DESIGN.md defines it: its count of non-whitespace characters
-    (``str.split`` splits at exactly the characters ``str.isspace`` calls whitespace)."""
-    return len("".join(text.split()))
+    (``str.split`` splits at exactly the characters ``str.isspace`` calls whitespace). Invisible
+    characters (NUL and other controls, zero-width and bidi marks, BOMs) are not text either: a
+    document padded with 2000 NULs has no deeds in it."""
+    return len(_INVISIBLE.sub("", "".join(text.split())))
 
 
 def brief_json(facts: Mapping[str, Any]) -> str:

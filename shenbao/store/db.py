@@ -145,13 +145,6 @@ class Store(DataDir):
                                                 Email.uid == uid)).first()
             return row is not None
 
-    def content_seen(self, message_id: str, sha256: str) -> bool:
-        with self.session() as s:
-            query = select(Email.id).where(Email.sha256 == sha256)
-            if message_id:
-                query = query.where(Email.message_id == message_id)
-            return s.exec(query).first() is not None
-
     def cursor(self, mailbox: str) -> Cursor:
         with self.session() as s:
             state = s.get(MailboxState, mailbox)

@@ -11,6 +11,7 @@ crash or a power cut damaged is made again the same way.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import tempfile
@@ -53,19 +54,26 @@ def _files_of_raw(store: Store, email: Email, limits: Limits) -> dict[str, bytes
     return {item.sha256 or _digest(item.data): item.data for item in items if item.data}
 
 
-def _fill(store: Store, email_id: int, limits: Limits) -> None:
-    """Write every file of one email to its place, from the raw mail."""
+def _fill(store: Store, email_id: int, limits: Limits) -> dict[str, bytes]:
+    """Write every file of one email to its place, from the raw mail; returns the files by SHA-256."""
     with store.session() as s:
         email = s.get(Email, email_id)
         rows = list(s.exec(select(StoredFile).where(StoredFile.email_id == email_id)))
     if email is None or store.headers_only(email):
-        return
+        return {}
     found = _files_of_raw(store, email, limits)
     for row in rows:
         data = found.get(row.sha256)
         if row.path and data is not None and _on_disk(store, row) is None:
-            store.path(row.path).unlink(missing_ok=True)
-            store.write_file(row.path, data, durable=False)  # a cache of the raw mail: no fsync needed
+            try:
+                store.path(row.path).unlink(missing_ok=True)
+                store.write_file(row.path, data, durable=False)  # a cache of the raw mail: no fsync needed
+            except OSError as exc:
+                if exc.errno != errno.ENAMETOOLONG:
+                    raise
+                # a place named before names were capped in bytes: the file is served from its raw mail
+                log.info("stored file %s: its place cannot exist (name too long); read from the raw mail", row.id)
+    return found
 
 
 def file_bytes(store: Store, row: StoredFile, limits: Limits | None = None) -> bytes | None:
@@ -75,8 +83,8 @@ def file_bytes(store: Store, row: StoredFile, limits: Limits | None = None) -> b
         return None
     data = _on_disk(store, row)
     if data is None:
-        _fill(store, row.email_id, limits or Limits())
-        data = _on_disk(store, row)
+        found = _fill(store, row.email_id, limits or Limits())
+        data = _on_disk(store, row) or found.get(row.sha256)
         if data is None:
             log.warning("stored file %s: not in data_dir nor in its raw mail", row.path)
     return data

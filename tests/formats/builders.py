@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import io
 import struct
+import tempfile
 import zlib
 from collections.abc import Sequence
+from pathlib import Path
 
 import docx
 import py7zr
@@ -69,6 +71,22 @@ def seven_zip(members: dict[str, bytes], password: str | None = None) -> bytes:
     with py7zr.SevenZipFile(out, "w", password=password, header_encryption=bool(password)) as archive:
         for name, data in members.items():
             archive.writestr(data, name)
+    return out.getvalue()
+
+
+def seven_zip_as_written(members: Sequence[tuple[str, bytes]], *, link_first: str = "") -> bytes:
+    """A solid 7z holding exactly these names, in this order, even ``../x`` and one name twice (py7zr's
+    own ``writestr`` refuses those; its unchecked ``_writestr`` writes what a hostile tool writes).
+    ``link_first``: a symbolic link of that name stored before them all."""
+    out = io.BytesIO()
+    with tempfile.TemporaryDirectory() as scratch, py7zr.SevenZipFile(out, "w") as archive:
+        if link_first:
+            (Path(scratch) / "target").write_bytes(b"")  # py7zr stores a link whose target exists
+            link = Path(scratch) / "link"
+            link.symlink_to("target")
+            archive.write(link, link_first)
+        for name, data in members:
+            archive._writestr(data, name)
     return out.getvalue()
 
 

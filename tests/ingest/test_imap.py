@@ -45,9 +45,6 @@ class Store:
     def uid_seen(self, mailbox: str, uidvalidity: int, uid: str) -> bool:
         return any((m.mailbox, m.uidvalidity, m.uid) == (mailbox, uidvalidity, uid) for m in self.mails)
 
-    def content_seen(self, message_id: str, sha256: str) -> bool:
-        return False
-
     def take(self, box: ImapMailbox, cursor: Cursor = Cursor()) -> list[RawMail]:
         taken = []
         for mail in box.fetch_new(cursor, self):

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from ingest.names import MAX_NAME_CHARS, safe_filename
+from ingest.names import MAX_NAME_BYTES, MAX_NAME_CHARS, safe_filename
 
 
 @pytest.mark.parametrize(
@@ -22,6 +22,13 @@ from ingest.names import MAX_NAME_CHARS, safe_filename
         ("", "附件"),
         (".hidden", "hidden"),
         ("a\u202egpj.exe", "a_gpj.exe"),
+        ("照片\x9b31m.jpg", "照片_31m.jpg"),  # a C1 control (CSI) is no more welcome than ESC
+        ("CON", "CON_"),
+        ("nul.txt", "nul_.txt"),
+        ("COM1.tar.gz", "COM1_.tar.gz"),
+        ("Lpt9 .docx", "Lpt9_.docx"),
+        ("CONTENT.txt", "CONTENT.txt"),
+        ("事迹. .docx", "事迹.docx"),
     ],
 )
 def test_names_are_reduced_to_one_safe_component(given: str, expected: str) -> None:
@@ -33,6 +40,12 @@ def test_decomposed_names_are_nfc_normalised() -> None:
     assert safe_filename(decomposed) == unicodedata.normalize("NFC", "café.jpg")
 
 
-def test_long_names_keep_their_extension() -> None:
-    name = safe_filename("长" * 300 + ".docx")
-    assert len(name) == MAX_NAME_CHARS and name.endswith(".docx")
+@pytest.mark.parametrize("char", ["长", "a", "😀", "é"], ids=["cjk", "ascii", "emoji", "latin"])
+def test_long_names_are_capped_in_bytes_on_a_character_boundary(char: str) -> None:
+    """GIVEN a name of 300 characters of 1 to 4 UTF-8 bytes each WHEN made safe
+    THEN it fits the cap in characters and in bytes (file systems count bytes), keeps its extension
+    and is whole characters of the original."""
+    name = safe_filename(char * 300 + ".docx")
+    assert len(name) <= MAX_NAME_CHARS and len(name.encode("utf-8")) <= MAX_NAME_BYTES
+    assert name.endswith(".docx") and set(name.removesuffix(".docx")) == {char}
+    assert len(name.encode("utf-8")) > MAX_NAME_BYTES - 4 or len(name) == MAX_NAME_CHARS  # cut no shorter than needed

@@ -38,7 +38,7 @@ BASE = ReplyContext(
     timezone="Asia/Shanghai",
     unit="城乡一体化示范区工会",
     candidate="沈桂兰",
-    sender_name="示范区工会",
+    greeting="城乡一体化示范区工会",
     received_at=datetime(2021, 4, 28, 1, 36, 5, tzinfo=timezone.utc),  # 09:36 in Beijing
     problems=(SMALL, NO_CREDIT),
     materials=MATERIALS,
@@ -75,11 +75,11 @@ def both(rendered: RenderedReply) -> list[str]:
                      ["5月2日09:15", "截止时间为2021年4月30日23:59", "在截止时间之后到达", "是否受理由活动办公室决定",
                       "另经核对，材料还有以下问题", "未收到候选人个人征信查询情况截图"],
                      ["已超过截止时间", "尚不完整"], id="late"),
-        pytest.param({"kind": "unmatched", "ref": "", "unit": "", "candidate": "", "materials": (),
+        pytest.param({"kind": "unmatched", "ref": "", "unit": "", "candidate": "", "materials": (), "greeting": "",
                       "problems": (Problem("candidate.unmatched"),)},
-                     ["示范区工会：", "已收到您于4月28日09:36发来的邮件", "未能确定这封邮件属于哪一位候选人",
+                     ["您好！已收到您于4月28日09:36发来的邮件", "未能确定这封邮件属于哪一位候选人",
                       "未能识别本邮件所推荐的候选人", "注明推荐单位和候选人姓名", "未收到可识别的附件材料"],
-                     ["登记编号", "[]", "贵单位"], id="unmatched-without-reference"),
+                     ["登记编号", "[]", "贵单位", "示范区工会："], id="unmatched-without-reference"),
     ],
 )
 def test_each_kind_says_what_it_should(changes: dict[str, Any], expected: list[str], absent: list[str]) -> None:

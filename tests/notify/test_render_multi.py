@@ -14,7 +14,7 @@ from rules.facts import Problem
 CST = timezone(timedelta(hours=8))
 LETTER = ReplyContext(kind="incomplete", ref="", campaign_name="2021年焦作“最美职工”",
                       deadline=datetime(2021, 4, 30, 23, 59, 59, tzinfo=CST), timezone="Asia/Shanghai",
-                      unit="市教育工会", candidate="", sender_name="教育工会", received_at=datetime(2021, 4, 26, 10, tzinfo=CST),
+                      unit="市教育工会", candidate="", greeting="教育工会", received_at=datetime(2021, 4, 26, 10, tzinfo=CST),
                       original_subject="推荐材料", signature="焦作市总工会宣教网络部", contact="陈晓杰，电话 3999920")
 
 

@@ -12,6 +12,10 @@ UNIT = ("jfqzgh@163.com", "jfq2@126.com")
 @pytest.mark.parametrize(("sender", "nomination_sender", "unit", "thread", "allowed"), [
     ("jfqzgh@163.com", "jfqzgh@163.com", (), False, True),  # its own sender
     (" JFQZGH@163.com ", "jfqzgh@163.com", (), False, True),  # addresses compare without case and blanks
+    ('"jfqzgh"@163.com', "jfqzgh+2021@163.com", (), False, True),  # one mailbox however written
+    ("jfq2+x@126.com", "jfqzgh@163.com", UNIT, False, True),
+    ("friend+jfqzgh@qq.com", "friend@qq.com", (), False, True),
+    ("jfqzgh+x@evil.example", "jfqzgh@evil.example", (), False, False),  # a tag only where the provider ignores it
     ("jfq2@126.com", "jfqzgh@163.com", UNIT, False, True),  # the unit's second roster address
     ("friend@qq.com", "jfqzgh@163.com", UNIT, True, True),  # a reply in the thread of our mail about it
     ("friend@qq.com", "jfqzgh@163.com", UNIT, False, False),  # anyone else

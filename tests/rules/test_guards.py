@@ -96,6 +96,10 @@ def test_headers_that_mark_automatic_mail(headers: dict[str, str], expected: str
         ("notice-request@lists.example.com", "robot-sender"),
         ("焦作市总工会宣教网络部 <jzghxjb@163.com>", "own-address"),
         ("JZGHXJB@163.COM", "own-address"),
+        ('"JZGHXJB"@163.COM', "own-address"),
+        ("jzghxjb+x@163.com", "own-address"),
+        ("办公室 <Jzghxjb+2021@163.com>", "own-address"),
+        ("jzghxjb+x@example.com", None),  # a +tag is only the same mailbox where the provider says so
         ("noreen@163.com", None),
         ("解放区总工会 <jfqzgh@163.com>", None),
         (None, "no-sender"),
@@ -234,3 +238,10 @@ def test_the_realworld_bounce_with_a_broken_from_is_a_robot(path: Path) -> None:
     assert "postmaster@" in parsed.from_name and is_robot_sender(parsed) and is_bounce(parsed)
     assert reason(path.read_bytes()) == "bounce-subject"
     assert reason(path.read_bytes().replace(b"Undeliverable: Some subject", b"Some subject")) == "robot-sender"
+
+
+@pytest.mark.parametrize("from_line", ["=?utf-8?q?jzghxjb=40163.com?=", "=?utf-8?q?x?= <=?utf-8?q?jzghxjb=40163.com?=>"])
+def test_an_address_inside_an_encoded_word_is_no_sender_at_all(from_line: str) -> None:
+    """GIVEN a From whose only "address" is an RFC 2047 encoded-word (text, as mail clients treat it)
+    WHEN judged THEN there is no sender to answer (not the office's, not anyone's address)."""
+    assert reason(_raw(from_line, "推荐材料")) == "no-sender"

@@ -55,6 +55,8 @@ def test_three_mistakes_are_all_reported_with_key_paths(tmp_path: Path) -> None:
          'digest.time: must be a time of day as "HH:MM", e.g. "08:30"'),
         ('[mailbox]\nkind = "folder"\npath = "m"\n[smtp]\nkind = "file"\npath = "r"\n[rules.photos]\nformats = []\n',
          'rules.photos.formats: must list at least one format, e.g. ["jpeg"]'),
+        ('[mailbox]\nkind = "folder"\npath = "m"\n[smtp]\nkind = "file"\npath = "r"\n[web]\nhosts = ["http://a.cn:8080"]\n',
+         "web.hosts: not a host name: 'http://a.cn:8080' (write the name only, without scheme, port or path)"),
     ],
 )
 def test_each_mistake_names_its_key(tmp_path: Path, text: str, expected: str) -> None:

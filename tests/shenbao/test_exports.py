@@ -161,7 +161,9 @@ def test_every_text_cell_of_the_csv_is_guarded_whatever_column_it_is_in(register
         views = [replace(v, unit=f"{lead}A", candidate=f"{lead}B", sender=f"{lead}C") for v in nomination_views(s, config)]
     rows = _csv_rows(people_csv(views, config))
     assert len(rows) == len(views) == 4
-    assert all((r["推荐单位"], r["候选人"], r["发件邮箱"]) == (f"'{lead}A", f"'{lead}B", f"'{lead}C") for r in rows)
+    # a tab or carriage return from a mail header is shown as a space (safetext): nothing left to guard
+    shown = " " if lead in "\t\r" else f"'{lead}"
+    assert all((r["推荐单位"], r["候选人"], r["发件邮箱"]) == (f"{shown}A", f"{shown}B", f"{shown}C") for r in rows)
     assert all(r["邮件数"].isdigit() for r in rows)  # numbers stay numbers
 
 

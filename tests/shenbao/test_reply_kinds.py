@@ -41,7 +41,7 @@ def test_a_plain_question_gets_a_short_answer_with_the_notice_and_the_deadline(s
     service.deliver("1.eml", raw, WHEN)
     service.run_once()
     text = _only_reply_text(service)
-    assert text.startswith("李老师：\n\n您好！4月26日10:02收到您的来信")
+    assert text.startswith("您好！4月26日10:02收到您的来信")  # never greeted by a display name (Security)
     assert "请以活动通知为准。材料截止时间为2021年4月30日23:59（北京时间）" in text
     assert "未能确定" not in text and "候选人姓名。" in text  # how to send, not "which candidate is this?"
     [email] = service.export()["emails"]

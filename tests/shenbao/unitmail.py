@@ -7,6 +7,7 @@ Generated with ``shenbao.samples.build`` (real .docx, real 2 MB JPEGs); photos a
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,6 +28,13 @@ ROSTER = (
     ("焦作供电公司工会", "jzgdgh@163.com", "市属基层工会", None),
     ("市教育工会", "jyjgh@163.com", "产业工会", 3),
 )
+
+
+def with_from(raw: bytes, from_line: str) -> bytes:
+    """``raw`` with its From header (folded lines included) replaced by ``from_line`` as written."""
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    lines = re.sub(rb"(?im)^From:.*(?:\r\n[ \t].*)*", b"From: " + from_line.encode(), head, count=1)
+    return lines + sep + body
 
 
 def roster_toml() -> str:
