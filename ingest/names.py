@@ -29,3 +29,17 @@ def safe_filename(name: str, fallback: str = "附件") -> str:
         else:
             name = name[:MAX_NAME_CHARS]
     return name
+
+
+def cap_bytes(name: str, limit: int = 180) -> str:
+    """``name`` cut to at most ``limit`` bytes of UTF-8 (whole characters), keeping a short
+    extension: most file systems allow 255 bytes per name, and a Chinese character takes three."""
+    if len(name.encode("utf-8")) <= limit:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    tail = f".{ext}" if dot and 0 < len(ext.encode("utf-8")) <= 10 else ""
+    head = stem if tail else name
+    room = limit - len(tail.encode("utf-8"))
+    while len(head.encode("utf-8")) > room:
+        head = head[:-1]
+    return head + tail
