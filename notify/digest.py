@@ -92,6 +92,7 @@ class DigestData:
     units_over_quota: tuple[UnitLine, ...] = ()
     warnings: Warnings = field(default_factory=Warnings)
     signature: str = ""
+    paper_received: int | None = None  # nominations whose paper copies of the form arrived (None: not shown)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from shenbao.collector import cycle_collection_paused
 from shenbao.models import Email, Meta, Reply, Submission
 from shenbao.nominations import active_rows, arrival_ranks, refs_by_email
 from shenbao.overview import NominationView, nomination_views
+from shenbao.paper import paper_received
 from shenbao.roster import unit_quota
 from shenbao.store import Store, utc_iso
 
@@ -143,4 +144,5 @@ def gather(store: Store, config: Config, now: datetime, since: datetime | None,
             units_over_quota=tuple(units_over_quota(s, config)),
             warnings=_warnings(s, views, refs),
             signature=config.replies.signature,
+            paper_received=paper_received(s, views),
         )

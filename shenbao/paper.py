@@ -9,8 +9,9 @@ digest and in the workbook.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -19,6 +20,13 @@ from shenbao.errors import UsageError
 from shenbao.models import PaperCopy, Submission
 from shenbao.nominations import by_ref, surviving
 from shenbao.store import Store, utc_iso
+
+PAPER_HEADER = "纸质推荐表"  # the workbook's column
+
+
+class HasId(Protocol):
+    @property
+    def id(self) -> int: ...
 
 
 def paper_label(mark: PaperCopy | None) -> str:
@@ -36,6 +44,18 @@ def latest_papers(s: Session, sub_ids: Iterable[int | None] | None = None) -> di
     if sub_ids is not None:
         query = query.where(col(PaperCopy.submission_id).in_([i for i in sub_ids if i is not None]))
     return {row.submission_id: row for row in s.exec(query)}
+
+
+def paper_received(s: Session, views: Sequence[HasId]) -> int:
+    """How many of the nominations ``views`` have their paper copies received (for the digest)."""
+    papers = latest_papers(s, [v.id for v in views])
+    return sum(1 for mark in papers.values() if mark.received)
+
+
+def with_paper(s: Session, views: Sequence[HasId], rows: list[list[Any]]) -> list[list[Any]]:
+    """Each workbook row (one per view, same order) with its 纸质推荐表 cell added at the end."""
+    papers = latest_papers(s, [v.id for v in views])
+    return [row + [paper_label(papers.get(view.id))] for view, row in zip(views, rows)]
 
 
 def paper_history(s: Session, sub: Submission) -> list[PaperCopy]:

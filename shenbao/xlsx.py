@@ -27,6 +27,7 @@ from shenbao.config import Config
 from shenbao.models import Email, Reply
 from shenbao.nominations import refs_by_email
 from shenbao.overview import NominationView, nomination_views
+from shenbao.paper import PAPER_HEADER, with_paper
 from shenbao.store import Store
 from shenbao.table import display_width
 
@@ -170,8 +171,8 @@ def register_xlsx(store: Store, config: Config, views: list[NominationView] | No
     with store.session() as s, cycle_collection_paused():
         views = nomination_views(s, config) if views is None else views
         status = (NOMINATION_HEADER.index("状态"), [STATUS_FILLS.get(v.status, "") for v in views])
-        _fill_sheet(wb, NOMINATION_SHEET, NOMINATION_HEADER, [_nomination_row(v, config, zone) for v in views],
-                    freeze="D2", fills=status)
+        rows = with_paper(s, views, [_nomination_row(v, config, zone) for v in views])
+        _fill_sheet(wb, NOMINATION_SHEET, NOMINATION_HEADER + [PAPER_HEADER], rows, freeze="D2", fills=status)
         del views
         _fill_sheet(wb, EMAIL_SHEET, EMAIL_HEADER, _email_rows(s, zone), freeze="A2")
         wb.set_properties({"title": f"{config.campaign.name} 推荐登记表", "author": "shenbao"})

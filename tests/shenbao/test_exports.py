@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from shenbao.export import to_csv
 from shenbao.samples import CST, build_email, deeds_docx, form_docx, nomination_email, photo_jpeg, photo_png, screenshot_png
+from shenbao.paper import PAPER_HEADER
 from shenbao.xlsx import EMAIL_HEADER, NOMINATION_HEADER
 from tests.shenbao.conftest import FOLDER_CONFIG, Service
 
@@ -56,7 +57,7 @@ def test_the_workbook_has_a_nomination_sheet_and_an_email_sheet_with_the_right_r
     assert book.sheetnames == ["推荐人选", "来信记录"]
     nominations, emails = book.worksheets
     rows = list(nominations.iter_rows(values_only=True))
-    assert list(rows[0]) == NOMINATION_HEADER
+    assert list(rows[0]) == NOMINATION_HEADER + [PAPER_HEADER]  # paper copies last (shenbao.paper)
     assert [(r[0], r[1], r[2], r[3]) for r in rows[1:]] == [
         ("JZ2021-001", "解放区总工会", "王建国", "材料齐全"), ("JZ2021-002", "山阳区总工会", "李秀梅", "待补充"),
         ("JZ2021-003", "孟州市总工会", "刘红霞", "材料齐全"), ("JZ2021-004", "../../etc", "赵六", "待补充")]
