@@ -98,6 +98,7 @@ class DigestData:
     warnings: Warnings = field(default_factory=Warnings)
     signature: str = ""
     has_roster: bool = True  # False: no [[units]], so nobody can be reported as not having sent anything
+    paper_received: int | None = None  # nominations whose paper copies of the form arrived (None: not shown)
 
 
 @dataclass(frozen=True)

@@ -221,6 +221,31 @@ def attach(ctx: click.Context, mail: str, ref: str) -> None:
 
 
 @cli.command()
+@click.argument("ref", metavar="ID")
+@click.option("--received", is_flag=True, help="The paper copies of the form (一式2份加盖公章) have arrived.")
+@click.option("--missing", is_flag=True, help="They have not arrived (undoes a mistaken --received).")
+@click.option("--note", default="", help="A note kept with the mark (e.g. 邮寄, 专人送达).")
+@click.option("--by", "by", default="", help="Who marks it (default: the login name).")
+@click.pass_context
+@handle_errors
+def paper(ctx: click.Context, ref: str, received: bool, missing: bool, note: str, by: str) -> None:
+    """Mark a nomination's paper copies (推荐表一式2份加盖公章) received or missing."""
+    import getpass
+
+    from notify.wording import format_full_time
+    from shenbao.office.paper import mark_paper, paper_label
+    from shenbao.store.db import Store
+
+    if received == missing:
+        raise click.UsageError("choose exactly one of --received or --missing")
+    config = load(ctx)
+    sub, mark = mark_paper(Store(config.database_url, config.data_dir), ref, received, note, by or getpass.getuser(),
+                           utc_now())
+    when = format_full_time(mark.marked_at, config.campaign.timezone)
+    click.echo(f"{sub.ref}：纸质推荐表{paper_label(mark)}（{mark.marked_by}，{when}）{('：' + mark.note) if mark.note else ''}")
+
+
+@cli.command()
 @click.option("--print", "show", is_flag=True, help="Print the digest as it is now; sends nothing, changes nothing.")
 @click.option("--html", is_flag=True, help="With --print: print the HTML part instead of the text.")
 @click.option("--send", is_flag=True, help="Send it now to [digest] recipients, the register attached as .xlsx.")

@@ -175,14 +175,44 @@ class DigestConfig(_Frozen):
         return value
 
 
+class WebUser(_Frozen):
+    """``[[web.users]]``: one login of the web view. An editor decides and marks paper copies; a
+    viewer only looks."""
+
+    name: str
+    password: str = ""
+    password_env: str = ""
+    role: Literal["editor", "viewer"] = "viewer"
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        value = value.strip()
+        if not value or ":" in value:
+            raise ValueError("must be a non-empty name without ':' (it is the login name)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "WebUser":
+        if bool(self.password) == bool(self.password_env):
+            raise ValueError("set exactly one of password_env (recommended) and password")
+        return self
+
+    def secret(self) -> str:
+        return os.environ.get(self.password_env, "").strip() if self.password_env else self.password
+
+
 class WebConfig(_Frozen):
-    """``shenbao serve``, the read-only web view. Beyond loopback it needs a password (HTTP Basic)."""
+    """``shenbao serve``, the web view. Beyond loopback it needs a login (HTTP Basic): the one
+    ``username``/``password`` (an editor), and/or ``[[web.users]]`` with roles."""
 
     host: str = "127.0.0.1"
     port: PositiveInt = 8080
     username: str = "office"
     password: str = ""
     password_env: str = ""
+    users: tuple[WebUser, ...] = ()
+
     hosts: tuple[str, ...] = ()  # host names a browser may use for the view (loopback and the listening address always)
 
     @field_validator("hosts")
@@ -199,6 +229,15 @@ class WebConfig(_Frozen):
 
     def secret(self) -> str:
         return os.environ.get(self.password_env, "") if self.password_env else self.password
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "WebConfig":
+        names = [u.name for u in self.users] + ([self.username] if self.password or self.password_env else [])
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"users: {', '.join(twice)} is listed twice (each login name once, "
+                             "[web] username included when [web] has a password)")
+        return self
 
 
 class UnitConfig(_Frozen):

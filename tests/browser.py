@@ -2,8 +2,9 @@
 
 The protocol runs over a pipe (``--remote-debugging-pipe``: JSON messages ending in NUL on
 file descriptors 3 and 4), so no port, no websocket library and no driver binary are needed.
-Only what the tests use is here: open a page, wait for it to load, evaluate JavaScript, click
-a link, take a screenshot.
+Only what the tests use is here: log in (an ``Authorization`` header on every request), open a
+page, wait for it to load, evaluate JavaScript, fill in a form, click a link or a button,
+download a file, take a screenshot.
 """
 
 from __future__ import annotations
@@ -154,6 +155,42 @@ class Browser:
         if not found:
             raise BrowserError(f"nothing matches {selector}")
         self._wait_event("Page.loadEventFired")
+
+    def authorize(self, user: str, password: str) -> None:
+        """Send HTTP Basic credentials with every request from now on (as a browser does once logged in)."""
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        self.call("Network.enable", session=self.session)
+        self.call("Network.setExtraHTTPHeaders", {"headers": {"Authorization": f"Basic {token}"}}, session=self.session)
+
+    def fill(self, selector: str, value: str) -> None:
+        """Type ``value`` into the input or textarea, or check the radio button / checkbox (``value`` ignored)."""
+        done = self.evaluate(f"(() => {{ const e = document.querySelector({json.dumps(selector)}); if (!e) return false;"
+                             f" if (e.type === 'radio' || e.type === 'checkbox') e.checked = true;"
+                             f" else e.value = {json.dumps(value)}; return true; }})()")
+        if not done:
+            raise BrowserError(f"nothing matches {selector}")
+
+    def download(self, selector: str, folder: Path) -> Path:
+        """Click the link and wait until the file it downloads is complete in ``folder``."""
+        self.call("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder),
+                                                  "eventsEnabled": True})
+        self._events.clear()
+        found = self.evaluate(f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+                              " if (!e) return false; e.click(); return true; })()")
+        if not found:
+            raise BrowserError(f"nothing matches {selector}")
+        name = ""
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            for event in self._events:
+                if event["method"] == "Browser.downloadWillBegin":
+                    name = event["params"]["suggestedFilename"]
+                if event["method"] == "Browser.downloadProgress" and event["params"]["state"] == "completed":
+                    return folder / name
+                if event["method"] == "Browser.downloadProgress" and event["params"]["state"] == "canceled":
+                    raise BrowserError(f"the download from {selector} was cancelled")
+            self._events.clear()
+            self._events.append(self._read_message(deadline))
 
     @property
     def text(self) -> str:

@@ -22,6 +22,7 @@ from shenbao.office.overview import NominationView, nomination_views
 from shenbao.register.roster import unit_quota
 from shenbao.store.db import Store, utc_iso
 from shenbao.replies.question import REPLY_KIND as QUESTION_KIND
+from shenbao.office.paper import paper_received
 
 CONFIG_ERRORS_KEY = "config.errors"  # JSON list of lines: a refused config edit (written by the reload)
 FAILED_STATES = ("failed", "bounced")
@@ -159,4 +160,5 @@ def gather(store: Store, config: Config, now: datetime, since: datetime | None,
             units_over_quota=tuple(units_over_quota(s, config)),
             warnings=_warnings(s, views, refs, zone),
             signature=config.replies.signature, has_roster=bool(config.units),
+            paper_received=paper_received(s, views),
         )

@@ -14,6 +14,7 @@ outside DIR.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,23 +126,26 @@ def body_deeds(store: Store, s: Session, sub: Submission) -> list[str]:
     return [mail.text_body or html_to_text(mail.html_body) for mail in parsed]
 
 
-def _copy_nomination(store: Store, s: Session, sub: Submission, folder: Path, report: MaterialsReport) -> None:
+def nomination_materials(store: Store, s: Session, sub: Submission, missing: list[str]) -> Iterator[tuple[str, bytes]]:
+    """(name inside the candidate's folder, bytes) of each of ``sub``'s files and pasted deeds texts;
+    a stored file no longer on disk (nor in its raw mail) is added to ``missing``."""
     files = list(s.exec(select(StoredFile).where(StoredFile.submission_id == sub.id).order_by(col(StoredFile.id))))
     for row, name in target_names(files):
         data = file_bytes(store, row)  # checked against the register, made again from the raw mail if damaged
         if data is None:
-            report.missing.append(row.path)
+            missing.append(row.path)
             continue
+        yield name, data
+    bodies = body_deeds(store, s, sub)
+    for number, text in enumerate(bodies, start=1):
+        yield f"{BODY_DEEDS}{str(number) if len(bodies) > 1 else ''}.txt", text.encode("utf-8")
+
+
+def _copy_nomination(store: Store, s: Session, sub: Submission, folder: Path, report: MaterialsReport) -> None:
+    for name, data in nomination_materials(store, s, sub, report.missing):
         target = _inside(report.root, folder / name)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        report.files += 1
-    bodies = body_deeds(store, s, sub)
-    for number, text in enumerate(bodies, start=1):
-        shown = str(number) if len(bodies) > 1 else ""
-        target = _inside(report.root, folder / f"{BODY_DEEDS}{shown}.txt")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
         report.files += 1
 
 

@@ -1,35 +1,38 @@
-"""``shenbao serve``: a read-only web view of the register (stdlib WSGI, no front-end build).
+"""``shenbao serve``: the web view of the register (stdlib WSGI, no front-end build).
 
-Loopback by default; listening anywhere else needs ``[web] password`` (HTTP Basic, checked in
-constant time). Only GET and HEAD. Every page is escaped by the templates and sent with a
-strict Content-Security-Policy (no scripts at all). Originals are served as downloads
-(``Content-Disposition: attachment``) with a content type from the file's content, never from
-the sender, and ``nosniff``. Thumbnails are made by Pillow and cached under data_dir.
+Loopback by default; listening anywhere else needs a login (HTTP Basic, checked in constant
+time; ``shenbao.web_auth``). Editors decide and mark paper copies through POST forms that carry
+a token (``shenbao.web_actions``); viewers only look; everything else is GET and HEAD. Every page
+is escaped by the templates and sent with a strict Content-Security-Policy (no scripts at all).
+Files (``shenbao.web_files``) are downloads typed from their content, never from the sender.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import ipaddress
 import logging
 import signal
 import threading
 from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
 from socketserver import ThreadingMixIn
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, unquote
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from shenbao.config import Config
-from shenbao.store.derived import file_bytes
 from shenbao.errors import UsageError
 from shenbao.secrets import is_loopback
-from shenbao.store.models import StoredFile
 from shenbao.store.db import Store
-from shenbao.office.thumbs import thumbnail
-from shenbao.office.web_pages import emails_page, list_page, message_page, nomination_page
+from shenbao.office.web_actions import post
+from shenbao.office.web_auth import Auth, Login, logins
+from shenbao.office.web_files import FileAnswer, content_disposition, materials_zip, raw_mail, stored_file, workbook
+from shenbao.office.web_list import ListQuery
+from shenbao.office.web_pages import (Visitor, email_page, emails_page, list_page, message_page, nomination_page, reply_page,
+                               units_page)
+
+__all__ = ["content_disposition", "is_loopback", "make_app", "serve", "server_url", "web_server"]
+
 
 log = logging.getLogger(__name__)
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -37,13 +40,15 @@ CSP = ("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-acti
        "frame-ancestors 'none'")
 PAGE_HEADERS = [("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
                 ("Referrer-Policy", "no-referrer"), ("Cache-Control", "no-store")]
-DOWNLOAD_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "bmp": "image/bmp",
-                  "webp": "image/webp", "tiff": "image/tiff", "pdf": "application/pdf", "txt": "text/plain; charset=utf-8",
-                  "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                  "doc": "application/msword", "zip": "application/zip"}
+Page = tuple[str, str]  # (status, html)
 
 
 MAX_ID_DIGITS = 18  # a file id beyond this is no file (SQLite integers end at 9.2e18)
+
+
+def _is_id(text: str) -> bool:
+    """A row id in a path: ASCII digits, short enough to be a database integer (else: 404)."""
+    return text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS
 
 
 def host_allowed(header: str, listen: str, names: frozenset[str]) -> bool:
@@ -70,88 +75,97 @@ def host_allowed(header: str, listen: str, names: frozenset[str]) -> bool:
     return address.is_loopback or (bound is not None and (bound.is_unspecified or address == bound))
 
 
-def content_disposition(filename: str) -> str:
-    """``attachment`` with an ASCII fallback name and the real (Chinese) name per RFC 6266 / 5987."""
-    stem, dot, ext = filename.rpartition(".")
-    ascii_stem = "".join(c for c in (stem if dot else filename) if c.isascii() and (c.isalnum() or c in "_-"))
-    ascii_ext = "".join(c for c in ext if c.isascii() and c.isalnum())[:8] if dot else ""
-    fallback = (ascii_stem if any(c.isalnum() for c in ascii_stem) else "file") + (f".{ascii_ext}" if ascii_ext else "")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 class WebApp:
-    """The WSGI application. ``password`` "" = no login (only ever for loopback)."""
+    """The WSGI application; ``auth`` knows the logins (none: no login, only ever for loopback)."""
 
-    def __init__(self, store: Store, config: Config, password: str = "", listen: str = "127.0.0.1") -> None:
-        self.store, self.config = store, config
-        self.username, self.password = config.web.username, password
+    def __init__(self, store: Store, config: Config, auth: Auth, clock: Callable[[], datetime] = _utc_now,
+                 listen: str = "127.0.0.1") -> None:
+        self.store, self.config, self.auth, self.clock = store, config, auth, clock
         self.listen, self.hosts = listen, frozenset(config.web.hosts)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         if not host_allowed(environ.get("HTTP_HOST", ""), self.listen, self.hosts):
-            return self._page(start_response, "400 Bad Request", "访问地址不正确",
-                              "请用 127.0.0.1 或配置 [web] hosts 中列出的名称访问本页面。")
-        if method not in ("GET", "HEAD"):
-            return self._page(start_response, "405 Method Not Allowed", "不支持的请求", "本页面只供查看。",
-                              [("Allow", "GET, HEAD")])
-        if self.password and not self._authorised(environ.get("HTTP_AUTHORIZATION", "")):
-            return self._page(start_response, "401 Unauthorized", "需要登录", "请输入用户名和密码。",
-                              [("WWW-Authenticate", 'Basic realm="shenbao", charset="UTF-8"')])
-        body = self._route(environ, start_response)
+            return self._message(start_response, "400 Bad Request", "访问地址不正确",
+                                 "请用 127.0.0.1 或配置 [web] hosts 中列出的名称访问本页面。")
+        path = environ.get("PATH_INFO", "/")
+        posting = method == "POST" and path.endswith(("/decide", "/paper"))
+        if method not in ("GET", "HEAD") and not posting:
+            return self._message(start_response, "405 Method Not Allowed", "不支持的请求", "该地址只能查看。",
+                                 [("Allow", "GET, HEAD")])
+        login = self.auth.who(environ.get("HTTP_AUTHORIZATION", ""))
+        if login is None:
+            return self._message(start_response, "401 Unauthorized", "需要登录", "请输入用户名和密码。",
+                                 [("WWW-Authenticate", 'Basic realm="shenbao", charset="UTF-8"')])
+        visitor = Visitor(login.name, login.can_edit, self.auth.token(login), self.auth.required)
+        if posting:
+            return self._post(start_response, login, visitor, environ, path)
+        body = self._route(start_response, visitor, path, parse_qs(environ.get("QUERY_STRING", "")))
         return [] if method == "HEAD" else body
 
-    def _authorised(self, header: str) -> bool:
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() != "basic":
-            return False
-        try:
-            user, _, given = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return False
-        user_ok = hmac.compare_digest(user.encode(), self.username.encode())
-        password_ok = hmac.compare_digest(given.encode(), self.password.encode())  # both compared: constant time
-        return user_ok and password_ok
+    def _post(self, start_response: StartResponse, login: Login, visitor: Visitor, environ: dict[str, Any],
+              path: str) -> list[bytes]:
+        outcome = post(self.store, self.config, self.auth, login, environ, unquote(path), self.clock())
+        if outcome.location:
+            log.info("web: %s %s by %s", path, outcome.status, login.name)
+            start_response(outcome.status, [("Location", outcome.location), ("Content-Length", "0"), *PAGE_HEADERS])
+            return []
+        html = message_page(self.config, outcome.title, outcome.text, visitor, outcome.back)
+        return self._html(start_response, outcome.status, html)
 
-    def _route(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
-        path = environ.get("PATH_INFO", "/")
-        query = parse_qs(environ.get("QUERY_STRING", ""))
+    def _route(self, start_response: StartResponse, visitor: Visitor, path: str,
+               query: dict[str, list[str]]) -> list[bytes]:
+        page = self._page(visitor, path, query)
+        if page is not None:
+            return self._html(start_response, *page)
+        head, _, rest = unquote(path).lstrip("/").partition("/")
+        number, _, tail = rest.partition("/")
+        answer: FileAnswer | None = None
+        if head in ("file", "thumb", "view") and _is_id(rest):
+            answer = stored_file(self.store, self.config, int(rest), head)
+        elif head in ("email", "reply") and number.isdigit() and tail == "raw":
+            answer = raw_mail(self.store, head, int(number))
+        elif head == "n" and tail == "materials.zip":
+            answer = materials_zip(self.store, number)
+        elif path == "/register.xlsx":
+            answer = workbook(self.store, self.config, self.clock())
+        if answer is not None:
+            return self._file(start_response, visitor, answer)
+        return self._message(start_response, "404 Not Found", "找不到该页面", "请从首页重新进入。", visitor=visitor)
+
+    def _page(self, visitor: Visitor, path: str, query: dict[str, list[str]]) -> Page | None:
+        """The HTML page at ``path``, if there is one."""
+        store, config = self.store, self.config
         if path == "/":
-            status = query.get("status", [""])[0]
-            html = list_page(self.store, self.config, status if status in ("complete", "incomplete", "late") else "",
-                             query.get("q", [""])[0].strip()[:50])
-            return self._html(start_response, "200 OK", html)
+            return "200 OK", list_page(store, config, visitor, ListQuery.of(query))
+        if path == "/units":
+            return "200 OK", units_page(store, config, visitor)
         if path == "/emails":
-            return self._html(start_response, "200 OK", emails_page(self.store, self.config))
-        head, _, rest = path.lstrip("/").partition("/")
-        if head == "n" and rest:
-            page = nomination_page(self.store, self.config, rest)
-            if page is not None:
-                return self._html(start_response, "200 OK", page)
-        if head in ("file", "thumb") and rest.isascii() and rest.isdigit() and len(rest) <= MAX_ID_DIGITS:
-            return self._file(start_response, int(rest), thumb=head == "thumb")
-        return self._page(start_response, "404 Not Found", "找不到该页面", "请从首页重新进入。")
+            return "200 OK", emails_page(store, config, visitor)
+        head, _, rest = unquote(path).lstrip("/").partition("/")
+        html: str | None = None
+        if head == "n" and rest and "/" not in rest:
+            html = nomination_page(store, config, visitor, rest, query.get("done", [""])[0])
+        elif head == "email" and _is_id(rest):
+            html = email_page(store, config, visitor, int(rest))
+        elif head == "reply" and _is_id(rest):
+            html = reply_page(store, config, visitor, int(rest))
+        return ("200 OK", html) if html is not None else None
 
-    def _file(self, start_response: StartResponse, file_id: int, thumb: bool) -> list[bytes]:
-        with self.store.session() as s:
-            row = s.get(StoredFile, file_id)
-        if row is None:
-            return self._page(start_response, "404 Not Found", "找不到该文件", "文件编号不存在。")
-        if thumb:
-            data = thumbnail(self.store, row)
-            if data is None:
-                return self._page(start_response, "404 Not Found", "无法预览", "该文件不能生成缩略图。")
-            start_response("200 OK", [("Content-Type", "image/jpeg"), ("Content-Length", str(len(data))),
-                                      ("X-Content-Type-Options", "nosniff"), ("Cache-Control", "private, max-age=86400")])
-            return [data]
-        data = file_bytes(self.store, row, self.config.limits.for_ingest())  # checked, made again if damaged
-        if data is None:
-            return self._page(start_response, "404 Not Found", "文件缺失", "该文件已不在数据目录中。")
-        start_response("200 OK", [("Content-Type", DOWNLOAD_TYPES.get(row.kind, "application/octet-stream")),
-                                  ("Content-Length", str(len(data))), ("Content-Disposition", content_disposition(row.filename)),
-                                  ("X-Content-Type-Options", "nosniff"), ("Content-Security-Policy", "default-src 'none'"),
-                                  ("Cache-Control", "no-store")])
-        return [data]
+    def _file(self, start_response: StartResponse, visitor: Visitor, answer: FileAnswer) -> list[bytes]:
+        if answer.data is None:
+            return self._message(start_response, "404 Not Found", answer.title, answer.text, visitor=visitor)
+        headers = [("Content-Type", answer.content_type), ("Content-Length", str(len(answer.data))),
+                   ("X-Content-Type-Options", "nosniff"), ("Content-Security-Policy", "default-src 'none'"),
+                   ("Cache-Control", answer.cache)]
+        if answer.filename:
+            headers.append(("Content-Disposition", content_disposition(answer.filename, answer.inline)))
+        start_response("200 OK", headers)
+        return [answer.data]
 
     def _html(self, start_response: StartResponse, status: str, html: str,
               extra: list[tuple[str, str]] | None = None) -> list[bytes]:
@@ -160,9 +174,9 @@ class WebApp:
                                 *PAGE_HEADERS, *(extra or [])])
         return [data]
 
-    def _page(self, start_response: StartResponse, status: str, title: str, text: str,
-              extra: list[tuple[str, str]] | None = None) -> list[bytes]:
-        return self._html(start_response, status, message_page(self.config, title, text), extra)
+    def _message(self, start_response: StartResponse, status: str, title: str, text: str,
+                 extra: list[tuple[str, str]] | None = None, visitor: Visitor | None = None) -> list[bytes]:
+        return self._html(start_response, status, message_page(self.config, title, text, visitor), extra)
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -176,12 +190,12 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 def make_app(store: Store, config: Config, host: str) -> WebApp:
-    """The app for ``host``; refuses anything beyond loopback without a password."""
-    password = config.web.secret()
-    if not is_loopback(host) and not password:
+    """The app for ``host``; refuses anything beyond loopback without a login."""
+    known = logins(config)
+    if not is_loopback(host) and not known:
         raise UsageError(f"web.password: required to listen on {host} (anything but 127.0.0.1); set [web] "
-                         "password_env (or password), or serve on 127.0.0.1")
-    return WebApp(store, config, password, host)
+                         "password_env (or password) or [[web.users]], or serve on 127.0.0.1")
+    return WebApp(store, config, Auth(config, known), listen=host)
 
 
 def web_server(store: Store, config: Config, host: str, port: int) -> WSGIServer:

@@ -32,6 +32,7 @@ from shenbao.office.overview import NominationView, nomination_views
 from shenbao.store.db import Store
 from shenbao.office.table import display_width
 from shenbao.office.unit_summary import unit_rows
+from shenbao.office.paper import PAPER_HEADER, with_paper
 
 NOMINATION_SHEET, UNIT_SHEET, EMAIL_SHEET = "推荐人选", "各单位情况", "来信记录"
 FORM_COLUMNS = ["性别", "出生年月", "政治面貌", "工作单位及职务", "联系电话"]  # as read from the 推荐表, for the 评审汇总表
@@ -199,8 +200,8 @@ def register_xlsx(store: Store, config: Config, views: list[NominationView] | No
     with store.session() as s, cycle_collection_paused():
         views = nomination_views(s, config) if views is None else views
         status = (NOMINATION_HEADER.index("状态"), [STATUS_FILLS.get(v.status, "") for v in views])
-        _fill_sheet(wb, NOMINATION_SHEET, NOMINATION_HEADER, [nomination_row(v, config, zone) for v in views],
-                    freeze="D2", fills=status)
+        rows = with_paper(s, views, [nomination_row(v, config, zone) for v in views])
+        _fill_sheet(wb, NOMINATION_SHEET, NOMINATION_HEADER + [PAPER_HEADER], rows, freeze="D2", fills=status)
         _fill_sheet(wb, UNIT_SHEET, UNIT_HEADER, _unit_rows(config, views), freeze="B2")
         del views
         _fill_sheet(wb, EMAIL_SHEET, EMAIL_HEADER, _email_rows(s, zone), freeze="A2")

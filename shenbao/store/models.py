@@ -135,3 +135,16 @@ class Decision(SQLModel, table=True):
     note: str
     decided_by: str
     decided_at: str  # UTC ISO
+
+
+class PaperCopy(SQLModel, table=True):
+    """The paper copies of the form (推荐表一式2份加盖公章) marked received or still missing by the
+    office: who, when, why. Every mark is kept; the latest one is in force."""
+
+    __tablename__ = "paper_copies"
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submissions.id", index=True)
+    received: bool
+    note: str = ""
+    marked_by: str
+    marked_at: str  # UTC ISO

@@ -19,6 +19,7 @@ from shenbao.office.people_csv import CSV_HEADER, people_csv
 from shenbao.samples.build import CST, build_email, deeds_docx, form_docx, nomination_email, photo_jpeg, photo_png, screenshot_png
 from shenbao.store.db import Store
 from shenbao.office.xlsx import EMAIL_HEADER, NOMINATION_HEADER, UNIT_HEADER
+from shenbao.office.paper import PAPER_HEADER
 from tests.shenbao.conftest import FOLDER_CONFIG, Service
 
 
@@ -62,7 +63,7 @@ def test_the_workbook_has_a_nomination_sheet_and_an_email_sheet_with_the_right_r
     nominations, units, emails = book.worksheets
     assert [list(r) for r in units.iter_rows(max_row=1, values_only=True)] == [UNIT_HEADER]
     rows = list(nominations.iter_rows(values_only=True))
-    assert list(rows[0]) == NOMINATION_HEADER
+    assert list(rows[0]) == NOMINATION_HEADER + [PAPER_HEADER]  # paper copies last (shenbao.paper)
     assert [(r[0], r[1], r[2], r[3]) for r in rows[1:]] == [
         ("JZ2021-001", "解放区总工会", "王建国", "材料齐全"), ("JZ2021-002", "山阳区总工会", "李秀梅", "待补充"),
         ("JZ2021-003", "孟州市总工会", "刘红霞", "材料齐全"), ("JZ2021-004", "../../etc", "赵六", "待补充")]

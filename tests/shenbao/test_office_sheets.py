@@ -15,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from shenbao.samples.build import CST
+from shenbao.office.paper import PAPER_HEADER
 from shenbao.office.xlsx import FORM_COLUMNS, NOMINATION_HEADER, UNIT_HEADER
 from tests.shenbao.conftest import FOLDER_CONFIG, Service
 from tests.shenbao.unitmail import Desk, package, roster_toml
@@ -58,21 +59,21 @@ def _rows(sheet: Any, header: list[str]) -> dict[str, dict[str, Any]]:
 
 def test_an_accepted_late_nomination_shows_the_decision_and_keeps_the_automatic_verdict_in_the_workbook(
         book: Any) -> None:
-    late = _rows(book["推荐人选"], NOMINATION_HEADER)["JZ2021-003"]
+    late = _rows(book["推荐人选"], [*NOMINATION_HEADER, PAPER_HEADER])["JZ2021-003"]
     assert late["状态"] == "材料齐全" and DECIDED.fullmatch(late["办公室决定"])
     assert late["需补充或更正"] is None  # nothing is open once the office accepted it
     assert late["自动核对"] == f"逾期：{LATE_TEXT}"
 
 
 def test_undecided_nominations_have_an_empty_decision_and_their_own_verdict(book: Any) -> None:
-    rows = _rows(book["推荐人选"], NOMINATION_HEADER)
+    rows = _rows(book["推荐人选"], [*NOMINATION_HEADER, PAPER_HEADER])
     assert [(r["状态"], r["办公室决定"], r["自动核对"]) for ref, r in rows.items() if ref != "JZ2021-003"] == \
         [("材料齐全", None, "材料齐全"), ("待补充", None, "待补充"), ("材料齐全", None, "材料齐全")]
     assert "未收到工作生活照" in rows["JZ2021-002"]["需补充或更正"]
 
 
 def test_the_form_fields_are_columns_ready_for_the_review_sheet(book: Any) -> None:
-    rows = _rows(book["推荐人选"], NOMINATION_HEADER)
+    rows = _rows(book["推荐人选"], [*NOMINATION_HEADER, PAPER_HEADER])
     fields = {rows[ref]["候选人"]: tuple(rows[ref][name] for name in FORM_COLUMNS) for ref in rows}
     assert fields["王建国"] == ("男", "1975年6月", "中共党员", "焦作市某某公司车间主任", "13800000000")
     assert fields["李秀梅"] == ("女", "1975年6月", "群众", "焦作市某某公司车间主任", "13912345678")

@@ -1,0 +1,154 @@
+"""The web view's list of nominations (filters, search, sorting, flags) and its per-unit view.
+
+Everything is worked out on the server (the pages carry no scripts): a filter, a search and
+a sort are query parameters, and every count on the page is of what the filter and the search
+left. A nomination is flagged when its unit is not in the roster (``[[units]]``) or its sender
+is not one of the roster's addresses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col
+
+from notify.office import label
+from ingest.names import compact
+from shenbao.config import Config
+from shenbao.office.marks import DecisionInfo, PaperInfo, decision_info, paper_info
+from shenbao.store.models import Submission
+from shenbao.register.nominations import latest_decisions
+from shenbao.office.overview import NominationView, nomination_views
+from shenbao.office.paper import latest_papers
+from shenbao.register.roster import unit_config, unit_quota
+
+STATUSES = ("complete", "incomplete", "late")
+SORTS: dict[str, tuple[str, Callable[["ListRow"], Any]]] = {
+    "ref": ("编号", lambda r: r.view.ref),
+    "unit": ("推荐单位", lambda r: (r.view.unit, r.view.ref)),
+    "candidate": ("候选人", lambda r: (r.view.candidate, r.view.ref)),
+    "status": ("状态", lambda r: (STATUSES.index(r.view.status) if r.view.status in STATUSES else 9, r.view.ref)),
+    "paper": ("纸质推荐表", lambda r: (r.paper.received, r.view.ref)),
+    "received": ("最近收到", lambda r: (r.view.last_received_at.isoformat() if r.view.last_received_at else "", r.view.ref)),
+}
+
+
+@dataclass(frozen=True)
+class ListRow:
+    view: NominationView
+    auto_status: str  # the rules' verdict, beside a decision that overrides it
+    decision: DecisionInfo | None
+    paper: PaperInfo
+    flags: tuple[str, ...]  # 单位不在名单中 …
+
+    @property
+    def auto_label(self) -> str:
+        return label("status", self.auto_status)
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    status: str = ""
+    text: str = ""
+    unit: str = ""
+    sort: str = "ref"
+    descending: bool = False
+
+    @classmethod
+    def of(cls, query: dict[str, list[str]]) -> ListQuery:
+        def one(key: str) -> str:
+            return query.get(key, [""])[0].strip()[:50]
+        sort = one("sort")
+        return cls(status=one("status") if one("status") in STATUSES else "", text=one("q"), unit=one("unit"),
+                   sort=sort if sort in SORTS else "ref", descending=one("order") == "desc")
+
+    def matches(self, row: ListRow) -> bool:
+        v = self.text
+        found = not v or v in row.view.unit or v in row.view.candidate or v in row.view.ref or v in row.view.sender
+        return found and (not self.unit or compact(row.view.unit) == compact(self.unit))
+
+    def link(self, **change: str) -> str:
+        """This page's query string with ``change`` applied."""
+        values = {"status": self.status, "q": self.text, "unit": self.unit, "sort": self.sort,
+                  "order": "desc" if self.descending else ""}
+        values.update(change)
+        return urlencode({key: value for key, value in values.items() if value and not (key == "sort" and value == "ref")})
+
+
+def roster_flags(config: Config, view: NominationView) -> tuple[str, ...]:
+    """What is odd about where the nomination came from, against the roster (none without a roster)."""
+    if not config.units:
+        return ()
+    flags = []
+    if unit_config(config, view.unit) is None:
+        flags.append(label("flags", "unit_outside"))
+    owner = config.unit_for_sender(view.sender) if view.sender else None
+    if view.sender and owner is None:
+        flags.append(label("flags", "sender_outside"))
+    elif owner is not None and compact(owner.name) != compact(view.unit):
+        flags.append(label("flags", "sender_other_unit").replace("{unit}", owner.name))
+    return tuple(flags)
+
+
+def list_rows(s: Session, config: Config) -> list[ListRow]:
+    zone = config.campaign.timezone
+    views = nomination_views(s, config)
+    auto = {row[0]: row[1] for row in s.execute(select_columns(col(Submission.id), col(Submission.status)))}
+    decisions, papers = latest_decisions(s), latest_papers(s)
+    return [ListRow(v, auto.get(v.id, v.status), decision_info(decisions.get(v.id), zone),
+                    paper_info(papers.get(v.id), zone), roster_flags(config, v)) for v in views]
+
+
+def list_values(rows: list[ListRow], query: ListQuery) -> dict[str, Any]:
+    """What ``web_list.html.j2`` shows for ``query``."""
+    searched = [r for r in rows if query.matches(r)]
+    shown = [r for r in searched if not query.status or r.view.status == query.status]
+    shown.sort(key=SORTS[query.sort][1], reverse=query.descending)
+    sorts = {key: (name, query.link(sort=key, order="desc" if key == query.sort and not query.descending else ""))
+             for key, (name, _) in SORTS.items()}  # a column's link: sort by it, or the other way round
+    return {"rows": shown, "total": len(rows), "searched": len(searched), "query": query, "sorts": sorts,
+            "counts": {st: sum(1 for r in searched if r.view.status == st) for st in STATUSES},
+            "statuses": [(st, label("status", st)) for st in STATUSES],
+            "flagged": sum(1 for r in shown if r.flags)}
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    name: str
+    in_roster: bool
+    quota: int | None
+    nominated: int  # 已报: nominations not rejected by the office
+    complete: int
+    incomplete: int
+    late: int
+    paper: int  # paper copies received
+
+    @property
+    def open_places(self) -> int | None:
+        """未报: places of the quota not nominated yet."""
+        return None if self.quota is None else max(self.quota - self.nominated, 0)
+
+    @property
+    def over(self) -> bool:
+        return self.quota is not None and self.nominated > self.quota
+
+
+def unit_rows(config: Config, rows: list[ListRow]) -> list[UnitRow]:
+    """Every roster unit in roster order, then every other unit that sent a nomination."""
+    names = [u.name for u in config.units]
+    known = {compact(n) for n in names}
+    names += sorted({r.view.unit for r in rows if compact(r.view.unit) not in known}, key=lambda n: (not n, n))
+    out = []
+    for name in dict.fromkeys(names):
+        mine = [r for r in rows if compact(r.view.unit) == compact(name)]
+        counted = [r for r in mine if not (r.decision and r.decision.action == "reject")]
+        out.append(UnitRow(name, compact(name) in known, unit_quota(config, name), len(counted),
+                           sum(1 for r in counted if r.view.status == "complete"),
+                           sum(1 for r in counted if r.view.status == "incomplete"),
+                           sum(1 for r in counted if r.view.status == "late"),
+                           sum(1 for r in mine if r.paper.received)))
+    return out
