@@ -62,7 +62,8 @@ def small_photo(seed: int) -> bytes:
 
 @lru_cache(maxsize=16)
 def _screenshot(candidate: str) -> bytes:
-    return screenshot_png("信用中国", candidate, size=(400, 300))
+    """A screenshot as a phone or PC saves it: big enough not to be a decoration (ingest/decoration.py)."""
+    return screenshot_png("信用中国", candidate, size=(1080, 720))
 
 
 def _material(candidate: str, unit: str, seed: int, *, deeds: bool = True, photos: int = 3) -> list[tuple[str, bytes]]:

@@ -46,7 +46,7 @@ def test_crafted_files_end_within_their_budget_and_the_mail_after_them_is_proces
     assert {"shared-content-stream.pdf", "forms-drawing-each-other.pdf"} <= set(timed_out)
     [(after,)] = installation.db("select disposition from emails where from_addr = 'after@163.com'")
     [complete] = [s for s in installation.export()["submissions"] if s["candidate"] == "孙志强"]
-    assert (after, complete["status"]) == ("submission", "complete")
+    assert (after, complete["status"]) == ("submission", "complete"), complete["problems"]
     assert not [d for (d,) in installation.db("select disposition from emails") if d.startswith("error:")]
     figures.add("stalls", crafted_files=len(crafted), timed_out=len(timed_out),
                 other_reasons=len(crafted) - 1 - len(timed_out), mails_after_processed=1)
