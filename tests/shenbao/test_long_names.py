@@ -13,7 +13,7 @@ from shenbao.config import load_config
 from shenbao.store.models import StoredFile
 from shenbao.samples.build import CST, build_email, deeds_docx, form_docx, small_photo_jpeg
 from shenbao.store.db import Store
-from shenbao.office.web import WebApp
+from shenbao.office.web import make_app
 from tests.shenbao.conftest import Service
 
 ON_TIME = datetime(2021, 4, 27, 9, 30, tzinfo=CST)
@@ -30,7 +30,7 @@ def _deliver(service: Service, unit: str, files: list[tuple[str, bytes]], name: 
 def _get(service: Service, path: str) -> tuple[str, bytes]:
     config = load_config(service.config)
     answer: dict[str, Any] = {}
-    app = WebApp(Store(config.database_url, config.data_dir), config)
+    app = make_app(Store(config.database_url, config.data_dir), config, "127.0.0.1")
     body = b"".join(app({"REQUEST_METHOD": "GET", "PATH_INFO": path, "HTTP_HOST": "127.0.0.1"},
                         lambda status, headers: answer.update(status=status)))
     return answer["status"], body

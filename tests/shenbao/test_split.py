@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from shenbao.config import load_config
 from shenbao.store.db import Store
-from shenbao.office.web_pages import emails_page, nomination_page
+from shenbao.office.web_pages import Visitor, emails_page, nomination_page
 from shenbao.office.xlsx import EMAIL_HEADER, EMAIL_SHEET, NOMINATION_HEADER, NOMINATION_SHEET
 from tests.shenbao.conftest import Service
 from tests.shenbao.unitmail import Desk, package, photos, roster_toml, zipped
@@ -96,8 +96,9 @@ def test_every_nomination_of_a_split_mail_shows_its_email_and_reply_in_the_offic
     assert email["编号"] == "、".join(refs)
     config = load_config(desk.service.config)
     store = Store(config.database_url, config.data_dir)
+    viewer = Visitor("陈晓杰", False, "", False)  # a read-only visitor of the web view
     for ref in refs:
-        page = nomination_page(store, config, ref)
+        page = nomination_page(store, config, viewer, ref)
         assert page is not None and "两名候选人推荐材料" in page and "尚未回信" not in page
-    listing = emails_page(store, config)
+    listing = emails_page(store, config, viewer)
     assert all(f'<a href="/n/{ref}">{ref}</a>' in listing for ref in refs)
