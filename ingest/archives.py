@@ -198,7 +198,7 @@ def open_7z(data: bytes, workdir: Path) -> Iterator[tuple[list[Entry], Reader]]:
         archive = py7zr.SevenZipFile(io.BytesIO(data), mode="r")
     except py7zr.exceptions.PasswordRequired as exc:
         raise ArchiveError(ENCRYPTED) from exc
-    except Exception as exc:  # noqa: BLE001 - hostile headers may break the parser in any way
+    except Exception as exc:  # hostile headers may break the parser in any way
         raise ArchiveError("压缩包已损坏，无法打开") from exc
     with archive:
         encrypted = archive.needs_password()
@@ -224,7 +224,7 @@ def open_7z(data: bytes, workdir: Path) -> Iterator[tuple[list[Entry], Reader]]:
                 archive.extract(targets=sorted(str(i) for i in wanted), factory=factory)
             except py7zr.exceptions.DecompressionBombError:
                 log.info("7z decoding stopped at the declared size of the members wanted")
-            except Exception:  # noqa: BLE001 - a hostile stream may break the decoder in any way
+            except Exception:  # a hostile stream may break the decoder in any way
                 log.info("7z members could not be unpacked", exc_info=True)
                 return {e.name: BROKEN_MEMBER for e in accepted}
             products = factory.products
@@ -293,7 +293,7 @@ def _tnef_name(attachment: object, index: int) -> str:
 def open_tnef(data: bytes, workdir: Path) -> Iterator[tuple[list[Entry], Reader]]:
     try:
         parsed = TNEF(data, do_checksum=False)
-    except Exception as exc:  # noqa: BLE001 - hostile TNEF may break the parser in any way
+    except Exception as exc:  # hostile TNEF may break the parser in any way
         raise ArchiveError("winmail.dat 已损坏，无法读取其中的附件") from exc
     payloads: dict[str, bytes] = {}
     for index, attachment in enumerate(parsed.attachments, 1):

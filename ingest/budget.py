@@ -54,7 +54,7 @@ _armed = False
 
 
 def _on_xcpu(_signum: int, _frame: FrameType | None) -> None:
-    global _armed
+    global _armed  # noqa: PLW0603 - the signal handler and cpu_budget share this one flag
     if _armed:
         _armed = False
         raise OverBudget
@@ -69,7 +69,7 @@ def _cpu_used() -> float:
 def cpu_budget(seconds: float) -> Iterator[None]:
     """In a worker (SIGXCPU handled by ``_on_xcpu``): raise OverBudget once the block has used
     ``seconds`` of CPU (rounded up to the kernel's whole seconds)."""
-    global _armed
+    global _armed  # noqa: PLW0603 - the flag the SIGXCPU handler reads
     _, hard = resource.getrlimit(resource.RLIMIT_CPU)
     soft = math.ceil(_cpu_used() + seconds)
     if hard != resource.RLIM_INFINITY:
@@ -219,7 +219,7 @@ _shared_lock = threading.Lock()
 
 def shared_pool() -> BudgetPool:
     """The process's pool (one worker), started when first used, stopped at exit."""
-    global _shared
+    global _shared  # noqa: PLW0603 - one pool per process, started when first used
     with _shared_lock:
         if _shared is None:
             _shared = BudgetPool()

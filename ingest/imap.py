@@ -159,7 +159,7 @@ class ImapMailbox:
                 if any(r[1] in _NEWS for r in responses):
                     return True
                 # Nothing read before the deadline means EOF (idle_check swallows it), or a BYE.
-                if any(r[0] == b"BYE" for r in responses) or not responses and deadline - time.monotonic() > 0.1:
+                if any(r[0] == b"BYE" for r in responses) or (not responses and deadline - time.monotonic() > 0.1):
                     raise imaplib.IMAP4.abort("the server closed the connection during IDLE")
             return False
         finally:
@@ -241,7 +241,7 @@ class ImapMailbox:
             sent = "it was sent" if client.has_capability("ID") else "this server does not advertise ID, so none was sent"
             hint = f"NetEase refuses SELECT until the client identifies itself with the IMAP ID command ({sent})"
         else:
-            hint = f"check [mailbox] folder (it must exist; e.g. \"INBOX\")"
+            hint = "check [mailbox] folder (it must exist; e.g. \"INBOX\")"
         return f"IMAP {self.where}: cannot open folder {self.cfg.folder!r}: {text}; {hint}"
 
     def _dial(self) -> IMAPClient:

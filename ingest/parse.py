@@ -60,7 +60,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
     defects: list[str] = []
     try:
         return _parse(bytes(raw), defects)
-    except Exception as exc:  # the never-raise boundary: hostile input becomes a recorded defect
+    except Exception as exc:  # noqa: BLE001 - the never-raise boundary: hostile input becomes a recorded defect
         defects.append(f"parse-failed: {type(exc).__name__}: {exc}"[:300])
         return ParsedMail(message_id="", subject="", from_addr="", from_name="", to=(), in_reply_to="",
                           references=(), date=None, text_body="", html_body="", attachments=(),
@@ -80,7 +80,7 @@ def _load(raw: bytes, defects: list[str]) -> tuple[Message, datetime | None]:
     ``raw`` is the skeleton from ``bigparts.split``: long base64 bodies are placeholders."""
     try:
         parsed = mailparser.parse_from_bytes(raw)
-    except Exception as exc:  # third-party parser on hostile input: fall back to the stdlib
+    except Exception as exc:  # noqa: BLE001 - third-party parser on hostile input: fall back to the stdlib
         defects.append(f"mail-parser-failed: {type(exc).__name__}; read with the stdlib parser")
         try:
             return email.message_from_bytes(raw), None
@@ -198,7 +198,7 @@ class _Walk:
         """The attachments, those the HTML body shows by ``cid:`` marked inline."""
         shown = inline_cids(self.htmls)
         return tuple(replace(a, inline=True) if cid and cid in shown else a
-                     for a, cid in zip(self.attachments, self.content_ids))
+                     for a, cid in zip(self.attachments, self.content_ids, strict=True))
 
     def visit(self, part: Message, depth: int) -> None:
         self.parts_seen += 1
@@ -230,7 +230,7 @@ class _Walk:
     def _guarded(self, handler: Callable[[Message, str], None], part: Message, ctype: str) -> None:
         try:
             handler(part, ctype)
-        except Exception as exc:  # one hostile part must not cost the rest of the mail
+        except Exception as exc:  # noqa: BLE001 - one hostile part must not cost the rest of the mail
             self.defects.append(f"part-unreadable: {ctype}: {type(exc).__name__}: {exc}"[:300])
 
     def _param(self, part: Message, header: str, name: str) -> str:
@@ -263,8 +263,8 @@ class _Walk:
         self._add(Attachment(filename, ctype, data if isinstance(data, bytes) else b""), part)
 
     def _add(self, attachment: Attachment, part: Message) -> None:
-        self.attachments.append(attachment)
         ids = _raw_values(part, "content-id")
+        self.attachments.append(attachment)  # the two lists stay in step: marked_inline zips them
         self.content_ids.append(ids[0].strip().strip("<>").strip().lower() if ids else "")
 
     def _body(self, part: Message, ctype: str) -> None:

@@ -107,7 +107,7 @@ def _unpack_archive(name: str, data: bytes, kind: str, depth: int, budget: _Budg
             reason = _unpack_members(name, data, kind, depth, budget, workdir)
         except ArchiveError as exc:
             reason = str(exc)
-        except Exception:  # noqa: BLE001 - hostile archives may break a parser in any way; record it
+        except Exception:  # hostile archives may break a parser in any way; record it
             log.info("archive %r could not be unpacked", name, exc_info=True)
             reason = "压缩包已损坏，无法解压"
     if reason:
@@ -168,16 +168,16 @@ def _dedupe(items: list[Unpacked]) -> list[Unpacked]:
     taken: set[str] = set()
     out: list[Unpacked] = []
     for item in items:
+        digest = item.sha256
         if item.data and not item.archive:
-            digest = item.sha256 or hashlib.sha256(item.data).hexdigest()
+            digest = digest or hashlib.sha256(item.data).hexdigest()
             if digest in seen:
                 log.info("dropped %r: the same bytes came earlier in this mail", item.name)
                 continue
             seen.add(digest)
-            item = replace(item, sha256=digest)
         name = unique_name(item.name[:MAX_PATH_CHARS], taken)
         taken.add(name)
-        out.append(item if name == item.name else replace(item, name=name))
+        out.append(item if (name, digest) == (item.name, item.sha256) else replace(item, name=name, sha256=digest))
     return out
 
 
