@@ -56,7 +56,7 @@ class _Server(_Frozen):
         return secret_file_path(value, (info.context or {}).get("base_dir"))
 
     @model_validator(mode="after")
-    def _one_source(self) -> "_Server":
+    def _one_source(self) -> _Server:
         if self.password_file and (self.password or self.password_env):
             raise ValueError("password_file: set only one of password, password_env and password_file")
         return self
@@ -105,7 +105,7 @@ class MailboxConfig(_Server):
         return AuthError(f"[mailbox] {message}")
 
     @model_validator(mode="after")
-    def _needs(self) -> "MailboxConfig":
+    def _needs(self) -> MailboxConfig:
         if self.kind == "folder" and not self.path:
             raise ValueError("path: required when kind = \"folder\" (a directory of .eml files)")
         if self.kind == "imap" and not self.username:
@@ -133,7 +133,7 @@ class SmtpConfig(_Server):
         return SendError(f"[smtp] {message}; the reply stays queued")  # retried like any failed send
 
     @model_validator(mode="after")
-    def _needs(self) -> "SmtpConfig":
+    def _needs(self) -> SmtpConfig:
         if self.kind == "file" and not self.path:
             raise ValueError("path: required when kind = \"file\" (a directory for reply .eml files)")
         if self.ssl and self.starttls:
@@ -193,7 +193,7 @@ class WebUser(_Frozen):
         return value
 
     @model_validator(mode="after")
-    def _one_source(self) -> "WebUser":
+    def _one_source(self) -> WebUser:
         if bool(self.password) == bool(self.password_env):
             raise ValueError("set exactly one of password_env (recommended) and password")
         return self
@@ -231,7 +231,7 @@ class WebConfig(_Frozen):
         return os.environ.get(self.password_env, "") if self.password_env else self.password
 
     @model_validator(mode="after")
-    def _unique_names(self) -> "WebConfig":
+    def _unique_names(self) -> WebConfig:
         names = [u.name for u in self.users] + ([self.username] if self.password or self.password_env else [])
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:
@@ -325,8 +325,8 @@ class Config(_Frozen):
                 errors.append((index, "name", "must not be empty" if not name else f"{unit.name!r} is listed twice"))
             names.add(name)
             if known is not None and unit.quota is None and unit.type and "".join(unit.type.split()) not in known:
-                errors.append((index, "type", f"unknown unit type {unit.type!r}; use one of {', '.join(known) or '(none)'} "
-                                              "(the keys of [rules.quota.by_type]) or give the unit its own quota"))
+                errors.append((index, "type", (f"unknown unit type {unit.type!r}; use one of {', '.join(known) or '(none)'} "
+                                               "(the keys of [rules.quota.by_type]) or give the unit its own quota")))
             for address in unit.emails:
                 if address in owner:
                     errors.append((index, "emails", f"{address} is already the address of {owner[address]}"))

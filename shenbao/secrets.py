@@ -36,7 +36,7 @@ def secret_file_path(value: str, base_dir: Path | None) -> str:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ValueError(f"cannot read {path} ({exc.strerror}); it must exist and be readable by the service user")
+        raise ValueError(f"cannot read {path} ({exc.strerror}); it must exist and be readable by the service user") from exc
     except UnicodeDecodeError:
         raise ValueError(f"{path} is not a text file (the file must hold the password, e.g. the 163 授权码)") from None
     if not text.strip():

@@ -55,7 +55,7 @@ def paper_received(s: Session, views: Sequence[HasId]) -> int:
 def with_paper(s: Session, views: Sequence[HasId], rows: list[list[Any]]) -> list[list[Any]]:
     """Each workbook row (one per view, same order) with its 纸质推荐表 cell added at the end."""
     papers = latest_papers(s, [v.id for v in views])
-    return [row + [paper_label(papers.get(view.id))] for view, row in zip(views, rows)]
+    return [row + [paper_label(papers.get(view.id))] for view, row in zip(views, rows, strict=True)]
 
 
 def paper_history(s: Session, sub: Submission) -> list[PaperCopy]:

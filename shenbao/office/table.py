@@ -16,6 +16,6 @@ def _pad(text: str, width: int) -> str:
 
 def render_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     widths = [max(display_width(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(_pad(str(c), w) for c, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+    lines = ["  ".join(_pad(str(c), w) for c, w in zip(row, widths, strict=True)).rstrip() for row in [header, *rows]]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)

@@ -27,7 +27,7 @@ from shenbao.office.paper import latest_papers
 from shenbao.register.roster import unit_config, unit_quota
 
 STATUSES = ("complete", "incomplete", "late")
-SORTS: dict[str, tuple[str, Callable[["ListRow"], Any]]] = {
+SORTS: dict[str, tuple[str, Callable[[ListRow], Any]]] = {
     "ref": ("编号", lambda r: r.view.ref),
     "unit": ("推荐单位", lambda r: (r.view.unit, r.view.ref)),
     "candidate": ("候选人", lambda r: (r.view.candidate, r.view.ref)),

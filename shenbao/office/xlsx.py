@@ -158,8 +158,8 @@ class _Sheet:
         key = (wrapped, fill_column, fill)
         if key not in self.rows:
             fills = [fill if column == fill_column else "" for column in range(len(wrapped))]
-            self.rows[key] = ([self.format(wrap, colour) for wrap, colour in zip(wrapped, fills)],
-                              [self.format(wrap, colour, time=True) for wrap, colour in zip(wrapped, fills)])
+            self.rows[key] = ([self.format(wrap, colour) for wrap, colour in zip(wrapped, fills, strict=True)],
+                              [self.format(wrap, colour, time=True) for wrap, colour in zip(wrapped, fills, strict=True)])
         return self.rows[key]
 
 

@@ -63,8 +63,8 @@ def _unit(name: str) -> DemoUnit:
 def _covering_text(unit: DemoUnit, candidate: str, sent: datetime, deeds: str = "") -> str:
     lines = [
         "陈老师：",
-        f"    您好！现将{unit.name}推荐的{CAMPAIGN}候选人{candidate}同志的推荐材料报送给您，请查收。"
-        "纸质版推荐表盖章后另行报送。",
+        (f"    您好！现将{unit.name}推荐的{CAMPAIGN}候选人{candidate}同志的推荐材料报送给您，请查收。"
+         "纸质版推荐表盖章后另行报送。"),
     ]
     if deeds:
         lines += ["    事迹材料附在正文中，具体如下：", "", deeds, ""]

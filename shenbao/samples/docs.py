@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Collection, Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 
 import docx
 from docx.document import Document as DocxDocument
@@ -13,7 +13,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.table import Table
 
 _FIXED_ZIP_TIME = (2021, 4, 26, 10, 0, 0)
-_FIXED_DOC_TIME = datetime(2021, 4, 26, 10, 0, 0)
+_FIXED_DOC_TIME = datetime(2021, 4, 26, 10, 0, 0, tzinfo=timezone.utc)
 
 # The template's labels, as printed (spaces and line breaks included).
 TEMPLATE_LABELS: dict[str, str] = {

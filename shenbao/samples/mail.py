@@ -162,8 +162,8 @@ def _headers(style: _Client, client: str, seed: str, sent: datetime, from_addr: 
     received = format_datetime(sent + timedelta(seconds=21))
     return [
         ("Return-Path", f"<{from_addr}>"),
-        ("Received", f"from {client}-client (unknown [10.0.0.8])\r\n\tby smtp9 (Coremail) with SMTP id {smtp_id};"
-                     f"\r\n\t{received}"),
+        ("Received", (f"from {client}-client (unknown [10.0.0.8])\r\n\tby smtp9 (Coremail) with SMTP id {smtp_id};"
+                      f"\r\n\t{received}")),
         ("Date", format_datetime(sent)),
         ("From", sender),
         ("To", to_addr),

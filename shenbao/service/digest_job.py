@@ -195,7 +195,7 @@ class DigestJob:
         except EXPECTED as exc:
             log.error("digest failed: %s", exc)
             return False
-        except Exception:  # noqa: BLE001 - job boundary: a bug here must not stop the service
+        except Exception:  # job boundary: a bug here must not stop the service
             log.exception("digest failed unexpectedly")
             return False
         return True

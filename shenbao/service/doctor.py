@@ -30,8 +30,8 @@ def _outbox_steps(config: Config) -> list[Step]:
 
 
 def _password_step(variable: str) -> list[Step]:
-    return [("password", False, f"环境变量 {variable} 未设置或为空，无法登录 / the environment variable {variable} "
-                                 "(password_env) is not set or is empty: set it to the password (the 163 授权码)")]
+    return [("password", False, (f"环境变量 {variable} 未设置或为空，无法登录 / the environment variable {variable} "
+                                  "(password_env) is not set or is empty: set it to the password (the 163 授权码)"))]
 
 
 def check(config: Config) -> list[tuple[str, list[Step]]]:

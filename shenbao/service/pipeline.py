@@ -104,7 +104,7 @@ class Pipeline:
         try:
             process_email(self.store, self.config, email_id, self.clock())
             return True
-        except Exception as exc:  # noqa: BLE001 - loop boundary: record the mail's failure, go on
+        except Exception as exc:  # loop boundary: record the mail's failure, go on
             if is_machine_failure(exc):
                 raise as_store_error(exc, self.store) from exc
             log.exception("processing email %s failed", email_id)
