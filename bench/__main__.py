@@ -16,7 +16,8 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from bench import corpus, references, synthetic
@@ -82,10 +83,10 @@ def _rounds(args: argparse.Namespace, account: ImapAccount, service: Service, wo
              "shenbao run --once, fresh store")
     samples: dict[str, list[Sample]] = {name: [] for name in names}
     for index in range(args.runs):
-        steps = (lambda: references.mbsync_once(account, work, index),
-                 lambda: references.imap_loop_once(account, work, index),
-                 lambda: service.fresh_run(index, store))
-        for name, step in zip(names, steps):
+        steps = (partial(references.mbsync_once, account, work, index),
+                 partial(references.imap_loop_once, account, work, index),
+                 partial(service.fresh_run, index, store))
+        for name, step in zip(names, steps, strict=True):
             sample = step()
             print(f"bench:   {name}: run {index + 1}/{args.runs}: {sample.wall:.2f} s, {sample.rss_mb:.0f} MB",
                   flush=True)
@@ -137,7 +138,7 @@ def main() -> None:
     finally:
         smtp.down()
         dovecot.stop()
-    header = (f"{date.today().isoformat()} · {platform.node()} · {platform.processor() or platform.machine()} · "
+    header = (f"{datetime.now().astimezone().date().isoformat()} · {platform.node()} · {platform.processor() or platform.machine()} · "
               f"{_cpus()} · load {load_average()} · {args.mails} mails, {megabytes:.0f} MB · "
               f"median of {args.runs} · bench took {time.monotonic() - started:.0f} s")
     text = render(header, results)

@@ -45,7 +45,7 @@ def run(command: Sequence[str], *, env: dict[str, str] | None = None, cwd: Path 
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         started = time.perf_counter()
         done = subprocess.run([TIME, "-v", "-o", report.name, *command], env={**os.environ, **(env or {})},
-                              cwd=cwd, capture_output=True, text=True)
+                              cwd=cwd, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - started
         text = report.read()
     if done.returncode != 0:

@@ -54,7 +54,7 @@ class Browser:
         self.process = subprocess.Popen(
             [chromium_binary(), *FLAGS, f"--user-data-dir={self.profile}", f"--window-size={width},{height}",
              "about:blank"],
-            preexec_fn=wire_fds, pass_fds=(3, 4), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            preexec_fn=wire_fds, pass_fds=(3, 4), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,  # noqa: PLW1509 - dup2 only
             stderr=subprocess.DEVNULL)
         os.close(to_browser_r)
         os.close(from_browser_w)

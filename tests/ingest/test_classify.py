@@ -56,7 +56,7 @@ def role_of(name: str, data: bytes) -> Role:
         ("事迹材料.docx", lambda: deeds_docx("张三", 250), Role.DEEDS),  # short, but named: rules say too short
         ("事迹.txt", lambda: deeds_text("张三", 1900).encode("gbk"), Role.DEEDS),
         ("表.txt", lambda: "2021年推荐表\n姓名：张三\n性别：男\n联系电话：13800000000".encode("gbk"), Role.FORM),
-        ("便条.txt", lambda: "请查收附件，谢谢。".encode(), Role.OTHER),
+        ("便条.txt", "请查收附件，谢谢。".encode, Role.OTHER),
         ("IMG_0001.JPG", lambda: photo_jpeg(seed=3), Role.PHOTO),
         ("IMG_2034.JPG", lambda: small_photo_jpeg(seed=4), Role.PHOTO),  # no EXIF: content says photo
         ("微信图片_20210428093311.jpg", lambda: small_photo_jpeg(seed=5), Role.PHOTO),

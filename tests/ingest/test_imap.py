@@ -192,7 +192,7 @@ def test_wait_for_news_returns_at_once_or_at_the_timeout(imap_account: ImapAccou
         imap_account.append(make_mail(1), WHEN)
     started = time.monotonic()
     assert box.wait_for_news(0.5) is expected
-    assert time.monotonic() - started < (0.45 if idle and append_first or not idle else 3)
+    assert time.monotonic() - started < (0.45 if (idle and append_first) or not idle else 3)
     box.close()
 
 

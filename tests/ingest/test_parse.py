@@ -89,7 +89,7 @@ def test_headers_are_decoded_and_normalised() -> None:
 
 
 def test_multibyte_character_split_across_encoded_words_survives() -> None:
-    data = "张堃的推荐材料".encode("utf-8")
+    data = "张堃的推荐材料".encode()
     first, second = base64.b64encode(data[:4]).decode(), base64.b64encode(data[4:]).decode()
     mail = parse_mail(entity(f"Subject: =?UTF-8?B?{first}?=\n\t=?UTF-8?B?{second}?=", b"x"))
     assert mail.subject == "张堃的推荐材料"

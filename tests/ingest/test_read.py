@@ -73,14 +73,14 @@ def zip_bytes(members: dict[str, bytes]) -> bytes:
     [
         ("表.docx", form, "docx"),
         ("IMG_1.JPG", photo, "jpeg"),
-        ("截图.png", lambda: screenshot_png(), "png"),
+        ("截图.png", screenshot_png, "png"),
         ("a.webp", lambda: photo_as("WEBP", size=(320, 240)), "webp"),
         ("a.bmp", lambda: photo_as("BMP", size=(320, 240)), "bmp"),
         ("a.gif", lambda: photo_as("GIF", size=(320, 240)), "gif"),
         ("a.tif", lambda: photo_as("TIFF", size=(320, 240)), "tiff"),
         ("a.heic", lambda: heif_stub(4032, 3024), "heif"),
         ("a.zip", lambda: zip_bytes({"a.txt": b"hello"}), "zip"),
-        ("a.txt", lambda: "事迹材料".encode(), "txt"),
+        ("a.txt", "事迹材料".encode, "txt"),
     ],
 )
 def test_kind_comes_from_content(name: str, make, kind: str) -> None:

@@ -256,4 +256,4 @@ def dispositions(snapshot_or_export: Mapping[str, Any]) -> list[str]:
 
 
 def today() -> str:
-    return datetime.now().strftime("%Y-%m-%d")
+    return datetime.now().astimezone().strftime("%Y-%m-%d")

@@ -147,8 +147,8 @@ def test_the_office_attaches_a_held_mail_and_the_nomination_takes_its_files(desk
     assert {args: r.exit_code for args, r in refused.items()} == dict.fromkeys(refused, 2)
     assert "is not a held mail (its disposition is submission)" in refused[(first, ref)].output
     done = desk.service.cli("attach", f"<{later}>", ref)
-    assert (done.exit_code, done.output) == (0, f"{ref}: attached email {email_id} from {OUTSIDER} (3 file(s)); "
-                                                f"{ref} is now complete\n")
+    assert (done.exit_code, done.output) == (0, (f"{ref}: attached email {email_id} from {OUTSIDER} (3 file(s)); "
+                                                 f"{ref} is now complete\n"))
     row = desk.nominations()[ref]
     assert row["status"] == "complete" and row["emails"] == [f"<{first}>", f"<{later}>"]
     assert _email(desk, later)["disposition"] == "submission"

@@ -52,7 +52,7 @@ def _trial(root: Path, account: ImapAccount, smtp: SmtpServer, point: KillPoint)
     installation = install(root, account, smtp)
     record = run_and_kill(installation, smtp, point)
     installation.run_once()
-    copies = Counter(zip([m.rcpt_tos[0] for m in smtp.messages], captured_ids(smtp)))
+    copies = Counter(zip([m.rcpt_tos[0] for m in smtp.messages], captured_ids(smtp), strict=True))
     trial = Trial(record, installation.snapshot(), copies)
     shutil.rmtree(root)
     return trial
@@ -103,4 +103,4 @@ def test_sigkill_at_random_points_then_restart_loses_and_repeats_nothing(
     figures.add("crash", trials=len(done), kills=len(killed), mails_per_trial=len(mails), mails_lost=0,
                 duplicate_processing=0, extra_reply_copies=extra, **{f"kills_in_{p}": n for p, n in phases.items()})
     figures.most("crash", max_extra_copies_per_trial=max(t.extra_copies for t in done))
-    print(f"\ncrash: {len(done)} trials, {len(killed)} killed {dict(phases)}, extra reply copies {extra}")
+    print(f"\ncrash: {len(done)} trials, {len(killed)} killed {dict(phases)}, extra reply copies {extra}")  # noqa: T201 - the run's figures

@@ -12,6 +12,7 @@ import re
 import signal
 import threading
 import urllib.request
+from typing import ClassVar
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -159,9 +160,9 @@ def test_tls_is_verified_by_default_for_imap_and_smtp(tmp_path: Path, imap_accou
 
 
 class _Canary(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []  # shared by the handler instances, one per request
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+    def do_GET(self) -> None:  # the http.server API
         self.hits.append(self.path)
         self.send_response(200)
         self.end_headers()

@@ -96,7 +96,7 @@ def test_complete_nomination_has_no_problems() -> None:
                      [], "complete", id="deadline-to-the-second-in-utc"),
         pytest.param({"received_at": datetime(2021, 4, 30, 16, 0, 0, tzinfo=timezone.utc)},
                      ["deadline.late"], "late", id="utc-time-after-deadline"),
-        pytest.param({"received_at": datetime(2021, 4, 30, 23, 59, 59)},
+        pytest.param({"received_at": datetime(2021, 4, 30, 23, 59, 59)},  # noqa: DTZ001 - the naive time under test
                      [], "complete", id="naive-time-read-in-campaign-zone"),
         pytest.param({"received_at": datetime(2021, 5, 3, 8, 0, tzinfo=CST), "photos": ()},
                      ["deadline.late", "photos.missing"], "late", id="late-wins-over-incomplete"),

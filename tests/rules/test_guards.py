@@ -72,7 +72,7 @@ def test_a_unit_nomination_may_be_answered() -> None:
         ({"Message-ID": "<shenbao.0f3c2a9b8e@163.com>"}, "own-message"),
         ({"Message-ID": "<shenbao.0f3c2a9b8e@qq.com>"}, None),
     ],
-    ids=lambda v: str(v),
+    ids=str,
 )
 def test_headers_that_mark_automatic_mail(headers: dict[str, str], expected: str | None) -> None:
     if "Message-ID" in headers:

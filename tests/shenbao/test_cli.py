@@ -64,8 +64,8 @@ def test_check_config_fails_naming_a_password_variable_that_is_unset_or_empty(
     result = invoke("--config", str(ROOT / "config.example.toml"), "check-config")
     assert result.exit_code == 2
     assert result.output.splitlines()[1:] == [
-        "  mailbox.password_env: the environment variable SHENBAO_IMAP_PASSWORD is not set or is empty; set it to "
-        "the password (the 163 授权码) before starting shenbao, e.g. in /etc/shenbao/env"]
+        ("  mailbox.password_env: the environment variable SHENBAO_IMAP_PASSWORD is not set or is empty; set it to "
+         "the password (the 163 授权码) before starting shenbao, e.g. in /etc/shenbao/env")]
     assert invoke("--config", str(ROOT / "config.example.toml"), "run", "--once").exit_code == 2  # never logs in
 
 
@@ -101,8 +101,8 @@ def test_an_unreadable_mailbox_path_is_one_line_and_exit_1(service: Service) -> 
     (service.root / "mailbox").rmdir()
     result = service.cli("run", "--once")
     assert result.exit_code == 1
-    assert result.output == f"error: mailbox.path {service.root / 'mailbox'}: not a readable directory " \
-                            "(create it or fix [mailbox] path)\n"
+    assert result.output == (f"error: mailbox.path {service.root / 'mailbox'}: not a readable directory "
+                             "(create it or fix [mailbox] path)\n")
 
 
 def test_export_writes_csv_with_a_bom_for_excel(service: Service, tmp_path: Path) -> None:

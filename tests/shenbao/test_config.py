@@ -67,13 +67,13 @@ def test_each_mistake_names_its_key(tmp_path: Path, text: str, expected: str) ->
 
 @pytest.mark.parametrize(("line", "expected"), [
     ("deadline = 2021/04/30 23:59",
-     "campaign.deadline (line 6): 2021/04/30 23:59 is not a TOML date-time; write it like 2021-04-30T23:59:59+08:00 "
-     "(year-month-day, T, hour:minute:second and the UTC offset, without quotes)"),
+     ("campaign.deadline (line 6): 2021/04/30 23:59 is not a TOML date-time; write it like 2021-04-30T23:59:59+08:00 "
+      "(year-month-day, T, hour:minute:second and the UTC offset, without quotes)")),
     ("deadline = 2021-04-31T23:59:59+08:00",
-     "campaign.deadline (line 6): 2021-04-31T23:59:59+08:00 is not a TOML date-time; write it like "
-     "2021-04-30T23:59:59+08:00 (year-month-day, T, hour:minute:second and the UTC offset, without quotes)"),
-    ("name = 2021年最美职工", 'campaign.name (line 6): 2021年最美职工 is not a TOML value; put text in double quotes, '
-     'e.g. "2021年最美职工"'),
+     ("campaign.deadline (line 6): 2021-04-31T23:59:59+08:00 is not a TOML date-time; write it like "
+      "2021-04-30T23:59:59+08:00 (year-month-day, T, hour:minute:second and the UTC offset, without quotes)")),
+    ("name = 2021年最美职工", ('campaign.name (line 6): 2021年最美职工 is not a TOML value; put text in double quotes, '
+                            'e.g. "2021年最美职工"')),
     ("name = 最美职工", 'campaign.name (line 6): 最美职工 is not a TOML value; put text in double quotes, e.g. "最美职工"'),
 ])
 def test_a_toml_syntax_error_names_the_key_and_shows_the_right_form(tmp_path: Path, line: str, expected: str) -> None:
@@ -84,10 +84,10 @@ def test_a_toml_syntax_error_names_the_key_and_shows_the_right_form(tmp_path: Pa
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ('[rules.photos]\nmin_cout = 2\n', "rules.photos.min_cout: unknown key (check the spelling against "
-                                       "config.example.toml) (did you mean min_count?)"),
-    ('[campain]\nname = "x"\n', "campain: unknown key (check the spelling against config.example.toml) "
-                                "(did you mean campaign?)"),
+    ('[rules.photos]\nmin_cout = 2\n', ("rules.photos.min_cout: unknown key (check the spelling against "
+                                        "config.example.toml) (did you mean min_count?)")),
+    ('[campain]\nname = "x"\n', ("campain: unknown key (check the spelling against config.example.toml) "
+                                 "(did you mean campaign?)")),
     ('[mailbox]\nkind = "folder"\npath = "m"\npassword_evn = "X"\n',
      "mailbox.password_evn: unknown key (check the spelling against config.example.toml) (did you mean password_env?)"),
 ])

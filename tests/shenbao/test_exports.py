@@ -81,7 +81,7 @@ def test_each_item_and_each_problem_is_spelled_out_in_chinese(workbook: Path) ->
     assert small["最近回复"].endswith("补充材料清单（已发送）")
     assert re.match(r"\d{4}年\d{1,2}月\d{1,2}日\d\d:\d\d ", small["最近回复"])  # dates with the year
     assert sheet.cell(row=4, column=header.index("事迹材料") + 1).value.startswith("✓ ")  # pasted into the body
-    assert isinstance(small["首次收到"], datetime) and small["首次收到"] == datetime(2021, 4, 27, 15, 40)
+    assert isinstance(small["首次收到"], datetime) and small["首次收到"] == datetime(2021, 4, 27, 15, 40)  # noqa: DTZ001 - Excel holds naive local times
 
 
 def test_the_sheets_have_frozen_headers_filters_and_fitted_widths(workbook: Path) -> None:

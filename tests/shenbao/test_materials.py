@@ -38,7 +38,7 @@ def full_set(**overrides: object) -> list[tuple[str, bytes]]:
 
 
 CASES: dict[str, tuple[Callable[[], list[tuple[str, bytes]]], str, list[str]]] = {
-    "complete": (lambda: full_set(), "complete", []),
+    "complete": (full_set, "complete", []),
     "form missing": (lambda: full_set(form=None), "incomplete", ["form.missing"]),
     "form unreadable": (lambda: full_set(form=[("推荐表.docx", form_docx(NAME, UNIT)[:3000])]), "incomplete",
                         ["form.unreadable"]),

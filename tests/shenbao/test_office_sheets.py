@@ -54,7 +54,7 @@ def book(office: Service, tmp_path_factory: pytest.TempPathFactory) -> Any:
 def _rows(sheet: Any, header: list[str]) -> dict[str, dict[str, Any]]:
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == header
-    return {str(row[0]): dict(zip(header, row)) for row in rows[1:]}
+    return {str(row[0]): dict(zip(header, row, strict=True)) for row in rows[1:]}
 
 
 def test_an_accepted_late_nomination_shows_the_decision_and_keeps_the_automatic_verdict_in_the_workbook(

@@ -38,8 +38,8 @@ UNIT = '\n[[units]]\nname = "{name}"\nemails = ["{email}"]\n{more}\n'
     ([("A", "a@x.cn", ""), ("解放区总工会", "zzq163.com", "")],
      ["units[2] 解放区总工会 emails: 'zzq163.com' is not an e-mail address; write it whole, e.g. \"jfqzgh@163.com\""]),
     ([("A", "a@163", "")], ["units[1] A emails: 'a@163' is not an e-mail address; write it whole, e.g. \"jfqzgh@163.com\""]),
-    ([("A", "a@x.cn", "emial = 1")], ["units[1] A emial: unknown key (check the spelling against config.example.toml) "
-                                     "(did you mean emails?)"]),
+    ([("A", "a@x.cn", "emial = 1")], [("units[1] A emial: unknown key (check the spelling against config.example.toml) "
+                                      "(did you mean emails?)")]),
 ])
 def test_roster_mistakes_are_named_by_key_path(tmp_path: Path, units: list[tuple[str, str, str]],
                                                expected: list[str]) -> None:

@@ -139,7 +139,7 @@ def test_the_systemd_units_start_a_real_command_and_stop_it_with_sigterm(unit: s
     command = shlex.split(settings["ExecStart"])
     assert command[0].endswith("/bin/shenbao") and command[1:3] == ["--config", "/etc/shenbao/config.toml"]
     result = subprocess.run([sys.executable, "-m", "shenbao", *command[1:], "--help"], capture_output=True, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60, check=False)
     assert result.returncode == 0 and result.stdout.startswith(f"Usage: python -m shenbao {command[-1]}")
     assert settings["KillSignal"] == "SIGTERM" and settings["Restart"] == "on-failure"
     assert settings["ReadWritePaths"] == settings["WorkingDirectory"]

@@ -90,9 +90,9 @@ def test_every_nomination_of_a_split_mail_shows_its_email_and_reply_in_the_offic
     out = tmp_path / "register.xlsx"
     assert desk.service.cli("export", "--format", "xlsx", "-o", str(out)).exit_code == 0
     book = load_workbook(out)
-    rows = [dict(zip(NOMINATION_HEADER, r)) for r in book[NOMINATION_SHEET].iter_rows(min_row=2, values_only=True)]
+    rows = [dict(zip(NOMINATION_HEADER, r, strict=False)) for r in book[NOMINATION_SHEET].iter_rows(min_row=2, values_only=True)]
     assert [(r["编号"], r["邮件数"], bool(r["最近回复"])) for r in rows] == [(ref, 1, True) for ref in refs]
-    [email] = [dict(zip(EMAIL_HEADER, r)) for r in book[EMAIL_SHEET].iter_rows(min_row=2, values_only=True)]
+    [email] = [dict(zip(EMAIL_HEADER, r, strict=True)) for r in book[EMAIL_SHEET].iter_rows(min_row=2, values_only=True)]
     assert email["编号"] == "、".join(refs)
     config = load_config(desk.service.config)
     store = Store(config.database_url, config.data_dir)
