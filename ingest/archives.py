@@ -276,7 +276,7 @@ def _tnef_name(attachment: object, index: int) -> str:
     """The MAPI long name; else the title's raw bytes (tnefparse decodes those as UTF-8 only)."""
     name: object = ""
     try:
-        name = attachment.long_filename()  # type: ignore[attr-defined]
+        name = attachment.long_filename()  # type: ignore[attr-defined]  # tnefparse has no types; caught below
     except (AttributeError, UnicodeDecodeError, ValueError):
         name = getattr(attachment, "_name", b"")
     if isinstance(name, bytes):

@@ -13,7 +13,7 @@ import re
 import unicodedata
 
 from ingest.decoration import is_decoration
-from ingest.formfields import compact
+from ingest.names import compact
 from ingest.types import FileFacts, ImageInfo, Role
 
 FORM_LABELS: tuple[str, ...] = (

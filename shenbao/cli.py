@@ -185,15 +185,16 @@ def decide(ctx: click.Context, ref: str, accept: bool, reject: bool, reopen: boo
     import getpass
 
     from notify.office import decision_text
-    from shenbao.register.decisions import decide as record
+    from shenbao.register.decisions import Action, decide as record
     from shenbao.service.wiring import open_store
 
-    chosen = [name for name, flag in (("accept", accept), ("reject", reject), ("reopen", reopen)) if flag]
+    flags: tuple[tuple[Action, bool], ...] = (("accept", accept), ("reject", reject), ("reopen", reopen))
+    chosen = [name for name, flag in flags if flag]
     if len(chosen) != 1:
         raise click.UsageError("choose exactly one of --accept, --reject or --reopen"
                                + (f" (not {' and '.join('--' + c for c in chosen)} together)" if chosen else ""))
     config = load(ctx)
-    sub, decision = record(open_store(config), config, ref, chosen[0],  # type: ignore[arg-type]
+    sub, decision = record(open_store(config), config, ref, chosen[0],
                            note, by or getpass.getuser(), utc_now())
     text = decision_text(decision.action, decision.note, decision.decided_by, decision.decided_at,
                          config.campaign.timezone)
@@ -300,12 +301,12 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 def doctor(ctx: click.Context, probe: bool) -> None:
     """Check the IMAP login (with ID and SELECT) and the SMTP login, step by step."""
     from shenbao.service import doctor as checks
-    from shenbao.service.wiring import open_store
+    from shenbao.service.wiring import open_mailbox, open_store
 
     config = load(ctx)
     sections = checks.check(config)
     if probe:
-        mailbox_name = checks.open_mailbox(config).name
+        mailbox_name = open_mailbox(config).name
         cursor = open_store(config).cursor(mailbox_name)
         sections.append(("probe", [checks.probe(config, cursor, utc_now())]))
     text, ok = checks.render(sections)

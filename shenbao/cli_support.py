@@ -9,20 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import click
 
 from shenbao.errors import EXPECTED, ConfigError, exit_code
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def handle_errors(func: F) -> F:
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn every expected error into one clear line and its exit code; tracebacks only with --debug."""
 
     @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         ctx = click.get_current_context()
         try:
             return func(*args, **kwargs)
@@ -42,7 +43,7 @@ def handle_errors(func: F) -> F:
             click.echo("interrupted", err=True)
             ctx.exit(1)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 class OneLineUsageError(click.ClickException):

@@ -40,9 +40,10 @@ def thread_nominations(s: Session, email: Email) -> set[int]:
     out: set[int] = set()
     for reply in s.exec(select(Reply).where(col(Reply.message_id).in_(chain), col(Reply.kind) != REPLY_KIND)):
         subs = nominations_of_email(s, reply.email_id) if reply.email_id is not None else []
-        if reply.submission_id is not None:
-            subs.append(surviving(s, s.get(Submission, reply.submission_id)))  # type: ignore[arg-type]
-        out |= {sub.id for sub in subs if sub is not None and sub.id is not None}
+        survivor = surviving(s, s.get(Submission, reply.submission_id)) if reply.submission_id is not None else None
+        if survivor is not None:
+            subs.append(survivor)
+        out |= {sub.id for sub in subs if sub.id is not None}
     return out
 
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select as select_columns
+from sqlalchemy import ColumnElement, func, select as select_columns
 from sqlmodel import Session, col, select
 
 from notify.digest import DigestData, EmailLine, FailedReply, NominationLine, UnitLine, Warnings
@@ -107,8 +107,8 @@ def _failed_replies(s: Session) -> tuple[FailedReply, ...]:
     return tuple(FailedReply(r.to_addr, r.subject, label("reply_state", r.state), r.last_error[:200]) for r in rows)
 
 
-def _emails(s: Session, refs: dict[int, list[str]], *conditions: object) -> tuple[EmailLine, ...]:
-    query = (select_columns(*_EMAIL_COLUMNS).where(*conditions)  # type: ignore[arg-type]
+def _emails(s: Session, refs: dict[int, list[str]], *conditions: ColumnElement[bool]) -> tuple[EmailLine, ...]:
+    query = (select_columns(*_EMAIL_COLUMNS).where(*conditions)
              .order_by(col(Email.received_at), col(Email.id)))
     return tuple(_email_line(e, refs) for e in s.execute(query))
 

@@ -24,6 +24,7 @@ from shenbao.register.verdict import reevaluate_units
 from shenbao.store.db import Store, utc_iso
 
 Action = Literal["accept", "reject", "reopen"]
+NominationReply = Literal["accepted", "incomplete", "late", "closed"]  # notify's ReplyKind but "unmatched"
 DECIDED_STATUS = {"accept": "complete", "reject": "incomplete"}
 DECIDED_LABEL = {"accept": "accepted", "reject": "rejected"}
 
@@ -33,11 +34,12 @@ def effective_status(sub: Submission, decision: Decision | None) -> str:
     return DECIDED_STATUS.get(decision.action, sub.status) if decision else sub.status
 
 
-def reply_kind(status: str, decision: Decision | None) -> str:
+def reply_kind(status: str, decision: Decision | None) -> NominationReply:
     """How a reply about the nomination reads: accepted, closed (rejected), else from the status."""
     if decision is not None:
         return "accepted" if decision.action == "accept" else "closed"
-    return {"complete": "accepted", "late": "late"}.get(status, "incomplete")
+    kinds: dict[str, NominationReply] = {"complete": "accepted", "late": "late"}
+    return kinds.get(status, "incomplete")
 
 
 def shown_problems(problems: tuple[Problem, ...], decision: Decision | None) -> tuple[Problem, ...]:

@@ -41,7 +41,7 @@ def nomination_context(s: Session, config: Config, sub: Submission, answering: E
     decision = latest_decision(s, sub.id)
     current = [f for f in files_of(s, sub) if f.replaced_by is None]
     return ReplyContext(
-        kind=reply_kind(sub.status, decision), ref=sub.ref, campaign_name=config.campaign.name,  # type: ignore[arg-type]
+        kind=reply_kind(sub.status, decision), ref=sub.ref, campaign_name=config.campaign.name,
         deadline=config.campaign.deadline, timezone=config.campaign.timezone, unit=sub.unit, candidate=sub.candidate,
         greeting=greeting(config, answering, sub.unit), received_at=datetime.fromisoformat(answering.received_at),
         problems=shown_problems(problems_from_json(sub.problems), decision),

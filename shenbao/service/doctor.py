@@ -12,7 +12,7 @@ from email.utils import format_datetime, formataddr
 from ingest.types import Cursor
 from shenbao.config import Config
 from shenbao.errors import EXPECTED
-from shenbao.service.wiring import open_mailbox, open_sender
+from shenbao.service.wiring import open_imap, open_mailbox, open_sender, open_smtp
 
 Step = tuple[str, bool, str]
 
@@ -40,12 +40,12 @@ def check(config: Config) -> list[tuple[str, list[Step]]]:
         mailbox = _folder_steps(config)
     else:
         missing = config.mailbox.missing_secret()
-        mailbox = _password_step(missing) if missing else open_mailbox(config).doctor()  # type: ignore[attr-defined]
+        mailbox = _password_step(missing) if missing else open_imap(config).doctor()
     if config.smtp.kind == "file":
         sender = _outbox_steps(config)
     else:
         missing = config.smtp.missing_secret()
-        sender = _password_step(missing) if missing else open_sender(config).doctor()  # type: ignore[attr-defined]
+        sender = _password_step(missing) if missing else open_smtp(config).doctor()
     return [(f"IMAP {config.mailbox.host}" if config.mailbox.kind == "imap" else "mailbox", mailbox),
             (f"SMTP {config.smtp.host}" if config.smtp.kind == "smtp" else "outbox", sender)]
 

@@ -4,6 +4,8 @@ pipeline over them. Every command opens them here, so each one gets the same set
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ingest.mailbox import FolderMailbox, Mailbox
 from notify.filebox import FileSender
 from notify.send import Sender
@@ -11,6 +13,10 @@ from shenbao.config import Config
 from shenbao.service.pipeline import Clock, Pipeline
 from shenbao.store.db import Store
 from shenbao.store.fsutil import atomic_write
+
+if TYPE_CHECKING:  # imported where they are used, only for a real server
+    from ingest.imap import ImapMailbox
+    from notify.smtp import SmtpSender
 
 
 def open_store(config: Config) -> Store:
@@ -21,6 +27,11 @@ def open_store(config: Config) -> Store:
 def open_mailbox(config: Config) -> Mailbox:
     if config.mailbox.kind == "folder":
         return FolderMailbox(config.resolve(config.mailbox.path), config.mailbox.max_message_bytes)
+    return open_imap(config)
+
+
+def open_imap(config: Config) -> ImapMailbox:
+    """The IMAP mailbox of ``config`` (``doctor`` asks it for its login steps)."""
     from ingest.imap import ImapMailbox
 
     cfg = config.mailbox
@@ -32,6 +43,11 @@ def open_mailbox(config: Config) -> Mailbox:
 def open_sender(config: Config) -> Sender:
     if config.smtp.kind == "file":
         return FileSender(config.resolve(config.smtp.path), atomic_write)
+    return open_smtp(config)
+
+
+def open_smtp(config: Config) -> SmtpSender:
+    """The SMTP sender of ``config`` (``doctor`` asks it for its login steps)."""
     from notify.smtp import SmtpSender
 
     cfg = config.smtp
