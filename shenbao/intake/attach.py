@@ -18,15 +18,13 @@ from ingest.types import ClassifiedFile
 from shenbao.store.brief import brief_json
 from shenbao.config import Config
 from shenbao.intake.held import hold, unauthorised
-from ingest.names import compact
-from shenbao.intake.matching import Group, Plan, form_unit, plan_email, sender_unit, unit_of
+from shenbao.intake.matching import Group, plan_email
 from shenbao.store.models import Email, StoredFile, Submission
-from shenbao.register.nominations import absorb, create, emails_of, link, name, unique
+from shenbao.register.nominations import absorb, create, link, name, unique
 from shenbao.replies.outbox import queue_reply
 from shenbao.register.verdict import reevaluate, reevaluate_units
 from shenbao.replies.compose import queue_answer
 from shenbao.replies.question import answer_question, asks_something
-from shenbao.register.roster import sender_roster_unit
 
 FileEntry = tuple[ClassifiedFile, str]  # (read and classified file, path under data_dir; "" when not saved)
 
@@ -43,28 +41,11 @@ def store_file(s: Session, email: Email, sub: Submission | None, entry: FileEntr
     return row
 
 
-def _nomination(s: Session, config: Config, email: Email, plan: Plan, group: Group, files: list[FileEntry],
-                now: datetime) -> Submission:
-    """The group's nomination: found, or started for the unit on its form, else the email's unit."""
+def _nomination(s: Session, config: Config, email: Email, group: Group, now: datetime) -> Submission:
+    """The group's nomination: found, or started in the unit the plan gives it."""
     if group.target is not None:
         return group.target
-    unit = plan.unit
-    if sender_roster_unit(config, email) is None:
-        unit = unit_of(config, email, [files[i][0] for i in group.files]) if group.files else unit
-    return create(s, config, email, unit, group.candidate, group.source, now)
-
-
-def _adopt_form_unit(s: Session, config: Config, sub: Submission, files: list[ClassifiedFile]) -> bool:
-    """A nomination whose unit is only its sender's name (no roster entry, no form so far) takes
-    the 申报单位 of a form that arrives later. True when the unit changed."""
-    unit = form_unit(files)
-    if not unit or compact(unit) == compact(sub.unit) or config.unit_for_sender(sub.sender) is not None:
-        return False
-    if sub.unit not in {sender_unit(e) for e in emails_of(s, sub)}:
-        return False  # the unit came from a form (or the roster): a later form does not move it
-    sub.unit = unit
-    s.add(sub)
-    return True
+    return create(s, config, email, group.unit, group.candidate, group.source, now)
 
 
 def register_email(s: Session, config: Config, email: Email, files: list[FileEntry], body: str,
@@ -87,12 +68,13 @@ def register_email(s: Session, config: Config, email: Email, files: list[FileEnt
     subs: list[Submission] = []
     moved: set[str] = set()  # units whose quota places change: a nomination came, was named or absorbed
     for group in plan.groups:
-        sub = _nomination(s, config, email, plan, group, files, now)
+        sub = _nomination(s, config, email, group, now)
         if group.target is None or (group.candidate and not sub.candidate):
             moved.add(sub.unit)
-        before = sub.unit
-        if group.target is not None and _adopt_form_unit(s, config, sub, [files[i][0] for i in group.files]):
-            moved |= {before, sub.unit}
+        if group.target is not None and sub.unit != group.unit:  # matching.adopted_unit: a form names it
+            moved |= {sub.unit, group.unit}
+            sub.unit = group.unit
+            s.add(sub)
         if group.absorb is not None and group.absorb.id != sub.id:
             moved |= {group.absorb.unit, sub.unit}
             absorb(s, group.absorb, sub, now)

@@ -27,8 +27,8 @@ from ingest.quotes import unquoted
 from shenbao.intake.candidates import declared_name, folder_names, guessed_name, name_of_path, names_in
 from shenbao.config import Config
 from shenbao.store.models import Email, Reply, Submission
-from shenbao.register.nominations import (by_ref, latest_decision, nominations_of_email, sender_nominations, surviving,
-                                 unique, unit_nominations)
+from shenbao.register.nominations import (by_ref, emails_of, latest_decision, nominations_of_email, sender_nominations,
+                                 surviving, unique, unit_nominations)
 from shenbao.register.verdict import OPEN_STATUSES, ref_tag_pattern
 from shenbao.register.roster import sender_roster_unit
 
@@ -46,6 +46,7 @@ class Group:
     target: Submission | None = None  # None: start a new nomination
     absorb: Submission | None = None  # a nomination without a name this email shows to be the target's
     with_body: bool = True
+    unit: str = ""  # the unit of the group's nomination once this email is in (``plan_email`` sets it)
 
 
 @dataclass
@@ -82,6 +83,17 @@ def unit_of(config: Config, email: Email, files: list[ClassifiedFile]) -> str:
     if roster is not None:
         return roster.name
     return form_unit(files) or sender_unit(email)
+
+
+def adopted_unit(s: Session, config: Config, sub: Submission, files: list[ClassifiedFile]) -> str:
+    """The 申报单位 of a form among ``files`` that ``sub`` moves to: only a nomination whose unit is
+    its sender's name (no roster entry, no form so far) takes it. "" when ``sub`` keeps its unit."""
+    unit = form_unit(files)
+    if not unit or compact(unit) == compact(sub.unit) or config.unit_for_sender(sub.sender) is not None:
+        return ""
+    if sub.unit not in {sender_unit(e) for e in emails_of(s, sub)}:
+        return ""  # the unit came from a form (or the roster): a later form does not move it
+    return unit
 
 
 def thread_scope(s: Session, config: Config, email: Email) -> list[Submission]:
@@ -143,6 +155,14 @@ class _Matcher:
             group.target = waiting[0] if len(waiting) == 1 else None
         return group
 
+    def final_unit(self, group: Group) -> str:
+        """A new nomination's unit: as ``unit_of`` says for the group's own files; a known one keeps
+        its unit unless a form among them names the unit that only its sender stood for."""
+        files = [self.files[i] for i in group.files]
+        if group.target is None:
+            return unit_of(self.config, self.email, files) if files else self.unit
+        return adopted_unit(self.s, self.config, group.target, files) or group.target.unit
+
     def one(self, group: Group) -> Plan:
         return Plan(self.unit, [group])
 
@@ -201,4 +221,7 @@ def plan_email(s: Session, config: Config, email: Email, files: list[ClassifiedF
                has_material: bool) -> Plan:
     """Decide which nomination(s) ``email`` and each of its ``files`` belong to."""
     matcher = _Matcher(s, config, email, files, body, has_material)
-    return matcher.by_files() or matcher.by_words()
+    plan = matcher.by_files() or matcher.by_words()
+    for group in plan.groups:
+        group.unit = matcher.final_unit(group)
+    return plan

@@ -39,6 +39,15 @@ def test_files_named_by_candidate_split_into_two_nominations(desk: Desk) -> None
     assert "2位候选人" in text and "少于要求的" in text
 
 
+def test_a_split_mail_from_outside_the_roster_starts_each_nomination_in_its_own_forms_unit(desk: Desk) -> None:
+    """GIVEN a sender not on the roster whose one mail holds two candidates' packages, the forms naming two
+    different 申报单位  WHEN it is processed  THEN each nomination is in the unit on its own form."""
+    files = package("张晓东", "武陟县总工会", seed=1) + package("刘红霞", "解放区总工会", seed=3)
+    desk.send("李老师", "两名候选人推荐材料", files, sender="lilaoshi@qq.com")
+    units = {r["candidate"]: r["unit"] for r in desk.nominations().values()}
+    assert units == {"张晓东": "武陟县总工会", "刘红霞": "解放区总工会"}
+
+
 def test_one_archive_folder_per_candidate_splits_by_folder(desk: Desk) -> None:
     members = {f"推荐材料/{name}/{file}": data for name in ("张晓东", "刘红霞")
                for file, data in package(name, UNIT, seed=len(name)) if not file.endswith(".jpg")}
