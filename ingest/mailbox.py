@@ -29,6 +29,10 @@ class Mailbox(Protocol):
         """Yield every message not yet stored, oldest first, one at a time."""
         ...
 
+    def close(self) -> None:
+        """End what is held open (a connection); a later fetch opens it again."""
+        ...
+
 
 def read_header_block(path: Path) -> bytes:
     """A message file's header block (up to and including the blank line), at most MAX_HEADER_BYTES."""
@@ -54,6 +58,9 @@ class FolderMailbox:
         self.path = path
         self.max_message_bytes = max_message_bytes
         self.name = f"folder:{path}"
+
+    def close(self) -> None:
+        """Nothing is held open between fetches."""
 
     def fetch_new(self, cursor: Cursor, known: Known) -> Iterator[RawMail]:
         from ingest.errors import MailboxError

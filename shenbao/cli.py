@@ -93,7 +93,10 @@ def run(ctx: click.Context, once: bool) -> None:
             return
         with instance_lock(config.data_dir):
             recover_interrupted(pipeline.store)
-            report = pipeline.run_once()
+            try:
+                report = pipeline.run_once()
+            finally:
+                pipeline.mailbox.close()
         progress.close()
         logging.getLogger("shenbao.run").info("run --once done", extra={"fields": vars(report)})
         click.echo(f"fetched {report.fetched}, processed {report.processed}, errors {report.errors}, "

@@ -150,9 +150,7 @@ class Daemon:
         log.info("stopping (%s): waiting for running jobs", reason)
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=True)
-        close = getattr(self.pipeline.mailbox, "close", None)
-        if close is not None:
-            close()
+        self.pipeline.mailbox.close()
         log.info("shenbao stopped")
 
     @contextmanager

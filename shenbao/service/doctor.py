@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import closing
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -74,12 +75,12 @@ def probe(config: Config, cursor: Cursor, now: datetime, timeout: float = 120.0,
     started = time.monotonic()
     try:
         open_sender(config).send(message)
-        mailbox = open_mailbox(config)
-        while time.monotonic() - started < timeout:
-            for mail in mailbox.fetch_new(cursor, _NothingKnown()):
-                if message_id.encode() in mail.raw[:20000]:
-                    return ("probe", True, f"测试邮件 {time.monotonic() - started:.1f} 秒后到达收件箱 / arrived")
-            sleep(3.0)
+        with closing(open_mailbox(config)) as mailbox:
+            while time.monotonic() - started < timeout:
+                for mail in mailbox.fetch_new(cursor, _NothingKnown()):
+                    if message_id.encode() in mail.raw[:20000]:
+                        return ("probe", True, f"测试邮件 {time.monotonic() - started:.1f} 秒后到达收件箱 / arrived")
+                sleep(3.0)
     except EXPECTED as exc:
         return ("probe", False, str(exc))
     return ("probe", False, f"{timeout:.0f} 秒内未在收件箱看到测试邮件 / not seen within {timeout:.0f}s")
