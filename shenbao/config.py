@@ -274,6 +274,12 @@ class LimitsConfig(_Frozen):
         return Limits(**self.model_dump())
 
 
+def unit_for_address(units: tuple[UnitConfig, ...], address: str) -> UnitConfig | None:
+    """The unit one of whose addresses is this mailbox (``"JFQZGH"@163.com``, ``jfqzgh+x@163.com``)."""
+    key = mailbox_key(address)
+    return next((u for u in units if key and key in {mailbox_key(a) for a in u.emails}), None)
+
+
 class Config(_Frozen):
     mailbox: MailboxConfig
     smtp: SmtpConfig
@@ -306,9 +312,7 @@ class Config(_Frozen):
         return url
 
     def unit_for_sender(self, address: str) -> UnitConfig | None:
-        """The unit one of whose addresses is this mailbox (``"JFQZGH"@163.com``, ``jfqzgh+x@163.com``)."""
-        key = mailbox_key(address)
-        return next((u for u in self.units if key and key in {mailbox_key(a) for a in u.emails}), None)
+        return unit_for_address(self.units, address)
 
     @field_validator("units")
     @classmethod

@@ -20,6 +20,7 @@ from shenbao.config import Config
 from shenbao.intake.held import hold, unauthorised
 from shenbao.intake.matching import Group, plan_email
 from shenbao.store.models import Email, StoredFile, Submission
+from shenbao.register.campaign import CampaignContext, CampaignSettings
 from shenbao.register.nominations import absorb, create, link, name, unique
 from shenbao.replies.outbox import queue_reply
 from shenbao.register.verdict import reevaluate, reevaluate_units
@@ -41,17 +42,18 @@ def store_file(s: Session, email: Email, sub: Submission | None, entry: FileEntr
     return row
 
 
-def _nomination(s: Session, config: Config, email: Email, group: Group, now: datetime) -> Submission:
+def _nomination(s: Session, ctx: CampaignContext, email: Email, group: Group, now: datetime) -> Submission:
     """The group's nomination: found, or started in the unit the plan gives it."""
     if group.target is not None:
         return group.target
-    return create(s, config, email, group.unit, group.candidate, group.source, now)
+    return create(s, ctx, email, group.unit, group.candidate, group.source, now)
 
 
 def register_email(s: Session, config: Config, email: Email, files: list[FileEntry], body: str,
                    has_material: bool, now: datetime) -> str:
     """Attach ``email`` and its files to the register and queue its reply; the disposition."""
-    plan = plan_email(s, config, email, [f for f, _ in files], body, has_material)
+    ctx = CampaignSettings.of(config)  # what matching and the register read; replies still take the config
+    plan = plan_email(s, ctx, email, [f for f, _ in files], body, has_material)
     if plan.unmatched:
         for entry in files:
             store_file(s, email, None, entry)
@@ -60,7 +62,7 @@ def register_email(s: Session, config: Config, email: Email, files: list[FileEnt
         else:
             queue_reply(s, config, email, None, "unmatched", now)
         return "unmatched"
-    refused = unauthorised(s, config, email, plan)
+    refused = unauthorised(s, ctx, email, plan)
     if refused:  # a follow-up from someone the nomination does not trust: kept, held for the office
         for entry in files:
             store_file(s, email, None, entry)
@@ -68,7 +70,7 @@ def register_email(s: Session, config: Config, email: Email, files: list[FileEnt
     subs: list[Submission] = []
     moved: set[str] = set()  # units whose quota places change: a nomination came, was named or absorbed
     for group in plan.groups:
-        sub = _nomination(s, config, email, group, now)
+        sub = _nomination(s, ctx, email, group, now)
         if group.target is None or (group.candidate and not sub.candidate):
             moved.add(sub.unit)
         if group.target is not None and sub.unit != group.unit:  # matching.adopted_unit: a form names it
@@ -88,7 +90,7 @@ def register_email(s: Session, config: Config, email: Email, files: list[FileEnt
     subs = unique(subs)
     for sub in subs:
         if sub.unit not in moved:
-            reevaluate(s, config, sub, now)
-    reevaluate_units(s, config, moved, now)
+            reevaluate(s, ctx, sub, now)
+    reevaluate_units(s, ctx, moved, now)
     queue_answer(s, config, email, subs, unassigned, now)
     return "submission"

@@ -20,6 +20,7 @@ from shenbao.config import Config
 from shenbao.errors import UsageError
 from shenbao.intake.matching import MAX_THREAD_IDS, Plan
 from shenbao.store.models import Email, Reply, StoredFile, Submission
+from shenbao.register.campaign import CampaignContext
 from shenbao.register.nominations import by_ref, link, nominations_of_email, surviving
 from shenbao.register.roster import greeting
 from shenbao.replies.outbox import enqueue
@@ -47,18 +48,18 @@ def thread_nominations(s: Session, email: Email) -> set[int]:
     return out
 
 
-def unit_addresses(config: Config, sub: Submission) -> set[str]:
+def unit_addresses(ctx: CampaignContext, sub: Submission) -> set[str]:
     """The roster's addresses of the nomination's unit, and of its sender's unit."""
-    addresses = {a for u in config.units if u.name == sub.unit for a in u.emails}
-    sender_unit = config.unit_for_sender(sub.sender)
+    addresses = {a for u in ctx.units if u.name == sub.unit for a in u.emails}
+    sender_unit = ctx.unit_for_sender(sub.sender)
     return addresses | set(sender_unit.emails if sender_unit else ())
 
 
-def authority(config: Config, email: Email, sub: Submission, thread: set[int]) -> Authority:
-    return may_change(email.from_addr, sub.sender, unit_addresses(config, sub), sub.id in thread)
+def authority(ctx: CampaignContext, email: Email, sub: Submission, thread: set[int]) -> Authority:
+    return may_change(email.from_addr, sub.sender, unit_addresses(ctx, sub), sub.id in thread)
 
 
-def unauthorised(s: Session, config: Config, email: Email, plan: Plan) -> list[tuple[Submission, Authority]]:
+def unauthorised(s: Session, ctx: CampaignContext, email: Email, plan: Plan) -> list[tuple[Submission, Authority]]:
     """Every existing nomination ``plan`` would change that ``email``'s sender may not change."""
     existing = [sub for group in plan.groups for sub in (group.target, group.absorb) if sub is not None]
     if not existing:
@@ -66,7 +67,7 @@ def unauthorised(s: Session, config: Config, email: Email, plan: Plan) -> list[t
     thread = thread_nominations(s, email)
     out = []
     for sub in {sub.id: sub for sub in existing}.values():
-        verdict = authority(config, email, sub, thread)
+        verdict = authority(ctx, email, sub, thread)
         if not verdict.allowed:
             out.append((sub, verdict))
     return out
@@ -99,7 +100,7 @@ def _held_email(s: Session, mail: str) -> Email:
     return found
 
 
-def attach_held(store: Store, config: Config, mail: str, ref: str, now: datetime) -> tuple[Email, Submission, int]:
+def attach_held(store: Store, ctx: CampaignContext, mail: str, ref: str, now: datetime) -> tuple[Email, Submission, int]:
     """The office attaches a held mail to a nomination: its files and body join it, the unit is
     re-judged. Nothing is sent (the sender was told the office would check). (email, nomination, files)."""
     with store.session() as s:
@@ -115,7 +116,7 @@ def attach_held(store: Store, config: Config, mail: str, ref: str, now: datetime
         email.disposition = "submission"
         s.add(email)
         s.flush()
-        reevaluate_units(s, config, {sub.unit}, now)
+        reevaluate_units(s, ctx, {sub.unit}, now)
         s.commit()
         return email, sub, len(files)
 

@@ -25,10 +25,10 @@ from ingest.types import ClassifiedFile, Role
 from ingest.names import compact
 from ingest.quotes import unquoted
 from shenbao.intake.candidates import declared_name, folder_names, guessed_name, name_of_path, names_in
-from shenbao.config import Config
 from shenbao.store.models import Email, Reply, Submission
 from shenbao.register.nominations import (by_ref, emails_of, latest_decision, nominations_of_email, sender_nominations,
                                  surviving, unique, unit_nominations)
+from shenbao.register.campaign import CampaignContext
 from shenbao.register.verdict import OPEN_STATUSES, ref_tag_pattern
 from shenbao.register.roster import sender_roster_unit
 
@@ -77,26 +77,26 @@ def sender_unit(email: Email) -> str:
     return email.from_name or email.from_addr
 
 
-def unit_of(config: Config, email: Email, files: list[ClassifiedFile]) -> str:
+def unit_of(ctx: CampaignContext, email: Email, files: list[ClassifiedFile]) -> str:
     """The roster unit of the sender, else the unit written on the (last) form, else the sender."""
-    roster = sender_roster_unit(config, email)
+    roster = sender_roster_unit(ctx, email)
     if roster is not None:
         return roster.name
     return form_unit(files) or sender_unit(email)
 
 
-def adopted_unit(s: Session, config: Config, sub: Submission, files: list[ClassifiedFile]) -> str:
+def adopted_unit(s: Session, ctx: CampaignContext, sub: Submission, files: list[ClassifiedFile]) -> str:
     """The 申报单位 of a form among ``files`` that ``sub`` moves to: only a nomination whose unit is
     its sender's name (no roster entry, no form so far) takes it. "" when ``sub`` keeps its unit."""
     unit = form_unit(files)
-    if not unit or compact(unit) == compact(sub.unit) or config.unit_for_sender(sub.sender) is not None:
+    if not unit or compact(unit) == compact(sub.unit) or ctx.unit_for_sender(sub.sender) is not None:
         return ""
     if sub.unit not in {sender_unit(e) for e in emails_of(s, sub)}:
         return ""  # the unit came from a form (or the roster): a later form does not move it
     return unit
 
 
-def thread_scope(s: Session, config: Config, email: Email) -> list[Submission]:
+def thread_scope(s: Session, ctx: CampaignContext, email: Email) -> list[Submission]:
     """The nominations this email continues: those our reply it answers was about (the nearest of
     our replies in its References), else those whose tags its subject carries."""
     chain = [i for i in [email.in_reply_to, *reversed(email.references.split())] if i][:MAX_THREAD_IDS]
@@ -111,7 +111,7 @@ def thread_scope(s: Session, config: Config, email: Email) -> list[Submission]:
             sub = surviving(s, s.get(Submission, reply.submission_id))
             return [sub] if sub else []
         return []
-    tagged = [surviving(s, by_ref(s, tag)) for tag in ref_tag_pattern(config.campaign.reference_prefix).findall(email.subject)]
+    tagged = [surviving(s, by_ref(s, tag)) for tag in ref_tag_pattern(ctx.campaign.reference_prefix).findall(email.subject)]
     return unique(tagged)
 
 
@@ -120,17 +120,17 @@ def _is_open(s: Session, sub: Submission) -> bool:
 
 
 class _Matcher:
-    def __init__(self, s: Session, config: Config, email: Email, files: list[ClassifiedFile], body: str,
+    def __init__(self, s: Session, ctx: CampaignContext, email: Email, files: list[ClassifiedFile], body: str,
                  has_material: bool) -> None:
-        self.s, self.config, self.email, self.files, self.has_material = s, config, email, files, has_material
+        self.s, self.ctx, self.email, self.files, self.has_material = s, ctx, email, files, has_material
         self.body = unquoted(body)
-        self.unit = unit_of(config, email, files)
-        self.scope = thread_scope(s, config, email)
+        self.unit = unit_of(ctx, email, files)
+        self.scope = thread_scope(s, ctx, email)
         self.mine = sender_nominations(s, email.from_addr)
         pool = [*self.scope, *unit_nominations(s, self.unit), *self.mine]
         self.pool = unique(sub for sub in pool if sub.merged_into is None)
         self.known = {compact(sub.candidate) for sub in self.pool if compact(sub.candidate)}
-        self.ignore = [self.unit, *(u.name for u in config.units), config.campaign.name, email.from_name]
+        self.ignore = [self.unit, *(u.name for u in ctx.units), ctx.campaign.name, email.from_name]
 
     def target(self, name: str) -> Submission | None:
         """The nomination of ``name``: in the thread, else the unit's, else the sender's."""
@@ -160,8 +160,8 @@ class _Matcher:
         its unit unless a form among them names the unit that only its sender stood for."""
         files = [self.files[i] for i in group.files]
         if group.target is None:
-            return unit_of(self.config, self.email, files) if files else self.unit
-        return adopted_unit(self.s, self.config, group.target, files) or group.target.unit
+            return unit_of(self.ctx, self.email, files) if files else self.unit
+        return adopted_unit(self.s, self.ctx, group.target, files) or group.target.unit
 
     def one(self, group: Group) -> Plan:
         return Plan(self.unit, [group])
@@ -217,10 +217,10 @@ def _without_tags(subject: str) -> str:
     return re.sub(r"\[[^\]]*\]", " ", subject)
 
 
-def plan_email(s: Session, config: Config, email: Email, files: list[ClassifiedFile], body: str,
+def plan_email(s: Session, ctx: CampaignContext, email: Email, files: list[ClassifiedFile], body: str,
                has_material: bool) -> Plan:
     """Decide which nomination(s) ``email`` and each of its ``files`` belong to."""
-    matcher = _Matcher(s, config, email, files, body, has_material)
+    matcher = _Matcher(s, ctx, email, files, body, has_material)
     plan = matcher.by_files() or matcher.by_words()
     for group in plan.groups:
         group.unit = matcher.final_unit(group)

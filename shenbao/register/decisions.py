@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from rules.codes import is_blocking
 from rules.facts import Problem
-from shenbao.config import Config
+from shenbao.register.campaign import CampaignContext
 from shenbao.errors import UsageError
 from shenbao.store.models import Decision, Submission
 from shenbao.register.nominations import by_ref, latest_decision, surviving
@@ -66,7 +66,7 @@ def history(s: Session, sub: Submission) -> list[Decision]:
     return list(s.exec(select(Decision).where(Decision.submission_id == sub.id).order_by(col(Decision.id))))
 
 
-def decide(store: Store, config: Config, ref: str, action: Action, note: str, by: str,
+def decide(store: Store, ctx: CampaignContext, ref: str, action: Action, note: str, by: str,
            now: datetime) -> tuple[Submission, Decision]:
     """Record a decision on the nomination ``ref``; its unit's quota places are recounted."""
     if not note.strip():
@@ -81,6 +81,6 @@ def decide(store: Store, config: Config, ref: str, action: Action, note: str, by
                             decided_at=utc_iso(now))
         s.add(decision)
         s.flush()
-        reevaluate_units(s, config, {sub.unit}, now)
+        reevaluate_units(s, ctx, {sub.unit}, now)
         s.commit()
         return sub, decision

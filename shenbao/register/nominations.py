@@ -17,7 +17,7 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from ingest.names import compact
-from shenbao.config import Config
+from shenbao.register.campaign import CampaignContext
 from shenbao.store.models import Decision, Email, NominationEmail, Reply, StoredFile, Submission
 from shenbao.store.db import utc_iso
 
@@ -129,14 +129,14 @@ def link(s: Session, email: Email, sub: Submission, with_body: bool = True) -> N
     s.add(sub)
 
 
-def create(s: Session, config: Config, email: Email, unit: str, candidate: str, source: str,
+def create(s: Session, ctx: CampaignContext, email: Email, unit: str, candidate: str, source: str,
            now: datetime) -> Submission:
     sub = Submission(unit=unit, candidate=candidate, candidate_source=source if candidate else "",
                      sender=email.from_addr, received_at=email.received_at, last_received_at=email.received_at,
                      created_at=utc_iso(now), updated_at=utc_iso(now))
     s.add(sub)
     s.flush()
-    sub.ref = f"{config.campaign.reference_prefix}-{sub.id:03d}"
+    sub.ref = f"{ctx.campaign.reference_prefix}-{sub.id:03d}"
     return sub
 
 

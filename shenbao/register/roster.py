@@ -14,37 +14,38 @@ from sqlmodel import Session, col, select
 from ingest.addresses import doubted
 from rules.quota import quota_for
 from ingest.names import compact
-from shenbao.config import Config, UnitConfig
+from shenbao.config import UnitConfig
+from shenbao.register.campaign import CampaignContext
 from shenbao.store.models import Email, Submission
 
 
-def sender_roster_unit(config: Config, email: Email) -> UnitConfig | None:
+def sender_roster_unit(ctx: CampaignContext, email: Email) -> UnitConfig | None:
     """The roster unit whose address sent ``email``; None when its From was doubted (two mailboxes,
     or a display name that is another mailbox's address: ``ingest.addresses``)."""
     if doubted(json.loads(email.defects or "[]")):
         return None
-    return config.unit_for_sender(email.from_addr)
+    return ctx.unit_for_sender(email.from_addr)
 
 
-def greeting(config: Config, email: Email, unit: str) -> str:
+def greeting(ctx: CampaignContext, email: Email, unit: str) -> str:
     """Whom a reply greets: the roster unit that sent ``email`` or that ``unit`` names, else nobody
     (the letter's own "您好"). A sender's display name is never copied into an office letter."""
-    roster = sender_roster_unit(config, email) or unit_config(config, unit)
+    roster = sender_roster_unit(ctx, email) or unit_config(ctx, unit)
     return roster.name if roster is not None else ""
 
 
-def unit_config(config: Config, name: str) -> UnitConfig | None:
+def unit_config(ctx: CampaignContext, name: str) -> UnitConfig | None:
     """The roster entry of a unit, by name (spaces ignored)."""
     key = compact(name)
-    return next((u for u in config.units if compact(u.name) == key), None)
+    return next((u for u in ctx.units if compact(u.name) == key), None)
 
 
-def unit_quota(config: Config, name: str) -> int | None:
+def unit_quota(ctx: CampaignContext, name: str) -> int | None:
     """How many candidates the unit may nominate: its own quota, its type's, or the default."""
-    unit = unit_config(config, name)
+    unit = unit_config(ctx, name)
     if unit is None:
-        return config.rules.quota.default
-    return quota_for(unit.quota, unit.type, config.rules)
+        return ctx.rules.quota.default
+    return quota_for(unit.quota, unit.type, ctx.rules)
 
 
 @dataclass(frozen=True)
@@ -64,19 +65,19 @@ def _active(s: Session) -> list[Submission]:
     return list(s.exec(query.order_by(col(Submission.received_at), col(Submission.id))))
 
 
-def unit_standings(s: Session, config: Config) -> list[UnitStanding]:
+def unit_standings(s: Session, ctx: CampaignContext) -> list[UnitStanding]:
     """Every roster unit in roster order, with its quota and its nominations so far."""
     by_unit: dict[str, list[str]] = defaultdict(list)
     for sub in _active(s):
         by_unit[compact(sub.unit)].append(sub.ref)
-    return [UnitStanding(u.name, u.type, quota_for(u.quota, u.type, config.rules), tuple(by_unit.get(compact(u.name), [])))
-            for u in config.units]
+    return [UnitStanding(u.name, u.type, quota_for(u.quota, u.type, ctx.rules), tuple(by_unit.get(compact(u.name), [])))
+            for u in ctx.units]
 
 
-def silent_units(s: Session, config: Config) -> list[UnitConfig]:
+def silent_units(s: Session, ctx: CampaignContext) -> list[UnitConfig]:
     """Roster units that have not submitted anything yet (for the digest)."""
     submitted = {compact(sub.unit) for sub in _active(s)}
-    return [u for u in config.units if compact(u.name) not in submitted]
+    return [u for u in ctx.units if compact(u.name) not in submitted]
 
 
 def duplicate_candidates(s: Session) -> dict[str, list[str]]:

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from ingest.types import Role
 from rules.evaluate import evaluate
 from rules.facts import DeedsFacts, EmbeddedImages, FormFacts, NominationFacts, PhotoFacts, Problem, ScreenshotFacts, UnreadableFacts, Verdict
-from shenbao.config import Config
+from shenbao.register.campaign import CampaignContext
 from shenbao.register.bulk import LightFile, Material, light_materials, materials
 from shenbao.store.models import NominationEmail, StoredFile, Submission
 from shenbao.register.nominations import arrival_ranks, unit_nominations
@@ -130,16 +130,16 @@ def verdict_summary(status: str, problems: str) -> str:
     return f"{status} [{', '.join(codes)}]" if codes else status
 
 
-def reevaluate(s: Session, config: Config, sub: Submission, now: datetime,
+def reevaluate(s: Session, ctx: CampaignContext, sub: Submission, now: datetime,
                ranks: dict[int, int] | None = None, material: Material | None = None) -> Verdict:
     """Judge a nomination over everything current it has gathered, and record the verdict on it
     (``ranks``: ``arrival_ranks`` of its unit, ``material``: its rows, when the caller has them)."""
     material = material or materials(s, [sub])[sub.id or 0]
-    refresh_current(s, sub, config.rules.photos.min_count, material)
+    refresh_current(s, sub, ctx.rules.photos.min_count, material)
     ranks = arrival_ranks(s, sub.unit) if ranks is None else ranks  # its query flushes what refresh_current marked
-    facts = replace(facts_of(sub, material), quota=unit_quota(config, sub.unit),
+    facts = replace(facts_of(sub, material), quota=unit_quota(ctx, sub.unit),
                     arrival_rank=ranks.get(sub.id or 0, 0), unit_count=len(ranks))
-    verdict = evaluate(facts, config.rules, config.campaign)
+    verdict = evaluate(facts, ctx.rules, ctx.campaign)
     sub.status = verdict.status
     sub.problems = problems_json(verdict)
     sub.updated_at = utc_iso(now)
@@ -147,11 +147,11 @@ def reevaluate(s: Session, config: Config, sub: Submission, now: datetime,
     return verdict
 
 
-def reevaluate_units(s: Session, config: Config, units: set[str], now: datetime) -> None:
+def reevaluate_units(s: Session, ctx: CampaignContext, units: set[str], now: datetime) -> None:
     """Re-judge every nomination of ``units``: one arriving, leaving or being rejected moves the others' places."""
     for unit in sorted(units):
         ranks = arrival_ranks(s, unit)  # judging one nomination does not move the unit's places
         subs = unit_nominations(s, unit)
         loaded = light_materials(s, subs)  # plain rows: only the few that change become ORM objects
         for sub in subs:
-            reevaluate(s, config, sub, now, ranks, loaded[sub.id or 0])
+            reevaluate(s, ctx, sub, now, ranks, loaded[sub.id or 0])
