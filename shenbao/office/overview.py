@@ -198,7 +198,7 @@ def nomination_views(s: Session, config: Config) -> list[NominationView]:
             loaded = light_materials(s, chunk)
             for sub in chunk:
                 material = loaded[sub.id or 0]
-                about = replies.about(sub.id or 0, [email.id for email in material.emails])
+                about = replies.about(sub.id or 0, [email.id or 0 for email in material.emails])
                 views.append(_view(config, sub, material, decisions.get(sub.id or 0), about))
     return views
 

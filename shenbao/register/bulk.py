@@ -34,9 +34,9 @@ class Material:
 
     Either ORM rows, or plain rows with the same attribute names (``light_materials``)."""
 
-    files: list[Any] = field(default_factory=list)
-    emails: list[Any] = field(default_factory=list)
-    links: dict[int, Any] = field(default_factory=dict)
+    files: list[StoredFile | LightFile] = field(default_factory=list)
+    emails: list[Email | LinkedRow] = field(default_factory=list)
+    links: dict[int, NominationEmail | LinkedRow] = field(default_factory=dict)
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -113,11 +113,25 @@ def light_materials(s: Session, subs: Sequence[Submission]) -> dict[int, Materia
         out[row.submission_id].files.append(LightFile.of(row))
     linked = (select_columns(*_LINKED_COLUMNS).join(NominationEmail, col(NominationEmail.email_id) == col(Email.id))
               .where(col(NominationEmail.submission_id).in_(ids)).order_by(col(Email.received_at), col(Email.id)))
-    for row in s.execute(linked):
-        material = out[row.submission_id]
-        material.emails.append(row)
-        material.links[row.id] = row
+    for values in s.execute(linked):
+        linked_row = LinkedRow(*values)
+        material = out[linked_row.submission_id]
+        material.emails.append(linked_row)
+        material.links[linked_row.id] = linked_row
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedRow:
+    """A row of ``_LINKED_COLUMNS``: an email's columns judging reads and its link to the nomination."""
+
+    id: int
+    received_at: str
+    body_chars: int
+    cloud_links: str
+    submission_id: int
+    with_body: bool
+    body_replaced: str
 
 
 @dataclass(frozen=True)
