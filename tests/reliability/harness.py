@@ -211,6 +211,9 @@ def finish(process: subprocess.Popen[bytes], timeout: float) -> Finished:
     process.returncode = os.waitstatus_to_exitcode(status)
     for reader in readers:
         reader.join()
+    for stream in (process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
     stdout, stderr = output.get("out", b"").decode(errors="replace"), output.get("err", b"").decode(errors="replace")
     if overran:
         raise AssertionError(f"{process.args!r} ran over {timeout}s: {stderr[-2000:]}")
