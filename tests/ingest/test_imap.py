@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import closing
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 
@@ -53,6 +54,12 @@ class Store:
         return taken
 
 
+def take_once(config: MailboxConfig) -> list[RawMail]:
+    """Everything a fresh mailbox of ``config`` yields; its connection closed after."""
+    with closing(ImapMailbox(config)) as box:
+        return Store().take(box)
+
+
 def cursor_after(mails: list[RawMail]) -> Cursor:
     return Cursor(mails[-1].uidvalidity, int(mails[-1].uid))
 
@@ -78,16 +85,15 @@ def test_netease_proxy_refuses_select_before_id(imap_account: ImapAccount, netea
 
 def test_select_refused_without_id_is_explained(imap_account: ImapAccount, netease_proxy: ImapProxy) -> None:
     netease_proxy.hide_id = True  # the server no longer offers ID, so the client cannot send it
-    box = ImapMailbox(imap_account.config(port=netease_proxy.port))
     with pytest.raises(MailboxError, match="Unsafe Login") as caught:
-        Store().take(box)
+        take_once(imap_account.config(port=netease_proxy.port))
     assert f"{HOST}:{netease_proxy.port}" in str(caught.value) and "ID command" in str(caught.value)
 
 
 def test_internaldate_keeps_the_server_timezone(imap_account: ImapAccount) -> None:
     imap_account.append(make_mail(1), WHEN)
     imap_account.append(make_mail(2), datetime(2021, 5, 1, 1, 0, tzinfo=timezone(timedelta(hours=-5))))
-    first, second = Store().take(ImapMailbox(imap_account.config()))
+    first, second = take_once(imap_account.config())
     assert first.internaldate == WHEN and first.internaldate.utcoffset() == timedelta(hours=8)
     assert second.internaldate == datetime(2021, 5, 1, 14, 0, tzinfo=BEIJING)
 
@@ -117,12 +123,13 @@ def test_uidvalidity_reset_yields_everything_again(imap_account: ImapAccount) ->
     assert [m.uid for m in after] == ["1", "2"]  # below the old cursor, found because UIDVALIDITY changed
     assert after[0].uidvalidity != before[0].uidvalidity and after[0].raw == make_mail(4)
     assert box.name == f"imap:{folder}@{HOST}"
+    box.close()
 
 
 def test_oversize_mail_is_flagged_and_only_its_header_fetched(imap_account: ImapAccount) -> None:
     imap_account.append(make_mail(1), WHEN)
     imap_account.append(make_mail(2, attachment_bytes=30_000), WHEN)
-    small, big = Store().take(ImapMailbox(imap_account.config(max_message_bytes=20_000)))
+    small, big = take_once(imap_account.config(max_message_bytes=20_000))
     assert not small.oversize and small.raw
     assert big.oversize and big.size > 30_000 and big.internaldate == WHEN
     head = big.raw.replace(b"\r\n", b"\n")
@@ -147,7 +154,7 @@ def test_connection_dropped_mid_fetch_loses_and_repeats_nothing(imap_account: Im
 def test_fetch_never_sets_seen(imap_account: ImapAccount) -> None:
     for number in (1, 2):
         imap_account.append(make_mail(number), WHEN)
-    assert len(Store().take(ImapMailbox(imap_account.config()))) == 2
+    assert len(take_once(imap_account.config())) == 2
     flags = imap_account.flags()
     assert set(flags) == {1, 2} and not any(b"\\Seen" in f for f in flags.values())
 
@@ -207,16 +214,14 @@ def test_implicit_tls(imap_account: ImapAccount, tls: str) -> None:
 
 
 def test_untrusted_certificate_is_refused(imap_account: ImapAccount) -> None:
-    box = ImapMailbox(imap_account.config(port=imap_account.imaps_port, ssl=True))
     with pytest.raises(MailboxError, match="certificate not trusted") as caught:
-        Store().take(box)
+        take_once(imap_account.config(port=imap_account.imaps_port, ssl=True))
     assert f"{HOST}:{imap_account.imaps_port}" in str(caught.value) and "ca_file" in str(caught.value)
 
 
 def test_bad_password_names_the_authorisation_code(imap_account: ImapAccount) -> None:
-    box = ImapMailbox(imap_account.config(password="web-password"))
     with pytest.raises(AuthError, match="客户端授权码") as caught:
-        Store().take(box)
+        take_once(imap_account.config(password="web-password"))
     assert imap_account.user in str(caught.value) and f"{HOST}:{imap_account.port}" in str(caught.value)
 
 
