@@ -198,6 +198,7 @@ def test_no_url_found_in_a_mail_is_ever_fetched(tmp_path: Path, smtp_server: Smt
         installation.run_once()
     finally:
         canary.shutdown()
+        canary.server_close()
     assert _Canary.hits == []
     [(links,)] = installation.db("select cloud_links from emails")
     assert "pan.baidu.com" in links  # the link was seen (and reported), not followed
