@@ -217,3 +217,23 @@ def iso2022_codec(data: bytes) -> str | None:
     if any(sequence in data for sequence in _CN_ESCAPES):
         return ISO2022_CN
     return CP50220
+
+
+def double_byte_mask(text: str) -> list[bool]:
+    """For each character of a raw 7-bit ISO-2022 header value (surrogate-escaped str), whether it is
+    a byte of a double-byte character: after ``ESC $ B`` (``ESC $ @``, ``ESC $ ( D`` ...) or SO, up to
+    ``ESC ( B``, SI or a line end. Such a byte may be ``"``, ``;`` or ``\\`` (資 is ``;q``, 本 ``K\\``)
+    and is never a delimiter or an escape of the header syntax."""
+    if "\x1b" not in text and "\x0e" not in text:
+        return [False] * len(text)
+    mask: list[bool] = []
+    double = False
+    for index, char in enumerate(text):
+        if char == "\x1b" and text.startswith("\x1b(", index):
+            double = False
+        elif char == "\x1b" and text.startswith("\x1b$", index):
+            double = double or text[index + 2:index + 3] not in (")", "*", "+")  # ESC $ ) A only designates G1
+        elif char in "\x0e\x0f\r\n":
+            double = char == "\x0e"
+        mask.append(double)
+    return mask

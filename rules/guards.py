@@ -15,6 +15,7 @@ from ingest.types import ParsedMail
 
 # Local parts of addresses that are machines, compared without "-", "_" and ".".
 _ROBOT_LOCALS = ("mailerdaemon", "postmaster", "noreply", "donotreply")
+_NO_REPLY = ("noreply", "donotreply")  # anywhere in the local part: gmail-noreply@, alerts_no_reply@
 _BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
 _SUPPRESS_TOKENS = frozenset({"all", "oof", "autoreply"})
 # Subjects that auto-responders without RFC 3834 headers write (iCloud, some QQ/Exchange setups).
@@ -68,11 +69,11 @@ def _header_reason(headers: dict[str, str]) -> str | None:
 
 
 def is_robot_address(address: str) -> bool:
-    """mailer-daemon, postmaster, noreply/no-reply/donotreply, owner-*, *-request."""
+    """mailer-daemon, postmaster, noreply/no-reply/donotreply (also gmail-noreply), owner-*, *-request."""
     local = address.rpartition("@")[0].lower() if "@" in address else address.lower()
     local = local.split("+", 1)[0]
     squeezed = local.replace("-", "").replace("_", "").replace(".", "")
-    if squeezed.startswith(_ROBOT_LOCALS):
+    if squeezed.startswith(_ROBOT_LOCALS) or any(word in squeezed for word in _NO_REPLY):
         return True
     return local.startswith("owner-") or local.endswith("-request")
 
@@ -175,6 +176,8 @@ _ROBOT_LIKE_WORDS = frozenset({
     "delivery", "tracking", "ticket", "tickets", "reminder", "reminders", "abuse", "staff", "webmaster",
     "admin", "kefu", "tongzhi", "xitong", "fuwu",
 })
+# Word beginnings that name a service in any spelling or language (notificaciones@, confirmacion@).
+_ROBOT_LIKE_STEMS = ("notif", "confirm", "newsletter")
 # Headers that bulk and transactional sending services add (Amazon SES, Mailgun, SendGrid, Mandrill ...).
 BULK_HEADERS = frozenset({
     "feedback-id", "x-ses-outgoing", "x-mailgun-sid", "x-sg-eid", "x-mc-user", "x-csa-complaints",
@@ -191,7 +194,7 @@ _AUTOMATED_TEXT = re.compile(
 def robot_like_address(address: str) -> bool:
     """A sender address whose local part names a service rather than a person (``ship-confirm@``)."""
     local = address.rpartition("@")[0].lower()
-    return any(word in _ROBOT_LIKE_WORDS for word in re.split(r"[-_.+0-9]+", local))
+    return any(word in _ROBOT_LIKE_WORDS or word.startswith(_ROBOT_LIKE_STEMS) for word in re.split(r"[-_.+0-9]+", local))
 
 
 def no_material_reason(mail: ParsedMail, body: str) -> str | None:

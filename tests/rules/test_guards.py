@@ -91,6 +91,8 @@ def test_headers_that_mark_automatic_mail(headers: dict[str, str], expected: str
         ("noreply@service.example.com", "robot-sender"),
         ("系统通知 <no-reply@example.com>", "robot-sender"),
         ("donotreply@example.com", "robot-sender"),
+        ("Gmail Team <gmail-noreply@google.com>", "robot-sender"),
+        ("alerts_no_reply@bank.example.com", "robot-sender"),
         ("do_not_reply@example.com", "robot-sender"),
         ("owner-notice@lists.example.com", "robot-sender"),
         ("notice-request@lists.example.com", "robot-sender"),

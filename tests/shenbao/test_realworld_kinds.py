@@ -11,8 +11,12 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from sqlmodel import select
 
 from shenbao.samples.build import CST, deeds_docx, form_docx, nomination_email, photo_jpeg, screenshot_png
+from shenbao.config import load_config
+from shenbao.store.db import Store
+from shenbao.store.models import Email, StoredFile
 from tests.shenbao.conftest import Service
 
 WHEN = datetime(2021, 4, 26, 10, 0, tzinfo=CST)
@@ -124,6 +128,18 @@ PAYMENT = _mail(
     _head("PayPal <service@paypal.com.cn>", "Receipt for your payment", "pp.1@paypal.com.cn"),
     [_text("您已向 Example Shop 支付 ¥99.00。交易号 1AB23456CD7890123。")], subtype="alternative")
 
+BANK = _mail(  # a bank notice (or its phishing copy) in Spanish, from notificaciones@ misspelt
+    _head("BBVA <notificaccion-clientes@bbva.mx>", "Transferencia Interbancaria Banca en Línea", "bbva.1@bbva.mx"),
+    [_text("<p>Estimado cliente: se ha realizado una transferencia desde su cuenta.</p>", subtype="html")],
+    subtype="alternative")
+
+INVITATION = CRLF.join([
+    b"From: Gmail Team <gmail-noreply@google.com>", f"To: {OFFICE}".encode(),
+    b"Subject: =?ISO-8859-1?Q?Nicolas_Fouch=E9_has_accepted_your_invitation_to_Gmail?=",
+    b"Date: Mon, 26 Apr 2021 10:00:00 +0800", b"Message-ID: <inv.1@google.com>", b"MIME-Version: 1.0",
+    b"Content-Type: text/plain; charset=ISO-8859-1", b"Content-Transfer-Encoding: quoted-printable", b"",
+    b"Nicolas Fouch=E9 has accepted your invitation to Gmail and has chosen the brand new address.", b""])
+
 
 @pytest.mark.parametrize(("raw", "reason"), [
     pytest.param(INTERSCAN, "robot-return-path", id="interscan-mailer-daemon"),
@@ -132,6 +148,8 @@ PAYMENT = _mail(
     pytest.param(HOTMAIL, "feedback-report", id="hotmail-staff-complaint"),
     pytest.param(SHIPPING, "robot-like-sender", id="ship-confirm"),
     pytest.param(PAYMENT, "robot-like-sender", id="service-payment"),
+    pytest.param(BANK, "robot-like-sender", id="notificaccion-bank"),
+    pytest.param(INVITATION, "robot-sender", id="gmail-noreply"),
 ])
 def test_a_robot_is_recorded_as_ignored_and_never_answered(service: Service, raw: bytes, reason: str) -> None:
     data = _run(service, raw)
@@ -139,6 +157,51 @@ def test_a_robot_is_recorded_as_ignored_and_never_answered(service: Service, raw
     assert email["disposition"] == f"ignored:{reason}"
     assert not email["replied"] and service.replies() == []
     assert data["submissions"] == []
+
+
+COMPLETE = nomination_email("complete", unit="沁阳市总工会", candidate="沈军")
+
+DSN = _mail(
+    _head("Mail Delivery System <MAILER-DAEMON@mx.163.com>", "Undelivered Mail Returned to Sender", "dsn.1@mx.163.com"),
+    [_text("This is the mail system at host mx.163.com.\n\nI'm sorry to have to inform you that your message could\n"
+           "not be delivered to one or more recipients.\n"),
+     _part([b"Content-Type: message/delivery-status"],
+           b"Reporting-MTA: dns; mx.163.com\r\n\r\nFinal-Recipient: rfc822; qyszgh@163.com\r\n"
+           b"Action: failed\r\nStatus: 5.1.1\r\n"),
+     _part([b"Content-Type: message/rfc822", b"Content-Disposition: attachment"], COMPLETE)],
+    subtype="report", params=b"report-type=delivery-status; ")
+
+TUIXIN = _mail(  # 163's Chinese bounce: no report, a person-like From, the returned mail attached base64
+    _head("=?UTF-8?B?" + base64.b64encode("系统退信".encode()).decode() + "?= <postmaster@163.com>",
+          "=?UTF-8?B?" + base64.b64encode("系统退信：推荐材料-沁阳市总工会-沈军".encode()).decode() + "?=", "tx.1@163.com"),
+    [_text("很抱歉，您发送的邮件被退回。收件人地址不存在。"),
+     _part([b'Content-Type: message/rfc822; name="=?UTF-8?B?' + base64.b64encode("原邮件.eml".encode()) + b'?="',
+            b"Content-Transfer-Encoding: base64", b"Content-Disposition: attachment"], _b64(COMPLETE))])
+
+
+@pytest.mark.parametrize(("raw", "reason"), [
+    pytest.param(INTERSCAN, "robot-return-path", id="interscan"),
+    pytest.param(ARF, "feedback-report", id="arf"),
+    pytest.param(DSN, "delivery-report", id="rfc3464-dsn"),
+    pytest.param(TUIXIN, "bounce-subject", id="163-tuixin-base64"),
+])
+def test_a_returned_mail_inside_a_bounce_is_kept_raw_and_never_read_as_a_nomination(
+        service: Service, raw: bytes, reason: str) -> None:
+    """GIVEN a bounce or complaint carrying the original submission (a whole nomination) as message/rfc822
+    WHEN it is taken in THEN it is recorded as ignored with its reason, kept byte for byte, unanswered,
+    and none of the returned mail's attachments becomes a file of any nomination."""
+    assert b"message/rfc822" in raw
+    data = _run(service, raw)
+    [email] = data["emails"]
+    assert email["disposition"] == f"ignored:{reason}"
+    assert not email["replied"] and service.replies() == []
+    assert data["submissions"] == [] and email["nominations"] == []
+    config = load_config(service.config)
+    store = Store(config.database_url, config.data_dir)
+    with store.session() as s:
+        [row] = s.exec(select(Email)).all()
+        assert s.exec(select(StoredFile)).all() == []
+        assert store.read_raw(row) == raw
 
 
 # ---- 2. a forwarded mail is unpacked ------------------------------------------------------------------------
@@ -202,6 +265,28 @@ def test_an_iso_2022_jp_subject_with_a_nec_circled_digit(service: Service) -> No
                      b"\x1b$B-!\x1b(B hello", b""])
     [email] = _run(service, raw)["emails"]
     assert email["subject"] == "① test"
+
+
+# Japanese names as older clients (Becky!, Outlook Express, mobile mailers) write them: raw ISO-2022-JP,
+# no RFC 2047/2231; the JIS bytes of 資 hold ";", of 本 and 宮 a backslash, of 帰 a double quote.
+JIS_NAMES = ["写真資料1.jpg", "宮本の写真.jpg", "帰省写真.jpg"]
+JIS_STYLES = {
+    "quoted": lambda jis: b'"' + jis + b'"',
+    "unquoted": lambda jis: jis,
+    "quoted-then-size": lambda jis: b'"' + jis + b'"; size=2048',
+}
+
+
+@pytest.mark.parametrize("style", JIS_STYLES.values(), ids=JIS_STYLES.keys())
+@pytest.mark.parametrize("name", JIS_NAMES)
+def test_a_raw_iso_2022_jp_filename_is_decoded(service: Service, name: str, style: Any) -> None:
+    jis = style(name.encode("iso2022_jp"))
+    assert b"\x1b$B" in jis and b"=?" not in jis and b"*=" not in jis
+    photo = _part([b"Content-Type: image/jpeg; name=" + jis, b"Content-Transfer-Encoding: base64",
+                   b"Content-Disposition: attachment; filename=" + jis], _b64(photo_jpeg(seed=5)))
+    [sub] = _run(service, _material(photos=[photo]))["submissions"]
+    [got] = sub["items"]["photos"]
+    assert got["file"] == name
 
 
 def test_a_header_folded_into_a_parameter_is_cut_at_the_fold(service: Service) -> None:
