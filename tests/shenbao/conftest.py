@@ -16,21 +16,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from shenbao.cli import cli
+from shenbao.service.demo import folder_config
 
-FOLDER_CONFIG = """\
-[mailbox]
-kind = "folder"
-path = "mailbox"
-
-[smtp]
-kind = "file"
-path = "replies"
-from_address = "jzghxjb@163.com"
-
-[storage]
-database_url = "sqlite:///var/shenbao.db"
-data_dir = "var/data"
-"""
+FOLDER_CONFIG = folder_config(database="var/shenbao.db", data_dir="var/data", from_address="jzghxjb@163.com")
 
 
 @dataclass
