@@ -51,20 +51,22 @@ def _read_attachments(store: Store, config: Config, parsed: ParsedMail) -> list[
     file, its place under data_dir, filled from the raw mail when first read; "" for a refused member)."""
     out = []
     attachments = [(a.filename, a.data) for a in parsed.attachments]
-    inline = _inline_digests(parsed)
+    digests = [hashlib.sha256(a.data).hexdigest() for a in parsed.attachments]  # the one hashing of each
+    inline = _inline_digests(parsed, digests)
     pool = shared_pool()  # every archive unpacked and every file read in a worker, under [limits] file_seconds
     for read in read_attachments(attachments, config.limits.for_ingest(), store.path(SCRATCH_DIR), budgeted(pool),
-                                 budgeted_unpack(pool)):
+                                 budgeted_unpack(pool), digests):
         facts = read.facts
         path = store.attachment_path(facts.sha256, facts.filename) if read.item.data else ""
         out.append((ClassifiedFile(facts, classify(facts, inline=facts.sha256 in inline)), path))
     return out
 
 
-def _inline_digests(parsed: ParsedMail) -> frozenset[str]:
-    """SHA-256 of the pictures the HTML body shows inline and the mail does not also attach."""
-    inline = {hashlib.sha256(a.data).hexdigest() for a in parsed.attachments if a.inline}
-    attached = {hashlib.sha256(a.data).hexdigest() for a in parsed.attachments if not a.inline} if inline else set()
+def _inline_digests(parsed: ParsedMail, digests: list[str]) -> frozenset[str]:
+    """SHA-256 (``digests``, one per attachment) of the pictures the HTML body shows inline and the
+    mail does not also attach."""
+    inline = {digest for a, digest in zip(parsed.attachments, digests) if a.inline}
+    attached = {digest for a, digest in zip(parsed.attachments, digests) if not a.inline}
     return frozenset(inline - attached)
 
 
