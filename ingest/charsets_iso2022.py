@@ -151,7 +151,7 @@ class _Decoder:
         codec = _PAIR_CODECS.get(state)
         try:
             if raw is None or codec is None:
-                raise UnicodeDecodeError(self.scheme.name, self.data, pos, pos + 2, f"no {state or 'designated'} character")
+                raise UnicodeDecodeError(self.scheme.name, self.data, pos, pos + 2, f"no {state or 'designated'} pair")
             self.out.append(raw.decode(codec))
         except UnicodeDecodeError:
             self.bad(pos, pos + 2, f"invalid {state or 'undesignated'} character")

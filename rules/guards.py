@@ -194,7 +194,8 @@ _AUTOMATED_TEXT = re.compile(
 def robot_like_address(address: str) -> bool:
     """A sender address whose local part names a service rather than a person (``ship-confirm@``)."""
     local = address.rpartition("@")[0].lower()
-    return any(word in _ROBOT_LIKE_WORDS or word.startswith(_ROBOT_LIKE_STEMS) for word in re.split(r"[-_.+0-9]+", local))
+    words = re.split(r"[-_.+0-9]+", local)
+    return any(word in _ROBOT_LIKE_WORDS or word.startswith(_ROBOT_LIKE_STEMS) for word in words)
 
 
 def no_material_reason(mail: ParsedMail, body: str) -> str | None:

@@ -13,7 +13,8 @@ from ingest.classify import classify
 from ingest.budget import shared_pool
 from ingest.files import budgeted, budgeted_unpack, read_attachments
 from ingest.links import find_cloud_links
-from ingest.parse import html_to_text, parse_mail
+from ingest.html_text import body_text
+from ingest.parse import parse_mail
 from ingest.types import ClassifiedFile, ParsedMail, Role
 from rules.guards import is_bounce, no_material_reason, no_reply_reason
 from shenbao.config import Config
@@ -40,10 +41,6 @@ def _fill_headers(email: Email, parsed: ParsedMail) -> None:
     email.in_reply_to = parsed.in_reply_to
     email.references = " ".join(parsed.references)
     email.defects = json.dumps(list(parsed.defects), ensure_ascii=False)
-
-
-def _body_text(parsed: ParsedMail) -> str:
-    return parsed.text_body or html_to_text(parsed.html_body)
 
 
 def _read_attachments(store: Store, config: Config, parsed: ParsedMail) -> list[tuple[ClassifiedFile, str]]:
@@ -105,7 +102,7 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
             return
         files = _read_attachments(store, config, parsed)
         email.cloud_links = json.dumps(list(find_cloud_links(parsed.text_body, parsed.html_body)), ensure_ascii=False)
-        body = _body_text(parsed)
+        body = body_text(parsed)
         body_chars = non_space_chars(body)
         email.body_chars = body_chars if body_chars >= MIN_BODY_DEEDS_CHARS else 0
         has_material = email.body_chars > 0 or any(f.role in MATERIAL_ROLES for f, _ in files)
