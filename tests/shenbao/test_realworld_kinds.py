@@ -5,7 +5,10 @@ and tiny or inline pictures never count as materials."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import json
+import random
 from datetime import datetime
 from typing import Any
 
@@ -46,7 +49,8 @@ def _text(text: str, charset: str = "utf-8", subtype: str = "plain") -> bytes:
 
 
 def _mail(headers: list[bytes], parts: list[bytes], subtype: str = "mixed", params: bytes = b"") -> bytes:
-    boundary = b"----=_Part_16_" + str(len(parts)).encode() + b"_shenbao"
+    # unique as a client makes it (RFC 2046: never inside an enclosed mail, which may be another _mail)
+    boundary = b"----=_Part_16_" + hashlib.sha1(b"".join(parts)).hexdigest()[:16].encode()
     head = headers + [b"MIME-Version: 1.0",
                       b"Content-Type: multipart/" + subtype.encode() + b"; " + params + b'boundary="' + boundary + b'"']
     body = b"".join(b"--" + boundary + CRLF + p + CRLF for p in parts) + b"--" + boundary + b"--" + CRLF
@@ -141,8 +145,35 @@ INVITATION = CRLF.join([
     b"Nicolas Fouch=E9 has accepted your invitation to Gmail and has chosen the brand new address.", b""])
 
 
+
+def _relayed_bounce(body: str) -> bytes:
+    """A bounce passed on by a relay that rewrote its envelope and From: only its words say what it is
+    (recognised by flufl.bounce's detectors)."""
+    return CRLF.join([b"From: Mail System <mail@relay.example.com.cn>", f"To: {OFFICE}".encode(),
+                      b"Subject: Message status", b"Date: Mon, 26 Apr 2021 10:00:00 +0800",
+                      b"Message-ID: <rl.1@relay.example.com.cn>", b"MIME-Version: 1.0",
+                      b"Content-Type: text/plain; charset=us-ascii", b"", body.replace("\n", "\r\n").encode()])
+
+
+QMAIL = _relayed_bounce(
+    "Hi. This is the qmail-send program at mx.example.com.cn.\n"
+    "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+    "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+    "<wangxy@example.com.cn>:\nSorry, no mailbox here by that name. (#5.1.1)\n\n"
+    "--- Below this line is a copy of the message.\n\nReturn-Path: <qyszgh@163.com>\nSubject: test\n")
+EXIM = _relayed_bounce(
+    "This message was created automatically by mail delivery software.\n\n"
+    "A message that you sent could not be delivered to one or more of its\n"
+    "recipients. This is a permanent error. The following address(es) failed:\n\n"
+    "  wangxy@example.com.cn\n    SMTP error from remote mail server after RCPT TO:<wangxy@example.com.cn>:\n"
+    "    host mx.example.com.cn [1.2.3.4]: 550 5.1.1 User unknown\n\n"
+    "------ This is a copy of the message, including all the headers. ------\n\nSubject: test\n")
+
+
 @pytest.mark.parametrize(("raw", "reason"), [
     pytest.param(INTERSCAN, "robot-return-path", id="interscan-mailer-daemon"),
+    pytest.param(QMAIL, "bounce", id="qmail-words-only"),
+    pytest.param(EXIM, "bounce", id="exim-words-only"),
     pytest.param(NON_REMIS, "bounce-subject", id="non-remis-RE"),
     pytest.param(ARF, "feedback-report", id="arf-feedback-report"),
     pytest.param(HOTMAIL, "feedback-report", id="hotmail-staff-complaint"),
@@ -225,6 +256,54 @@ def test_a_forwarded_submission_is_unpacked_with_its_photos(service: Service) ->
     assert sub["problems"] == []
 
 
+def _forward(inner: bytes, part_headers: list[bytes], body: bytes | None = None, subject: str = "转发：推荐材料-沈军",
+             mid: str = "fw.2@163.com") -> bytes:
+    word = "=?UTF-8?B?" + base64.b64encode(subject.encode()).decode() + "?="
+    return _mail(_head(UNIT, word, mid), [_text("陈老师：转发基层单位的推荐材料，请查收。"),
+                                          _part(part_headers, inner if body is None else body)])
+
+
+def _stored(service: Service) -> list[StoredFile]:
+    config = load_config(service.config)
+    with Store(config.database_url, config.data_dir).session() as s:
+        return list(s.exec(select(StoredFile)).all())
+
+
+def test_a_forwarded_mail_attached_as_an_eml_file_gives_its_body_as_deeds_and_keeps_its_headers(
+        service: Service) -> None:
+    """GIVEN a webmail forward: the unit's mail attached as ``推荐材料-沈军.eml`` (application/octet-stream,
+    base64), its deeds pasted into its body and no deeds document  WHEN taken in  THEN the forwarded body is
+    the deeds (``<folder>/正文.txt``), its files are the nomination's, and its sender and subject are kept."""
+    inner = nomination_email("deeds_in_body", unit="沁阳市总工会", candidate="沈军")
+    name = "推荐材料-沈军.eml"
+    raw = _forward(inner, [b'Content-Type: application/octet-stream; name="' + name.encode() + b'"',
+                           b"Content-Transfer-Encoding: base64",
+                           b'Content-Disposition: attachment; filename="' + name.encode() + b'"'], _b64(inner))
+    [sub] = _run(service, raw)["submissions"]
+    items = sub["items"]
+    assert items["deeds"]["present"] and items["deeds"]["source"] == "推荐材料-沈军/正文.txt"
+    assert items["form"]["present"] and items["form"]["file"].startswith("推荐材料-沈军/")
+    assert [p["file"] for p in items["photos"]] and all(p["file"].startswith("推荐材料-沈军/") for p in items["photos"])
+    [eml] = [f for f in _stored(service) if f.filename == name]
+    headers = json.loads(eml.facts)["mail_headers"]
+    assert headers["subject"] == "2021年焦作“最美职工”推荐材料-沁阳市总工会-沈军" and "沁阳市总工会" in headers["from"]
+    assert eml.role != "deeds"
+
+
+def test_a_forward_of_a_forward_is_unpacked_to_the_innermost_files(service: Service) -> None:
+    """A county union forwards what a town union forwarded: the unit's photos two mails deep are still its photos."""
+    unit_mail = nomination_email("complete", unit="沁阳市总工会", candidate="沈军")
+    town = _forward(unit_mail, [b"Content-Type: message/rfc822", b"Content-Disposition: attachment"],
+                    subject="转发：沈军材料", mid="fw.town@163.com")
+    county = _forward(town, [b"Content-Type: message/rfc822", b"Content-Disposition: attachment"],
+                      subject="转发：转发：沈军材料", mid="fw.county@163.com")
+    [sub] = _run(service, county)["submissions"]
+    photos = [p["file"] for p in sub["items"]["photos"]]
+    deep = "转发：沈军材料/2021年焦作“最美职工”推荐材料-沁阳市总工会-沈军/"
+    assert photos == [deep + n for n in ("工作照1.jpg", "工作照2.jpg", "生活照.jpg")], photos
+    assert sub["problems"] == []
+
+
 # ---- 3. headers as clients write them -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("cte", [b"base64 ", b"\"Base64\"", b"BASE64 \t"])
@@ -299,19 +378,39 @@ def test_a_header_folded_into_a_parameter_is_cut_at_the_fold(service: Service) -
 
 # ---- 4. tiny pictures are not materials ---------------------------------------------------------------------
 
-def _spacer(fmt: str) -> bytes:
+def _picture(fmt: str, size: tuple[int, int], mode: str = "RGB") -> bytes:
+    """A picture of ``size`` full of noise, so that its bytes (over 3 KB when it is larger than a dot)
+    do not give it away: only its size in pixels does."""
+    noise = random.Random(size[0] * 7919 + size[1]).randbytes(size[0] * size[1] * 3)
     out = io.BytesIO()
-    Image.new("RGB" if fmt == "PNG" else "P", (1, 1)).save(out, fmt)
+    Image.frombytes("RGB", size, noise).convert(mode).save(out, fmt)
     return out.getvalue()
 
 
-@pytest.mark.parametrize("fmt", ["PNG", "GIF"])
-def test_a_spacer_is_never_the_credit_screenshot(service: Service, fmt: str) -> None:
-    spacer = _spacer(fmt)
-    assert len(spacer) < 100
-    credit = _file(f"image/{fmt.lower()}", f"征信查询截图.{fmt.lower()}", spacer)
+DECORATIONS = {  # (format, picture, at least / under this many bytes)
+    "spacer-png": ("PNG", _picture("PNG", (1, 1)), (0, 100)),
+    "spacer-gif": ("GIF", _picture("GIF", (1, 1), "P"), (0, 100)),
+    "signature-150px": ("PNG", _picture("PNG", (150, 150)), (3_000, 10**9)),
+    "banner-900x30": ("JPEG", _picture("JPEG", (900, 30)), (3_000, 10**9)),
+}
+
+
+@pytest.mark.parametrize(("fmt", "picture", "size"), DECORATIONS.values(), ids=DECORATIONS.keys())
+def test_a_spacer_signature_or_banner_is_never_the_credit_screenshot(service: Service, fmt: str, picture: bytes,
+                                                                     size: tuple[int, int]) -> None:
+    assert size[0] <= len(picture) < size[1]
+    ext = {"JPEG": "jpg"}.get(fmt, fmt.lower())
+    credit = _file(f"image/{fmt.lower()}", f"征信查询截图.{ext}", picture)
     [sub] = _run(service, _material(credit=credit))["submissions"]
     assert "credit.missing" in sub["problems"] and not sub["items"]["credit"]["present"]
+
+
+def test_a_thumbnail_is_never_a_photo(service: Service) -> None:
+    picture = _picture("JPEG", (160, 120))
+    assert len(picture) > 3_000  # judged by its pixels, not its bytes
+    thumb = _file("image/jpeg", "工作照1.jpg", picture)
+    [sub] = _run(service, _material(photos=[thumb]))["submissions"]
+    assert sub["items"]["photos"] == [] and "photos.missing" in sub["problems"]
 
 
 def test_an_inline_cid_logo_is_never_the_credit_screenshot(service: Service) -> None:
