@@ -24,6 +24,11 @@ _AUTO_SUBJECT = re.compile(
     r"out\s+of\s+(?:the\s+)?office)",
     re.IGNORECASE,
 )
+# Read receipts that are no RFC 8098 report: Outlook inside Exchange sends "Read: …" / "已读: …" with
+# the receipt in a small winmail.dat (TNEF), or nothing at all.
+_READ_RECEIPT_SUBJECT = re.compile(r"^\s*(?:read|已读|已讀|gelesen|lu|leído|letto)\s*[:：]", re.IGNORECASE)
+_TNEF_NAMES = frozenset({"winmail.dat", "win.dat"})
+_RECEIPT_MAX_BYTES = 100_000  # a receipt's winmail.dat is a few KB; one carrying files is far larger
 # Subjects that delivery failure reports start with (Postfix, Exchange, Gmail, qmail, Exim, sendmail,
 # 163/QQ); "回复：Undeliverable: …" is a person answering one.
 _BOUNCE_SUBJECT = re.compile(
@@ -109,6 +114,12 @@ def is_bounce(mail: ParsedMail) -> bool:
             or robot_return_path(headers) or bounce_subject(mail.subject))
 
 
+def is_read_receipt(mail: ParsedMail) -> bool:
+    """A read receipt by its subject ("Read: …", "已读: …") that brings nothing but, at most, a small winmail.dat."""
+    return bool(_READ_RECEIPT_SUBJECT.match(mail.subject)) and all(
+        a.filename.lower() in _TNEF_NAMES and len(a.data) < _RECEIPT_MAX_BYTES for a in mail.attachments)
+
+
 def is_own_message_id(message_id: str, *, domain: str, prefix: str = "shenbao.") -> bool:
     """True for a Message-ID this service generated (``<shenbao.{uuid}@{domain}>``)."""
     mid = message_id.strip().strip("<>").lower()
@@ -129,6 +140,8 @@ def no_reply_reason(
         return reason
     if _AUTO_SUBJECT.match(mail.subject):
         return "auto-reply-subject"
+    if is_read_receipt(mail):
+        return "read-receipt"
     if mail.is_delivery_report:
         return "delivery-report"
     if mail.is_feedback_report or (_COMPLAINT_SUBJECT.match(mail.subject) and not mail.in_reply_to):

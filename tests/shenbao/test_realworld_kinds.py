@@ -20,6 +20,7 @@ from shenbao.samples.build import CST, deeds_docx, form_docx, nomination_email, 
 from shenbao.config import load_config
 from shenbao.store.db import Store
 from shenbao.store.models import Email, StoredFile
+from tests.formats.builders import winmail_dat
 from tests.shenbao.conftest import Service
 
 WHEN = datetime(2021, 4, 26, 10, 0, tzinfo=CST)
@@ -169,9 +170,20 @@ EXIM = _relayed_bounce(
     "    host mx.example.com.cn [1.2.3.4]: 550 5.1.1 User unknown\n\n"
     "------ This is a copy of the message, including all the headers. ------\n\nSubject: test\n")
 
+# Outlook inside Exchange: a read receipt of our reply as a bare winmail.dat, no RFC 8098 report.
+READ_RECEIPT = CRLF.join([
+    b"Date: Mon, 26 Apr 2021 10:30:00 +0800", b"From: " + UNIT.encode(), b"Sender: " + UNIT.encode(),
+    f"To: {OFFICE}".encode(), b"Message-ID: <004801d0b58b$a5da1980$f18e4c80$@163.com>",
+    b"Subject: =?UTF-8?B?" + base64.b64encode("已读: 回复：推荐材料-沁阳市总工会-沈军 [JZ2021-001]".encode()) + b"?=",
+    b"MIME-Version: 1.0", b'Content-Type: application/ms-tnef;\r\n        name="winmail.dat"',
+    b"Content-Transfer-Encoding: base64", b'Content-Disposition: attachment;\r\n        filename="winmail.dat"',
+    b"X-Mailer: Microsoft Outlook 15.0", b"X-MS-TNEF-Correlator: 0000000016157F213179C7429EADA9F6E95516E6", b"",
+    _b64(winmail_dat({})), b""])
+
 
 @pytest.mark.parametrize(("raw", "reason"), [
     pytest.param(INTERSCAN, "robot-return-path", id="interscan-mailer-daemon"),
+    pytest.param(READ_RECEIPT, "read-receipt", id="outlook-tnef-read-receipt"),
     pytest.param(QMAIL, "bounce", id="qmail-words-only"),
     pytest.param(EXIM, "bounce", id="exim-words-only"),
     pytest.param(NON_REMIS, "bounce-subject", id="non-remis-RE"),
