@@ -34,7 +34,7 @@ def _stored(sub: Submission) -> tuple[str, str]:
     try:
         verdict = verdict_of(sub)
     except StoredValueError as exc:
-        log.warning("%s: judged again now", exc)
+        log.warning("%s: doing so now", exc)
         return UNREADABLE, UNREADABLE
     return summary(verdict), verdict_words(verdict.status, sorted(verdict.codes))
 

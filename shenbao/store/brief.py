@@ -24,6 +24,7 @@ from shenbao.errors import StoredValueError
 from shenbao.store.models import StoredFile
 
 log = logging.getLogger(__name__)
+LEGACY_FIELDS = 6  # the array of an earlier register: text_chars to form_fields
 
 _INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
@@ -57,8 +58,8 @@ class Brief(BaseModel):
         """A brief written before the fields were named: a JSON array of them in field order."""
         if not isinstance(data, list):
             return data
-        if len(data) > len(cls.model_fields):
-            raise ValueError(f"an array of {len(data)} values, not at most {len(cls.model_fields)}")
+        if not LEGACY_FIELDS <= len(data) <= len(cls.model_fields):
+            raise ValueError(f"an array of {len(data)} values, not {LEGACY_FIELDS} to {len(cls.model_fields)}")
         return dict(zip(cls.model_fields, data))
 
     @classmethod
@@ -95,7 +96,7 @@ class Brief(BaseModel):
                 brief = cls.of_facts(json.loads(row.facts or "{}"))
             except ValueError:
                 raise exc from None
-            log.warning("%s: computed again from its facts", exc)
+            log.warning("%s: doing so now", exc)
             row.brief = brief.encode()
             return brief
 
