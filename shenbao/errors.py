@@ -29,8 +29,8 @@ from notify.errors import NotifyError, PermanentSendError, SendError
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
-__all__ = ["EXPECTED", "AuthError", "ConfigError", "IngestError", "MailboxError", "NotifyError",
-           "PermanentSendError", "SendError", "ShenbaoError", "StoreError", "StoredValueError", "UsageError", "exit_code"]
+__all__ = ["EXPECTED", "AuthError", "ConfigError", "IngestError", "MailboxError", "NotifyError", "PermanentSendError",
+           "SendError", "ShenbaoError", "StoreError", "StoredValueError", "UsageError", "exit_code"]
 
 
 class ShenbaoError(Exception):

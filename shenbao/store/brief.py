@@ -94,7 +94,7 @@ class Brief(BaseModel):
         except StoredValueError as exc:
             try:
                 brief = cls.of_facts(json.loads(row.facts or "{}"))
-            except ValueError:
+            except (ValueError, AttributeError):  # the facts are damaged too
                 raise exc from None
             log.warning("%s: doing so now", exc)
             row.brief = brief.encode()

@@ -1,11 +1,8 @@
-"""A nomination's verdict as the register stores it: the one codec of those columns.
+"""The one codec of stored verdicts: ``Submission.status`` and ``.problems`` (a JSON array of
+``{"code", "detail"}``), ``Reply.told`` (``{ref: summary}``: what a reply said of each nomination).
 
-``Submission.status`` and ``Submission.problems`` (a JSON array of ``{"code", "detail"}``) hold the
-automatic verdict; ``Reply.told`` what a reply said of each nomination it reported (a JSON object
-``{ref: summary}``, see ``summary``). Every reader and writer of those columns goes through here.
-A stored verdict that is not one is a ``StoredValueError`` naming the nomination and the fix;
-``told`` that is not one is read as telling nothing (logged): the sender is told again.
-"""
+A stored verdict that is not one is a ``StoredValueError`` naming the nomination and the fix; a
+``told`` that is not one is read as telling nothing (logged): the sender is told again."""
 
 from __future__ import annotations
 
@@ -25,15 +22,10 @@ log = logging.getLogger(__name__)
 FIX = "`shenbao reevaluate` judges it again"
 
 
-class Judged(Protocol):
-    """A nomination as an ORM row or a plain row of its columns."""
-
-    @property
-    def ref(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def problems(self) -> str: ...
+class Judged(Protocol):  # a nomination: its ORM row or a plain row of its columns
+    ref: str
+    status: str
+    problems: str
 
 
 class _StoredProblem(BaseModel):
