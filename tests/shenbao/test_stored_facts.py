@@ -24,7 +24,8 @@ from shenbao.store.brief import Brief
 from shenbao.store.models import Submission
 from shenbao.store.verdicts import problems_json, summary, told_json, told_of, verdict_of
 from tests.shenbao.conftest import Service
-from tests.shenbao.unitmail import Desk, package, roster_toml
+from shenbao.samples.build import build_email
+from tests.shenbao.unitmail import ROSTER, START, Desk, package, roster_toml
 
 CST = timezone(timedelta(hours=8))
 UNIT = "解放区总工会"
@@ -180,3 +181,25 @@ def test_a_malformed_brief_is_computed_again_from_the_facts_by_reevaluate(desk: 
     [(brief,)] = sql(desk, "select brief from files where id = ?", file_id)
     assert json.loads(str(brief))["text_chars"] >= 2100
     assert views(desk) == before
+
+
+def test_a_damaged_brief_stops_the_cycle_without_losing_the_mail_and_reevaluate_lets_it_through(desk: Desk) -> None:
+    """GIVEN a damaged brief in a unit's register  WHEN a new nomination of that unit arrives (the
+    unit's places are judged again from plain rows)  THEN ``run --once`` stops with one line naming
+    the file and the mail stays stored; after ``reevaluate`` the next cycle processes it."""
+    [(file_id,)] = sql(desk, "select id from files where filename = '王建国事迹材料.docx'")
+    sql(desk, "update files set brief = 'null' where id = ?", file_id)
+    address = next(a for n, a, _, _ in ROSTER if n == UNIT)
+    when = START + timedelta(days=1)
+    desk.service.deliver("new.eml", build_email(from_addr=address, from_name=UNIT, subject="推荐材料-赵志强",
+                                                text="附件是推荐材料。", attachments=package("赵志强", UNIT, seed=4),
+                                                message_id="<new@jfq>", date=when), when)
+    stopped = desk.service.cli("run", "--once")
+    assert stopped.exit_code == 1 and "Traceback" not in stopped.output
+    assert f"error: files.brief of file {file_id} (王建国事迹材料.docx) is not valid (" in stopped.stderr
+    newest = "select state, disposition from emails order by id desc limit 1"
+    assert sql(desk, newest) == [("stored", "")]
+    assert desk.service.cli("reevaluate").exit_code == 0
+    desk.service.run_once()
+    assert sql(desk, newest) == [("processed", "submission")]
+    assert desk.by_candidate("赵志强")["status"] == "complete"
