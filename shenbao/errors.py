@@ -51,9 +51,10 @@ class StoredValueError(StoreError):
     """Its message names the table, column and row, what is wrong and the fix."""
 
     @classmethod
-    def of(cls, what: str, exc: ValidationError, fix: str) -> StoredValueError:
-        """``what`` (e.g. "files.brief of file 7") failed its model's validation ``exc``."""
-        fault = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors())
+    def of(cls, what: str, fault: ValidationError | str, fix: str) -> StoredValueError:
+        """``what`` (e.g. "files.brief of file 7") failed its model's validation (or ``fault`` says why)."""
+        if not isinstance(fault, str):
+            fault = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in fault.errors())
         return cls(f"{what} is not valid ({fault}); {fix}")
 
 

@@ -18,13 +18,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from shenbao.errors import StoredValueError
 from shenbao.store.models import StoredFile
 
 log = logging.getLogger(__name__)
 LEGACY_FIELDS = 6  # the array of an earlier register: text_chars to form_fields
+_ARRAY = TypeAdapter(list[Any])
 
 _INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
@@ -52,16 +53,6 @@ class Brief(BaseModel):
     form_fields: dict[str, str] = Field(default_factory=dict)  # a 推荐表's fields
     # Issue 12 (OCR) adds its facts here, each with a default: phash, ocr_state, ocr_text, scan.
 
-    @model_validator(mode="before")
-    @classmethod
-    def _positional(cls, data: Any) -> Any:
-        """A brief written before the fields were named: a JSON array of them in field order."""
-        if not isinstance(data, list):
-            return data
-        if not LEGACY_FIELDS <= len(data) <= len(cls.model_fields):
-            raise ValueError(f"an array of {len(data)} values, not {LEGACY_FIELDS} to {len(cls.model_fields)}")
-        return dict(zip(cls.model_fields, data))
-
     @classmethod
     def of_facts(cls, facts: Mapping[str, Any]) -> Brief:
         """The brief of a file's facts (``dataclasses.asdict`` of ``ingest.types.FileFacts``, or its stored JSON)."""
@@ -79,11 +70,18 @@ class Brief(BaseModel):
     def decode(cls, text: str, where: str) -> Brief:
         """``StoredFile.brief`` as stored (``where``: which file, for the error's message); a value
         that is not a brief is a ``StoredValueError`` naming the file, the fault and the fix."""
+        fault: ValidationError | str
         try:
-            return cls.model_validate_json(text)
+            if not text.startswith("["):
+                return cls.model_validate_json(text)  # (no Python validator: pydantic's fast path)
+            values = _ARRAY.validate_json(text)  # a brief of an earlier register: its fields in order
+            if LEGACY_FIELDS <= len(values) <= len(cls.model_fields):
+                return cls.model_validate(dict(zip(cls.model_fields, values)))
+            fault = f"an array of {len(values)} values, not {LEGACY_FIELDS} to {len(cls.model_fields)}"
         except ValidationError as exc:
-            raise StoredValueError.of(f"files.brief of {where}", exc, "`shenbao reevaluate` computes it again from "
-                                      "the file's facts") from None
+            fault = exc
+        raise StoredValueError.of(f"files.brief of {where}", fault, "`shenbao reevaluate` computes it again from the "
+                                  "file's facts")
 
     @classmethod
     def of_row(cls, row: StoredFile) -> Brief:
