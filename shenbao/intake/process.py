@@ -14,8 +14,9 @@ from ingest.budget import shared_pool
 from ingest.files import budgeted, budgeted_unpack, read_attachments
 from ingest.links import find_cloud_links
 from ingest.parse import html_to_text, parse_mail
-from ingest.types import ClassifiedFile, ParsedMail, Role
+from ingest.types import ClassifiedFile, ParsedMail, role_value
 from rules.guards import is_bounce, no_material_reason, no_reply_reason
+from rules.materials import named, roles
 from shenbao.config import Config
 from shenbao.intake.attach import register_email
 from shenbao.store.models import Email
@@ -28,7 +29,6 @@ from shenbao.intake.copies import DISPOSITION as DUPLICATE, is_copy
 log = logging.getLogger(__name__)
 
 MIN_BODY_DEEDS_CHARS = 300  # a body shorter than this is a covering note, not the deeds text
-MATERIAL_ROLES = {Role.FORM, Role.DEEDS, Role.PHOTO, Role.SCREENSHOT}
 SCRATCH_DIR = "tmp"  # under data_dir: unpacking and conversion scratch space, emptied after each mail
 
 
@@ -57,7 +57,7 @@ def _read_attachments(store: Store, config: Config, parsed: ParsedMail) -> list[
                                  budgeted_unpack(pool)):
         facts = read.facts
         path = store.attachment_path(facts.sha256, facts.filename) if read.item.data else ""
-        out.append((ClassifiedFile(facts, classify(facts, inline=facts.sha256 in inline)), path))
+        out.append((ClassifiedFile(facts, classify(facts, inline=facts.sha256 in inline, named=named())), path))
     return out
 
 
@@ -106,7 +106,7 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
         body = _body_text(parsed)
         body_chars = non_space_chars(body)
         email.body_chars = body_chars if body_chars >= MIN_BODY_DEEDS_CHARS else 0
-        has_material = email.body_chars > 0 or any(f.role in MATERIAL_ROLES for f, _ in files)
+        has_material = email.body_chars > 0 or any(role_value(f.role) in roles() for f, _ in files)
         robot = None if has_material or config.unit_for_sender(parsed.from_addr) else no_material_reason(parsed, body)
         if robot:  # nothing to register and nobody to ask: a transactional robot is not answered
             _finish(s, email, f"ignored:{robot}")

@@ -17,6 +17,7 @@ from notify.office import decision_text, label, summary
 from notify.wording import ProblemLine, render_problem
 from rules.codes import base_code
 from rules.facts import NominationFacts, Problem
+from rules.materials import Build, Material, table
 from shenbao.register.bulk import Material, Replies, ReplyRow, chunks, light_materials, materials
 from shenbao.collector import cycle_collection_paused
 from shenbao.config import Config
@@ -32,12 +33,10 @@ from shenbao.register.nominations import (
 )
 from shenbao.register.verdict import facts_of, problems_from_json
 
-ITEMS = ("form", "credit", "deeds", "photos")
-
 
 @dataclass(frozen=True)
 class ItemCheck:
-    key: str  # form | credit | deeds | photos
+    key: str  # a material's item (``rules.materials``): form | credit | deeds | photos
     label: str  # 推荐表
     ok: bool  # no blocking problem of this item
     summary: str  # "推荐表-张三.docx", "2315字", "3张", "未收到"
@@ -136,22 +135,26 @@ def _family(code: str) -> str:
     return base_code(code).split(".", 1)[0]
 
 
-def _item_summary(key: str, facts: NominationFacts) -> str:
-    if key == "form":
+def _item_summary(material: Material, facts: NominationFacts) -> str:
+    if material.build is Build.FORM:
         if not facts.forms:
             return summary("missing")
         form = facts.forms[-1]
         return summary("unreadable") + f"（{form.filename}）" if form.unreadable else form.filename
-    if key == "deeds":
+    if material.build is Build.TEXT:
         best = max(facts.deeds, key=lambda d: d.chars, default=None)
         return summary("chars", chars=best.chars) if best else summary("missing")
-    count = len(facts.screenshots) if key == "credit" else len(facts.photos)
+    if material.build is Build.FILE:
+        names = [file.filename for file in facts.files if file.role == material.role]
+        return names[-1] if names else summary("missing")
+    count = len(facts.screenshots) if material.build is Build.SCREENSHOT else len(facts.photos)
     return summary("count", count=count) if count else summary("missing")
 
 
 def checklist(facts: NominationFacts, lines: tuple[ProblemLine, ...]) -> tuple[ItemCheck, ...]:
     wrong = {_family(line.code) for line in lines if line.blocking}
-    return tuple(ItemCheck(key, label("items", key), key not in wrong, _item_summary(key, facts)) for key in ITEMS)
+    return tuple(ItemCheck(m.item, label("items", m.item), m.item not in wrong, _item_summary(m, facts))
+                 for m in table())
 
 
 def _latest(replies: Iterable[Reply | ReplyRow]) -> ReplyInfo | None:

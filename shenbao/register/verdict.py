@@ -13,9 +13,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ingest.types import Role
 from rules.evaluate import evaluate
-from rules.facts import DeedsFacts, EmbeddedImages, FormFacts, NominationFacts, PhotoFacts, Problem, ScreenshotFacts, UnreadableFacts, Verdict
+from rules.facts import (DeedsFacts, EmbeddedImages, FormFacts, MaterialFile, NominationFacts, PhotoFacts, Problem,
+                         ScreenshotFacts, UnreadableFacts, Verdict)
+from rules.materials import Build, built, of_role
 from shenbao.config import Config
 from shenbao.register.bulk import LightFile, Material, light_materials, materials
 from shenbao.store.models import NominationEmail, StoredFile, Submission
@@ -25,7 +26,6 @@ from shenbao.store.db import utc_iso
 from rules.supersede import Item, replaced
 
 BODY_DEEDS_SOURCE = "邮件正文"
-_FORM, _DEEDS, _PHOTO, _SCREENSHOT = Role.FORM.value, Role.DEEDS.value, Role.PHOTO.value, Role.SCREENSHOT.value
 OPEN_STATUSES = ("incomplete",)
 
 
@@ -54,7 +54,8 @@ def refresh_current(s: Session, sub: Submission, photo_set: int, material: Mater
     items = [Item(f.id or 0, order.get(f.email_id, len(order)), f.role, f.filename, f.sha256) for f in files]
     links = material.links
     bodies = [e for e in emails if e.body_chars and links[e.id or 0].with_body]
-    items += [Item(-(e.id or 0), order[e.id], Role.DEEDS.value, BODY_DEEDS_SOURCE) for e in bodies]
+    text_role = built(Build.TEXT)[0].role  # a text pasted into a body is that material (the deeds)
+    items += [Item(-(e.id or 0), order[e.id], text_role, BODY_DEEDS_SOURCE) for e in bodies]
     out = replaced(sorted(items, key=lambda i: (i.email, i.key)), photo_set)
     for index, row in enumerate(files):
         gone = out.get(row.id or 0)
@@ -79,26 +80,36 @@ def nomination_facts(s: Session, sub: Submission, material: Material | None = No
     return facts_of(sub, material or materials(s, [sub])[sub.id or 0])
 
 
+def _file_facts(kind: Build, row: LightFile) -> Any:
+    """One current file's facts, as its material's ``Build`` says."""
+    if kind is Build.FORM:
+        return FormFacts(row.filename, row.form_fields, row.form_unit, row.unreadable)
+    if kind is Build.TEXT:
+        return DeedsFacts(row.filename, row.text_chars)
+    if kind is Build.PICTURE:
+        return PhotoFacts(row.filename, row.size, row.kind, row.width, row.height)
+    if kind is Build.SCREENSHOT:
+        return ScreenshotFacts(row.filename)
+    return MaterialFile(row.role, row.filename)
+
+
 def facts_of(sub: Submission, material: Material) -> NominationFacts:
     """``nomination_facts`` over rows already loaded (``bulk.materials`` or ``bulk.light_materials``)."""
     files = [row for row in material.files if row.replaced_by is None]
     emails = material.emails
-    forms, deeds, photos, shots, unreadable = [], [], [], [], []
+    built: dict[Build, list[Any]] = {build: [] for build in Build}  # the facts of each kind, from the table
+    unreadable: list[UnreadableFacts] = []
     pasted: list[EmbeddedImages] = []  # pictures pasted into documents other than the form
     for row in map(brief_of, files):
-        role = row.role
-        if role != _FORM and row.embedded_images:
+        of = of_role(row.role)
+        kind = of.build if of else None
+        if kind is not Build.FORM and row.embedded_images:
             pasted.append(EmbeddedImages(row.filename, row.embedded_images))
-        if role == _FORM:
-            forms.append(FormFacts(row.filename, row.form_fields, row.form_unit, row.unreadable))
-        elif row.unreadable:
+        if kind is not Build.FORM and row.unreadable:
             unreadable.append(UnreadableFacts(row.filename, row.unreadable))
-        elif role == _DEEDS:
-            deeds.append(DeedsFacts(row.filename, row.text_chars))
-        elif role == _PHOTO:
-            photos.append(PhotoFacts(row.filename, row.size, row.kind, row.width, row.height))
-        elif role == _SCREENSHOT:
-            shots.append(ScreenshotFacts(row.filename))
+        elif kind is not None:
+            built[kind].append(_file_facts(kind, row))
+    deeds: list[DeedsFacts] = built[Build.TEXT]
     links = material.links
     bringing = {row.email_id for row in files}
     cloud: list[str] = []
@@ -112,9 +123,9 @@ def facts_of(sub: Submission, material: Material) -> NominationFacts:
     times = [e.received_at for e in emails if e.id in bringing]
     received = max(times, default=sub.received_at or sub.last_received_at)
     return NominationFacts(candidate=sub.candidate, unit=sub.unit, received_at=datetime.fromisoformat(received),
-                           forms=tuple(forms), deeds=tuple(deeds), photos=tuple(photos),
-                           screenshots=tuple(shots), unreadable=tuple(unreadable), cloud_links=tuple(cloud),
-                           embedded_images=tuple(pasted))
+                           forms=tuple(built[Build.FORM]), deeds=tuple(deeds), photos=tuple(built[Build.PICTURE]),
+                           screenshots=tuple(built[Build.SCREENSHOT]), unreadable=tuple(unreadable),
+                           cloud_links=tuple(cloud), embedded_images=tuple(pasted), files=tuple(built[Build.FILE]))
 
 
 def problems_json(verdict: Verdict) -> str:
