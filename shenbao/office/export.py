@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from notify.safetext import printable
 from rules.facts import NominationFacts
-from rules.materials import Build, Material, table
+from rules.materials import Build, Material, of_role, table
 from shenbao.config import Config
 from ingest.names import compact
 from shenbao.register.decisions import decision_fields, effective_status
@@ -46,7 +46,7 @@ def _items(facts: NominationFacts, files: list[StoredFile]) -> dict[str, Any]:
     return {
         **{material.item: _item(material, facts) for material in table()},
         "other": [{"file": f.filename, "kind": f.kind, "unreadable": f.unreadable}
-                  for f in files if f.role == "other"],
+                  for f in files if of_role(f.role) is None],  # "other", or a material no longer in the table
         "cloud_links": list(facts.cloud_links),
     }
 
