@@ -16,8 +16,12 @@ and a test. ``table()`` is read at every use, so a test may register a material 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any, Protocol
+
+from rules.facts import DeedsFacts, EmbeddedImages, FormFacts, MaterialFile, PhotoFacts, ScreenshotFacts, UnreadableFacts
 
 
 class Build(str, Enum):
@@ -86,3 +90,67 @@ def built(build: Build) -> tuple[Material, ...]:
 def named() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """(role, file-name words) of the materials recognised by their name, for ``ingest.classify``."""
     return tuple((m.role, m.names) for m in table() if m.names)
+
+
+class FileRow(Protocol):
+    """A current file of a nomination as the register holds it (``shenbao.register.bulk.LightFile``)."""
+
+    @property
+    def filename(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def unreadable(self) -> str: ...
+
+
+class Brief(Protocol):
+    """The few facts of a file that judging reads (``shenbao.store.brief``)."""
+
+    @property
+    def text_chars(self) -> int: ...
+    @property
+    def embedded_images(self) -> int: ...
+    @property
+    def width(self) -> int: ...
+    @property
+    def height(self) -> int: ...
+    @property
+    def form_unit(self) -> str: ...
+    @property
+    def form_fields(self) -> dict[str, str]: ...
+
+
+def _facts(build: Build, row: FileRow, brief: Brief) -> Any:
+    if build is Build.FORM:
+        return FormFacts(row.filename, brief.form_fields, brief.form_unit, row.unreadable)
+    if build is Build.TEXT:
+        return DeedsFacts(row.filename, brief.text_chars)
+    if build is Build.PICTURE:
+        return PhotoFacts(row.filename, row.size, row.kind, brief.width, brief.height)
+    if build is Build.SCREENSHOT:
+        return ScreenshotFacts(row.filename)
+    return MaterialFile(row.role, row.filename)
+
+
+def gather(files: Iterable[tuple[FileRow, Brief]]) -> dict[str, Any]:
+    """The ``NominationFacts`` fields that a nomination's current files make, each file as its material's
+    ``build`` says: a form (also one that cannot be read), else a file that cannot be read, else its facts."""
+    out: dict[Build, list[Any]] = {build: [] for build in Build}
+    unreadable: list[UnreadableFacts] = []
+    pasted: list[EmbeddedImages] = []  # pictures pasted into documents other than the form
+    for row, brief in files:
+        material = of_role(row.role)
+        build = material.build if material else None
+        if build is not Build.FORM and brief.embedded_images:
+            pasted.append(EmbeddedImages(row.filename, brief.embedded_images))
+        if build is not Build.FORM and row.unreadable:
+            unreadable.append(UnreadableFacts(row.filename, row.unreadable))
+        elif build is not None:
+            out[build].append(_facts(build, row, brief))
+    return {"forms": tuple(out[Build.FORM]), "deeds": tuple(out[Build.TEXT]), "photos": tuple(out[Build.PICTURE]),
+            "screenshots": tuple(out[Build.SCREENSHOT]), "files": tuple(out[Build.FILE]),
+            "unreadable": tuple(unreadable), "embedded_images": tuple(pasted)}

@@ -14,9 +14,8 @@ from typing import Any
 from sqlmodel import Session
 
 from rules.evaluate import evaluate
-from rules.facts import (DeedsFacts, EmbeddedImages, FormFacts, MaterialFile, NominationFacts, PhotoFacts, Problem,
-                         ScreenshotFacts, UnreadableFacts, Verdict)
-from rules.materials import Build, built, of_role
+from rules.facts import DeedsFacts, NominationFacts, Problem, Verdict
+from rules.materials import Build, built, gather
 from shenbao.config import Config
 from shenbao.register.bulk import LightFile, Material, light_materials, materials
 from shenbao.store.models import NominationEmail, StoredFile, Submission
@@ -80,36 +79,12 @@ def nomination_facts(s: Session, sub: Submission, material: Material | None = No
     return facts_of(sub, material or materials(s, [sub])[sub.id or 0])
 
 
-def _file_facts(kind: Build, row: LightFile) -> Any:
-    """One current file's facts, as its material's ``Build`` says."""
-    if kind is Build.FORM:
-        return FormFacts(row.filename, row.form_fields, row.form_unit, row.unreadable)
-    if kind is Build.TEXT:
-        return DeedsFacts(row.filename, row.text_chars)
-    if kind is Build.PICTURE:
-        return PhotoFacts(row.filename, row.size, row.kind, row.width, row.height)
-    if kind is Build.SCREENSHOT:
-        return ScreenshotFacts(row.filename)
-    return MaterialFile(row.role, row.filename)
-
-
 def facts_of(sub: Submission, material: Material) -> NominationFacts:
     """``nomination_facts`` over rows already loaded (``bulk.materials`` or ``bulk.light_materials``)."""
     files = [row for row in material.files if row.replaced_by is None]
     emails = material.emails
-    built: dict[Build, list[Any]] = {build: [] for build in Build}  # the facts of each kind, from the table
-    unreadable: list[UnreadableFacts] = []
-    pasted: list[EmbeddedImages] = []  # pictures pasted into documents other than the form
-    for row in map(brief_of, files):
-        of = of_role(row.role)
-        kind = of.build if of else None
-        if kind is not Build.FORM and row.embedded_images:
-            pasted.append(EmbeddedImages(row.filename, row.embedded_images))
-        if kind is not Build.FORM and row.unreadable:
-            unreadable.append(UnreadableFacts(row.filename, row.unreadable))
-        elif kind is not None:
-            built[kind].append(_file_facts(kind, row))
-    deeds: list[DeedsFacts] = built[Build.TEXT]
+    gathered = gather((row, row) for row in map(brief_of, files))
+    deeds: list[DeedsFacts] = list(gathered.pop("deeds"))
     links = material.links
     bringing = {row.email_id for row in files}
     cloud: list[str] = []
@@ -123,9 +98,7 @@ def facts_of(sub: Submission, material: Material) -> NominationFacts:
     times = [e.received_at for e in emails if e.id in bringing]
     received = max(times, default=sub.received_at or sub.last_received_at)
     return NominationFacts(candidate=sub.candidate, unit=sub.unit, received_at=datetime.fromisoformat(received),
-                           forms=tuple(built[Build.FORM]), deeds=tuple(deeds), photos=tuple(built[Build.PICTURE]),
-                           screenshots=tuple(built[Build.SCREENSHOT]), unreadable=tuple(unreadable),
-                           cloud_links=tuple(cloud), embedded_images=tuple(pasted), files=tuple(built[Build.FILE]))
+                           deeds=tuple(deeds), cloud_links=tuple(cloud), **gathered)
 
 
 def problems_json(verdict: Verdict) -> str:
