@@ -21,7 +21,15 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
 
-from rules.facts import DeedsFacts, EmbeddedImages, FormFacts, MaterialFile, PhotoFacts, ScreenshotFacts, UnreadableFacts
+from rules.facts import (
+    DeedsFacts,
+    EmbeddedImages,
+    FormFacts,
+    MaterialFile,
+    PhotoFacts,
+    ScreenshotFacts,
+    UnreadableFacts,
+)
 
 
 class Build(str, Enum):

@@ -9,7 +9,6 @@ import json
 import re
 from dataclasses import asdict, replace
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 

@@ -11,7 +11,17 @@ from rules.codes import CODES, is_blocking
 from rules.config import Campaign, Rules
 from rules.evaluate import evaluate
 from rules.facts import MaterialFile, NominationFacts
-from rules.materials import MATERIALS, Build, Material, built, is_picture, named, of_role, roles, table
+from rules.materials import (
+    MATERIALS,
+    Build,
+    Material,
+    built,
+    is_picture,
+    named,
+    of_role,
+    roles,
+    table,
+)
 from rules.supersede import Item, replaced
 
 LETTER = Material("letter", "letter", Build.FILE, names=("推荐函",))

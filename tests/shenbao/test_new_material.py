@@ -22,7 +22,14 @@ from notify.wording import wording
 from rules.materials import MATERIALS, Build, Material
 from shenbao.config import load_config
 from shenbao.office.web_pages import Visitor, nomination_page
-from shenbao.samples.build import CST, build_email, deeds_docx, form_docx, photo_jpeg, screenshot_png
+from shenbao.samples.build import (
+    CST,
+    build_email,
+    deeds_docx,
+    form_docx,
+    photo_jpeg,
+    screenshot_png,
+)
 from shenbao.store.db import Store
 from tests.shenbao.conftest import FOLDER_CONFIG, Service
 
