@@ -22,7 +22,8 @@ from notify.wording import format_full_time, format_size, wording
 from rules.authority import HELD_DISPOSITION
 from rules.materials import Build, build_of, is_picture
 from shenbao.store.brief import non_space_chars
-from ingest.parse import html_to_text, parse_mail
+from ingest.html_text import body_text
+from ingest.parse import parse_mail
 from shenbao.config import Config
 from shenbao.office.marks import audit_trail, decision_info, paper_info
 from shenbao.office.materials import body_deeds
@@ -148,7 +149,7 @@ def emails_page(store: Store, config: Config, visitor: Visitor) -> str:
 def _body(raw: bytes) -> tuple[str, list[str]]:
     """The readable text of a mail and the names of its attachments."""
     mail = parse_mail(raw)
-    text = mail.text_body or html_to_text(mail.html_body)
+    text = body_text(mail)
     return text[:MAX_BODY_CHARS], [a.filename for a in mail.attachments]
 
 

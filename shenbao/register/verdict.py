@@ -7,20 +7,22 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import datetime
 
 from sqlmodel import Session
 
 from rules.evaluate import evaluate
-from rules.facts import DeedsFacts, NominationFacts, Problem, Verdict
+from rules.facts import DeedsFacts, NominationFacts, Verdict
 from rules.materials import Build, built, gather
 from shenbao.config import Config
 from shenbao.register.bulk import LightFile, Material, light_materials, materials
 from shenbao.store.models import NominationEmail, StoredFile, Submission
 from shenbao.register.nominations import arrival_ranks, unit_nominations
 from shenbao.register.roster import unit_quota
+from shenbao.store.brief import Brief
 from shenbao.store.db import utc_iso
+from shenbao.store.verdicts import problems_json
 from rules.supersede import Item, replaced
 
 BODY_DEEDS_SOURCE = "邮件正文"
@@ -35,8 +37,8 @@ def brief_of(row: StoredFile | LightFile) -> LightFile:
     """The facts judging reads of a file row: a ``LightFile`` as it is, a ``StoredFile`` from its brief."""
     if isinstance(row, LightFile):
         return row
-    return LightFile.of((row.id or 0, row.submission_id or 0, row.email_id, row.filename, row.role, row.kind,
-                         row.size, row.sha256, row.unreadable, row.replaced_by, row.replaced_reason, row.brief))
+    return LightFile(row.id or 0, row.submission_id or 0, row.email_id, row.filename, row.role, row.kind, row.size,
+                     row.sha256, row.unreadable, row.replaced_by, row.replaced_reason, Brief.of_row(row))
 
 
 def refresh_current(s: Session, sub: Submission, photo_set: int, material: Material | None = None) -> None:
@@ -82,7 +84,7 @@ def facts_of(sub: Submission, material: Material) -> NominationFacts:
     """``nomination_facts`` over rows already loaded (``bulk.materials`` or ``bulk.light_materials``)."""
     files = [row for row in material.files if row.replaced_by is None]
     emails = material.emails
-    gathered = gather((row, row) for row in map(brief_of, files))
+    gathered = gather((row, row.brief) for row in map(brief_of, files))
     deeds: list[DeedsFacts] = list(gathered.pop("deeds"))
     links = material.links
     bringing = {row.email_id for row in files}
@@ -100,20 +102,6 @@ def facts_of(sub: Submission, material: Material) -> NominationFacts:
                            deeds=tuple(deeds), cloud_links=tuple(cloud), **gathered)
 
 
-def problems_json(verdict: Verdict) -> str:
-    return json.dumps([asdict(p) for p in verdict.problems], ensure_ascii=False, default=str)
-
-
-def problems_from_json(text: str) -> tuple[Problem, ...]:
-    return tuple(Problem(p["code"], p.get("detail", {})) for p in json.loads(text or "[]"))
-
-
-def verdict_summary(status: str, problems: str) -> str:
-    """"incomplete [credit.missing, photos.too_small]": what a sender was (or is to be) told."""
-    codes = sorted(p.code for p in problems_from_json(problems))
-    return f"{status} [{', '.join(codes)}]" if codes else status
-
-
 def reevaluate(s: Session, config: Config, sub: Submission, now: datetime,
                ranks: dict[int, int] | None = None, material: Material | None = None) -> Verdict:
     """Judge a nomination over everything current it has gathered, and record the verdict on it
@@ -124,8 +112,7 @@ def reevaluate(s: Session, config: Config, sub: Submission, now: datetime,
     facts = replace(facts_of(sub, material), quota=unit_quota(config, sub.unit),
                     arrival_rank=ranks.get(sub.id or 0, 0), unit_count=len(ranks))
     verdict = evaluate(facts, config.rules, config.campaign)
-    sub.status = verdict.status
-    sub.problems = problems_json(verdict)
+    sub.status, sub.problems = verdict.status, problems_json(verdict.problems)
     sub.updated_at = utc_iso(now)
     s.add(sub)
     return verdict
