@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from ingest.convert import to_docx
 from ingest.limits import Limits
+from ingest.ocr import OcrReader
 from ingest.read import CONVERTED_KINDS, read_file, sniff_kind
 from ingest.types import FileFacts
 from ingest.unpack import Unpacked, unpack_all
@@ -32,8 +33,9 @@ def _refused(item: Unpacked) -> FileFacts:
     return FileFacts(item.name, len(item.data), digest, kind, unreadable=item.refused)
 
 
-def read_attachments(attachments: list[tuple[str, bytes]], limits: Limits, scratch_root: Path) -> list[ReadFile]:
-    """Every file of one mail with its facts; never raises on hostile content."""
+def read_attachments(attachments: list[tuple[str, bytes]], limits: Limits, scratch_root: Path,
+                     ocr: OcrReader | None = None) -> list[ReadFile]:
+    """Every file of one mail with its facts (``ocr``: see ``ingest.read.read_file``); never raises on hostile content."""
     scratch_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch_root, prefix="mail-") as temp:
         workdir = Path(temp)
@@ -49,6 +51,6 @@ def read_attachments(attachments: list[tuple[str, bytes]], limits: Limits, scrat
         if item.refused:
             facts = _refused(item)
         else:
-            facts = read_file(item.name, item.data, limits, converted.get(str(index)), item.sha256)
+            facts = read_file(item.name, item.data, limits, converted.get(str(index)), item.sha256, ocr)
         out.append(ReadFile(item, facts))
     return out

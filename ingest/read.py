@@ -13,17 +13,19 @@ import logging
 import unicodedata
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from PIL import Image
 
 from ingest.archives import archive_format
-from ingest.formfields import fields_from_lines, unit_from_lines
+from ingest.classify import wants_ocr
+from ingest.formfields import FLAT_MIN_LABELS, fields_from_flat, fields_from_lines, flat_label_count, unit_from_lines
 from ingest.limits import IMAGE_TOO_LARGE, Limits
 from ingest.read_docx import DocumentContent, read_docx
 from ingest.read_image import PILLOW_FORMATS, decoders, heif_header, read_image
 from ingest.read_office import OLE2_MAGIC, RTF_MAGIC, ole_kind
-from ingest.read_pdf import read_pdf
+from ingest.ocr import READ, OcrReader, OcrText
+from ingest.read_pdf import NO_TEXT, page_images, read_pdf
 from ingest.types import FileFacts, ImageInfo
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,9 @@ class _Reading:
     image: ImageInfo | None = None
     unreadable: str = ""
     embedded_images: int = 0
+    ocr_state: str = ""
+    ocr_text: str = ""
+    scan: bool = False
 
 
 def _is_zip_docx(data: bytes) -> bool | None:
@@ -167,19 +172,59 @@ def _read(kind: str, data: bytes, limits: Limits, converted: bytes | str | None)
         return _Reading(unreadable=_failure_reason(kind, error))
 
 
+def _scanned(reading: _Reading, found: OcrText) -> _Reading:
+    """``reading`` with what OCR found; a picture or scan whose text holds the form's labels gives
+    the form's fields (read as running text: the value of a label is the text up to the next)."""
+    state = found.state
+    text = found.text if state == READ else found.reason
+    if state != READ or flat_label_count(text) < FLAT_MIN_LABELS:
+        unreadable = "" if state == READ and reading.unreadable == NO_TEXT else reading.unreadable
+        return replace(reading, ocr_state=state, ocr_text=text, unreadable=unreadable,
+                       text=text if state == READ and reading.image is None else reading.text)
+    return replace(reading, ocr_state=state, ocr_text=text, scan=True, unreadable="", text=text,
+                   form_fields=fields_from_flat(text), form_unit=unit_from_lines(found.lines))
+
+
+def _pdf_ocr(data: bytes, ocr: OcrReader) -> OcrText:
+    """The OCR lines of an image-only PDF's first pages (each page's largest picture)."""
+    pictures = page_images(data)
+    found = [ocr(hashlib.sha256(picture).hexdigest(), picture) for picture in pictures]
+    lines = tuple(line for result in found for line in result.lines)
+    if lines:
+        return OcrText(READ, lines, seconds=sum(r.seconds for r in found))
+    failed = next((r for r in found if r.reason), None)
+    return failed or OcrText("empty")
+
+
+def _read_content(kind: str, filename: str, data: bytes, digest: str, reading: _Reading,
+                  ocr: OcrReader | None) -> _Reading:
+    """OCR where the picture or scan needs it (see ``ingest.classify.wants_ocr``)."""
+    if ocr is None:
+        return reading
+    if reading.image is not None and not reading.unreadable and wants_ocr(filename, reading.image):
+        return _scanned(reading, ocr(digest, data))
+    if kind == "pdf" and reading.unreadable == NO_TEXT:
+        try:
+            return _scanned(reading, _pdf_ocr(data, ocr))
+        except Exception as error:  # noqa: BLE001 - a scan whose pictures cannot be taken out stays unreadable
+            log.info("could not take the pictures out of a PDF: %s: %s", type(error).__name__, error)
+    return reading
+
+
 def read_file(filename: str, data: bytes, limits: Limits | None = None, converted: bytes | str | None = None,
-              sha256: str = "") -> FileFacts:
+              sha256: str = "", ocr: OcrReader | None = None) -> FileFacts:
     """Everything the rest of the service needs to know about one file's bytes.
 
     ``converted`` is what ingest.convert made of a .doc/.wps/.rtf (kind "doc"/"rtf"): the .docx
     bytes, or the Chinese reason it could not be converted. ``sha256``: of ``data``, when the
-    caller has hashed it already.
+    caller has hashed it already. ``ocr``: reads the text of pictures and image-only PDFs that
+    need it (screenshots, pictures of documents; never camera photos); None: no OCR.
     """
     digest = sha256 or hashlib.sha256(data).hexdigest()
     if not data:
         return FileFacts(filename, 0, digest, "unknown", unreadable=EMPTY)
     kind = sniff_kind(data)
-    reading = _read(kind, data, limits or Limits(), converted)
+    reading = _read_content(kind, filename, data, digest, _read(kind, data, limits or Limits(), converted), ocr)
     return FileFacts(
         filename=filename,
         size=len(data),
@@ -191,4 +236,7 @@ def read_file(filename: str, data: bytes, limits: Limits | None = None, converte
         image=reading.image,
         unreadable=reading.unreadable,
         embedded_images=reading.embedded_images,
+        ocr_state=reading.ocr_state,
+        ocr_text=reading.ocr_text,
+        scan=reading.scan,
     )

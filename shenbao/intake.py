@@ -11,6 +11,7 @@ from sqlmodel import Session
 from ingest.classify import classify
 from ingest.files import read_attachments
 from ingest.links import find_cloud_links
+from ingest.ocr import OcrReader
 from ingest.parse import html_to_text, parse_mail
 from ingest.types import ClassifiedFile, ParsedMail, Role
 from rules.guards import is_bounce, no_reply_reason
@@ -20,6 +21,7 @@ from shenbao.models import Email
 from shenbao.outbox import mark_bounced
 from shenbao.oversize import DISPOSITION, answer_oversize
 from shenbao.brief import non_space_chars
+from shenbao.ocr_store import reader_for
 from shenbao.store import Store
 
 log = logging.getLogger(__name__)
@@ -43,12 +45,13 @@ def _body_text(parsed: ParsedMail) -> str:
     return parsed.text_body or html_to_text(parsed.html_body)
 
 
-def _read_attachments(store: Store, config: Config, parsed: ParsedMail) -> list[tuple[ClassifiedFile, str]]:
+def _read_attachments(store: Store, config: Config, parsed: ParsedMail, ocr: OcrReader | None = None
+                      ) -> list[tuple[ClassifiedFile, str]]:
     """Read every attachment (archives unpacked into their members, each its own file): (classified
     file, its place under data_dir, filled from the raw mail when first read; "" for a refused member)."""
     out = []
     attachments = [(a.filename, a.data) for a in parsed.attachments]
-    for read in read_attachments(attachments, config.limits.for_ingest(), store.path(SCRATCH_DIR)):
+    for read in read_attachments(attachments, config.limits.for_ingest(), store.path(SCRATCH_DIR), ocr):
         facts = read.facts
         path = store.attachment_path(facts.sha256, facts.filename) if read.item.data else ""
         out.append((ClassifiedFile(facts, classify(facts)), path))
@@ -85,7 +88,7 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
             answer_oversize(s, config, email, now)
             _finish(s, email, DISPOSITION)
             return
-        files = _read_attachments(store, config, parsed)
+        files = _read_attachments(store, config, parsed, reader_for(s, config.ocr.enabled, now))
         email.cloud_links = json.dumps(list(find_cloud_links(parsed.text_body, parsed.html_body)), ensure_ascii=False)
         body = _body_text(parsed)
         body_chars = non_space_chars(body)
