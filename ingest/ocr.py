@@ -86,6 +86,23 @@ def _pixels(image: Image.Image) -> Any:
     return numpy.asarray(image)[:, :, ::-1].copy()  # OpenCV's BGR order
 
 
+def reading_order(boxes: list[tuple[Any, str]]) -> list[tuple[Any, str]]:
+    """Boxes (four corner points each) in reading order: rows top to bottom, each left to right. A box
+    belongs to the row above when its centre is within half its height of that row's centre, so a
+    slightly turned photo of a table still reads label then value."""
+    placed = sorted(boxes, key=lambda item: sum(point[1] for point in item[0]) / 4)
+    rows: list[list[tuple[float, float, float, tuple[Any, str]]]] = []
+    for item in placed:
+        ys = [point[1] for point in item[0]]
+        centre, half = sum(ys) / 4, (max(ys) - min(ys)) / 2
+        left = min(point[0] for point in item[0])
+        if rows and abs(rows[-1][-1][0] - centre) <= max(half, rows[-1][-1][1]):
+            rows[-1].append((centre, half, left, item))
+        else:
+            rows.append([(centre, half, left, item)])
+    return [entry[3] for row in rows for entry in sorted(row, key=lambda entry: entry[2])]
+
+
 def recognise(image: Image.Image) -> OcrText:
     """The lines of text in an opened picture, top to bottom (as the engine orders its boxes)."""
     started = time.monotonic()
@@ -98,7 +115,8 @@ def recognise(image: Image.Image) -> OcrText:
         except Exception as error:  # noqa: BLE001 - a picture the engine chokes on is recorded, not raised
             log.info("OCR failed: %s: %s", type(error).__name__, error)
             return OcrText(FAILED, reason=f"{type(error).__name__}: {error}"[:200])
-    lines = tuple(str(text).strip() for _box, text, score in (found or ()) if float(score) >= MIN_SCORE and str(text).strip())
+    kept = [(box, str(text).strip()) for box, text, score in (found or ()) if float(score) >= MIN_SCORE and str(text).strip()]
+    lines = tuple(text for _box, text in reading_order(kept))
     return OcrText(READ if lines else EMPTY, lines, seconds=round(time.monotonic() - started, 3))
 
 
