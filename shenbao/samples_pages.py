@@ -123,3 +123,20 @@ def form_scan_pdf(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.convert("RGB").save(out, "PDF", resolution=150.0, quality=80)
     return out.getvalue()
+
+
+DEMO_FORM_FIELDS = {"性别": "女", "出生年月": "1983年9月", "民族": "汉族", "政治面貌": "中共党员",
+                    "工作单位及职务": "焦作市某某医院护士长", "联系电话": "13800000000"}
+
+
+def form_photo_jpeg(name: str, unit: str) -> bytes:
+    """A phone photo of the filled, stamped paper 推荐表 (camera EXIF, slightly turned)."""
+    from PIL import ExifTags
+
+    paper = form_page(name, unit, DEMO_FORM_FIELDS).rotate(1.5, resample=Image.Resampling.BICUBIC, expand=True,
+                                                           fillcolor=(120, 110, 95))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make], exif[ExifTags.Base.Model] = "Xiaomi", "MI 9"
+    out = io.BytesIO()
+    paper.save(out, "JPEG", quality=85, exif=exif.tobytes())
+    return out.getvalue()

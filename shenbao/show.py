@@ -23,6 +23,7 @@ from shenbao.outbox import local_time
 from shenbao.register import problems_from_json
 from shenbao.roster import duplicates_of, unit_quota
 from shenbao.store import Store
+from rules.credit import read_credit
 
 FIELDS_SHOWN = 8  # form fields listed per form
 
@@ -31,11 +32,27 @@ def _when(moment: str, config: Config) -> str:
     return local_time(moment, config.campaign.timezone)[:16].replace("T", " ") if moment else ""
 
 
+def _ocr_line(row: StoredFile, facts: dict[str, Any]) -> str:
+    """What OCR read in a screenshot (site, name shown, result), or that it read nothing."""
+    state = facts.get("ocr_state") or ""
+    if row.role != "screenshot" or not state:
+        return ""
+    if state != "read":
+        return "；文字识别：" + ("未识别出文字" if state == "empty" else "未能识别")
+    reading = read_credit(str(facts.get("ocr_text") or ""))
+    shown = "、".join(reading.names) or "未识别到"
+    result = "；".join((*reading.records[:3], *reading.results[:2])) or "未识别到"
+    return f"；识别：{reading.site}，查询姓名 {shown}，结果 {result}"
+
+
 def _facts_line(row: StoredFile) -> str:
     """What reading the file found, in a few words."""
     if row.unreadable:
         return f"无法读取：{row.unreadable}"
     facts: dict[str, Any] = json.loads(row.facts or "{}")
+    if row.role == "form" and facts.get("scan"):
+        fields = [f"{k}={v}" for k, v in list(facts.get("form_fields", {}).items())[:FIELDS_SHOWN] if v]
+        return "扫描件或照片（文字识别）：" + "，".join(fields)
     if row.role == "form":
         fields = [f"{k}={v}" for k, v in list(facts.get("form_fields", {}).items())[:FIELDS_SHOWN] if v]
         unit = f"申报单位={facts['form_unit']}；" if facts.get("form_unit") else ""
@@ -45,7 +62,7 @@ def _facts_line(row: StoredFile) -> str:
     image = facts.get("image") or {}
     if image:
         camera = f"，{image['camera']}" if image.get("camera") else ""
-        return f"{image.get('format', row.kind)} {image.get('width', 0)}×{image.get('height', 0)}{camera}"
+        return f"{image.get('format', row.kind)} {image.get('width', 0)}×{image.get('height', 0)}{camera}" + _ocr_line(row, facts)
     return row.kind
 
 
