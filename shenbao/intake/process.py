@@ -11,9 +11,11 @@ from sqlmodel import Session
 
 from ingest.classify import classify
 from ingest.budget import shared_pool
-from ingest.files import budgeted, budgeted_unpack, read_attachments
+from ingest.files import budgeted, budgeted_pictures, budgeted_unpack, read_attachments
 from ingest.links import find_cloud_links
+from ingest.ocr import OcrReader
 from ingest.parse import html_to_text, parse_mail
+from ingest.scan import OcrStep
 from ingest.types import ClassifiedFile, ParsedMail, Role
 from rules.guards import is_bounce, no_material_reason, no_reply_reason
 from shenbao.config import Config
@@ -23,6 +25,7 @@ from shenbao.replies.outbox import mark_bounced
 from shenbao.intake.oversize import DISPOSITION, answer_oversize
 from shenbao.store.brief import non_space_chars
 from shenbao.store.db import Store
+from shenbao.store.ocr import reader_for
 from shenbao.intake.copies import DISPOSITION as DUPLICATE, is_copy
 
 log = logging.getLogger(__name__)
@@ -46,15 +49,18 @@ def _body_text(parsed: ParsedMail) -> str:
     return parsed.text_body or html_to_text(parsed.html_body)
 
 
-def _read_attachments(store: Store, config: Config, parsed: ParsedMail) -> list[tuple[ClassifiedFile, str]]:
+def _read_attachments(store: Store, config: Config, parsed: ParsedMail, ocr: OcrReader | None = None
+                      ) -> list[tuple[ClassifiedFile, str]]:
     """Read every attachment (archives unpacked into their members, each its own file): (classified
     file, its place under data_dir, filled from the raw mail when first read; "" for a refused member)."""
     out = []
     attachments = [(a.filename, a.data) for a in parsed.attachments]
     inline = _inline_digests(parsed)
+    limits = config.limits.for_ingest()
     pool = shared_pool()  # every archive unpacked and every file read in a worker, under [limits] file_seconds
-    for read in read_attachments(attachments, config.limits.for_ingest(), store.path(SCRATCH_DIR), budgeted(pool),
-                                 budgeted_unpack(pool)):
+    step = None if ocr is None else OcrStep(ocr, budgeted_pictures(pool, limits.file_seconds), skip=inline)
+    for read in read_attachments(attachments, limits, store.path(SCRATCH_DIR), budgeted(pool), budgeted_unpack(pool),
+                                 step):
         facts = read.facts
         path = store.attachment_path(facts.sha256, facts.filename) if read.item.data else ""
         out.append((ClassifiedFile(facts, classify(facts, inline=facts.sha256 in inline)), path))
@@ -101,7 +107,7 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
             answer_oversize(s, config, email, now)
             _finish(s, email, DISPOSITION)
             return
-        files = _read_attachments(store, config, parsed)
+        files = _read_attachments(store, config, parsed, reader_for(s, config.ocr.enabled, now))
         email.cloud_links = json.dumps(list(find_cloud_links(parsed.text_body, parsed.html_body)), ensure_ascii=False)
         body = _body_text(parsed)
         body_chars = non_space_chars(body)

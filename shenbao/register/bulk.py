@@ -94,6 +94,10 @@ class LightFile:
     height: int
     form_unit: str
     form_fields: dict[str, str]
+    phash: str
+    ocr_state: str
+    ocr_text: str
+    scan: bool
 
     @classmethod
     def of(cls, row: Sequence[Any]) -> LightFile:

@@ -11,12 +11,15 @@ from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col
 
 from ingest.types import Role
 from rules.evaluate import evaluate
-from rules.facts import DeedsFacts, EmbeddedImages, FormFacts, NominationFacts, PhotoFacts, Problem, ScreenshotFacts, UnreadableFacts, Verdict
+from rules.facts import (DeedsFacts, EmbeddedImages, FormFacts, NominationFacts, OtherPhoto, PhotoFacts, Problem,
+                         ScreenshotFacts, UnreadableFacts, Verdict)
 from shenbao.config import Config
+from shenbao.store.brief import parse_brief
 from shenbao.register.bulk import LightFile, Material, light_materials, materials
 from shenbao.store.models import NominationEmail, StoredFile, Submission
 from shenbao.register.nominations import arrival_ranks, unit_nominations
@@ -90,15 +93,15 @@ def facts_of(sub: Submission, material: Material) -> NominationFacts:
         if role != _FORM and row.embedded_images:
             pasted.append(EmbeddedImages(row.filename, row.embedded_images))
         if role == _FORM:
-            forms.append(FormFacts(row.filename, row.form_fields, row.form_unit, row.unreadable))
+            forms.append(FormFacts(row.filename, row.form_fields, row.form_unit, row.unreadable, row.scan))
         elif row.unreadable:
             unreadable.append(UnreadableFacts(row.filename, row.unreadable))
         elif role == _DEEDS:
             deeds.append(DeedsFacts(row.filename, row.text_chars))
         elif role == _PHOTO:
-            photos.append(PhotoFacts(row.filename, row.size, row.kind, row.width, row.height))
+            photos.append(PhotoFacts(row.filename, row.size, row.kind, row.width, row.height, row.phash))
         elif role == _SCREENSHOT:
-            shots.append(ScreenshotFacts(row.filename))
+            shots.append(ScreenshotFacts(row.filename, row.ocr_state, row.ocr_text))
     links = material.links
     bringing = {row.email_id for row in files}
     cloud: list[str] = []
@@ -115,6 +118,20 @@ def facts_of(sub: Submission, material: Material) -> NominationFacts:
                            forms=tuple(forms), deeds=tuple(deeds), photos=tuple(photos),
                            screenshots=tuple(shots), unreadable=tuple(unreadable), cloud_links=tuple(cloud),
                            embedded_images=tuple(pasted))
+
+
+def other_photos(s: Session, sub: Submission, facts: NominationFacts) -> tuple[OtherPhoto, ...]:
+    """The current photos of every other (not absorbed) nomination, when this one has hashed photos."""
+    if not any(photo.phash for photo in facts.photos):
+        return ()
+    query = (select_columns(col(Submission.ref), col(Submission.candidate), col(Submission.unit),
+                            col(StoredFile.filename), col(StoredFile.brief))
+             .join(Submission, col(Submission.id) == col(StoredFile.submission_id))
+             .where(col(StoredFile.role) == _PHOTO, col(StoredFile.replaced_by).is_(None),
+                    col(StoredFile.unreadable) == "", col(StoredFile.submission_id) != sub.id,
+                    col(Submission.merged_into).is_(None)))
+    found = [(ref, candidate, unit, name, parse_brief(brief)[6]) for ref, candidate, unit, name, brief in s.execute(query)]
+    return tuple(OtherPhoto(ref, candidate, unit, name, phash) for ref, candidate, unit, name, phash in found if phash)
 
 
 def problems_json(verdict: Verdict) -> str:
@@ -138,8 +155,9 @@ def reevaluate(s: Session, config: Config, sub: Submission, now: datetime,
     material = material or materials(s, [sub])[sub.id or 0]
     refresh_current(s, sub, config.rules.photos.min_count, material)
     ranks = arrival_ranks(s, sub.unit) if ranks is None else ranks  # its query flushes what refresh_current marked
-    facts = replace(facts_of(sub, material), quota=unit_quota(config, sub.unit),
-                    arrival_rank=ranks.get(sub.id or 0, 0), unit_count=len(ranks))
+    facts = facts_of(sub, material)
+    facts = replace(facts, quota=unit_quota(config, sub.unit), arrival_rank=ranks.get(sub.id or 0, 0),
+                    unit_count=len(ranks), other_photos=other_photos(s, sub, facts))
     verdict = evaluate(facts, config.rules, config.campaign)
     sub.status = verdict.status
     sub.problems = problems_json(verdict)

@@ -16,8 +16,11 @@ from collections.abc import Mapping
 from typing import Any
 
 # The order of the JSON array in StoredFile.brief.
-FIELDS = ("text_chars", "embedded_images", "width", "height", "form_unit", "form_fields")
-Brief = tuple[int, int, int, int, str, dict[str, str]]
+# The last four came with OCR and photo hashes; a brief written before them has only the first six.
+FIELDS = ("text_chars", "embedded_images", "width", "height", "form_unit", "form_fields",
+          "phash", "ocr_state", "ocr_text", "scan")
+Brief = tuple[int, int, int, int, str, dict[str, str], str, str, str, bool]
+OCR_TEXT_KEPT = 4000  # characters of OCR text kept in the brief (a credit page has a few hundred)
 _INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
@@ -35,9 +38,14 @@ def brief_json(facts: Mapping[str, Any]) -> str:
     fields = facts.get("form_fields") or {}
     return json.dumps([non_space_chars(str(facts.get("text") or "")), int(facts.get("embedded_images") or 0),
                        int(image.get("width") or 0), int(image.get("height") or 0), str(facts.get("form_unit") or ""),
-                       fields if isinstance(fields, dict) else {}], ensure_ascii=False)
+                       fields if isinstance(fields, dict) else {}, str(image.get("phash") or ""),
+                       str(facts.get("ocr_state") or ""), str(facts.get("ocr_text") or "")[:OCR_TEXT_KEPT],
+                       bool(facts.get("scan"))], ensure_ascii=False)
 
 
 def parse_brief(text: str) -> Brief:
-    chars, embedded, width, height, form_unit, form_fields = json.loads(text)
-    return int(chars), int(embedded), int(width), int(height), str(form_unit), dict(form_fields)
+    values = json.loads(text)
+    chars, embedded, width, height, form_unit, form_fields = values[:6]
+    phash, ocr_state, ocr_text, scan = (values[6:10] if len(values) >= 10 else ("", "", "", False))
+    return (int(chars), int(embedded), int(width), int(height), str(form_unit), dict(form_fields), str(phash),
+            str(ocr_state), str(ocr_text), bool(scan))

@@ -27,10 +27,14 @@ kind = "file"
 path = "replies"
 from_address = "jzghxjb@163.com"
 
+[ocr]  # the wiring tests judge screenshots by presence; OCR through the service: ocr_service, the demo
+enabled = false
+
 [storage]
 database_url = "sqlite:///var/shenbao.db"
 data_dir = "var/data"
 """
+OCR_CONFIG = FOLDER_CONFIG.replace("[ocr]  #", "[ocr]  # on here;").replace("enabled = false", "enabled = true")
 
 
 @dataclass
@@ -72,6 +76,14 @@ class Service:
 def service(tmp_path: Path) -> Service:
     (tmp_path / "mailbox").mkdir()
     (tmp_path / "config.toml").write_text(FOLDER_CONFIG, encoding="utf-8")
+    return Service(tmp_path)
+
+
+@pytest.fixture
+def ocr_service(tmp_path: Path) -> Service:
+    """A service that reads the pictures' text (the real OCR engine, about 1 s a new picture)."""
+    (tmp_path / "mailbox").mkdir()
+    (tmp_path / "config.toml").write_text(OCR_CONFIG, encoding="utf-8")
     return Service(tmp_path)
 
 
