@@ -100,7 +100,9 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
         if reason:
             _finish(s, email, f"ignored:{reason}")
             return
-        if is_copy(s, email):  # copied or moved back under a new UID: recorded, not processed or answered again
+        with s.no_autoflush:  # the header fields stay unwritten: no write lock while the files are read and OCRed
+            copy = is_copy(s, email)
+        if copy:  # copied or moved back under a new UID: recorded, not processed or answered again
             _finish(s, email, DUPLICATE)
             return
         if store.headers_only(email):  # too large to download: recorded from its header and answered

@@ -22,22 +22,32 @@ log = logging.getLogger(__name__)
 
 
 class StoredOcr:
-    """An ``ingest.ocr.OcrReader`` over the register's ``ocr_results`` in session ``s``."""
+    """An ``ingest.ocr.OcrReader`` over the register's ``ocr_results`` in session ``s``.
+
+    Looking a result up never flushes the mail's pending changes (``no_autoflush``): a flush would
+    take SQLite's write lock and hold it through the recognitions that follow (seconds each), while
+    the fetch thread waits to store new mail. This mail's new results are added to the session and
+    kept here until its commit (the same picture twice in one mail: one row)."""
 
     def __init__(self, s: Session, now: datetime) -> None:
         self.s = s
         self.now = now
         self.recognised = 0  # pictures recognised (not found in the register)
         self.seconds = 0.0
+        self.added: dict[str, OcrText] = {}
 
     def __call__(self, sha256: str, data: bytes) -> OcrText:
-        kept = self.s.get(OcrResult, sha256)
+        if sha256 in self.added:
+            return self.added[sha256]
+        with self.s.no_autoflush:
+            kept = self.s.get(OcrResult, sha256)
         if kept is not None:
             return OcrText(kept.state, tuple(kept.text.split("\n")) if kept.text else (), seconds=0.0)
         found = recent_reader(sha256, data)
         self.recognised += 1
         self.seconds += found.seconds
         if found.state != FAILED:
+            self.added[sha256] = found
             self.s.add(OcrResult(sha256=sha256, state=found.state, text=found.text, seconds=found.seconds,
                                  created_at=utc_iso(self.now)))
         log.info("OCR %s: %s, %d lines, %.2f s", sha256[:12], found.state, len(found.lines), found.seconds)

@@ -7,9 +7,11 @@ import io
 import sqlite3
 from datetime import datetime
 
+import pytest
 from PIL import Image
 
 import ingest.ocr
+import shenbao.store.ocr
 from shenbao.config import load_config
 from shenbao.office.web_pages import Visitor, nomination_page
 from shenbao.samples.build import CST, build_email, deeds_docx, form_docx, photo_jpeg, screenshot_png
@@ -82,3 +84,28 @@ def test_credit_and_recycled_photos_through_the_service(ocr_service: Service) ->
     assert recognised == []
     after = {s["candidate"]: s["problems"] for s in service.export()["submissions"]}
     assert after["李秀梅"] == ["credit.name_mismatch", "photos.duplicate"]
+
+
+def test_ocr_holds_no_write_lock_on_the_register(ocr_service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GIVEN a mail with a credit screenshot WHEN its picture is recognised THEN another connection can
+    write meanwhile (the fetch thread storing new mail is not kept waiting: nothing of the mail is
+    flushed before its files are read), and the result is kept once."""
+    service = ocr_service
+    files = [("推荐表.docx", form_docx("王建国", "解放区总工会")), ("征信.png", screenshot_png("信用中国", "王建国"))]
+    service.deliver("1.eml", build_email(from_addr="jfqzgh@163.com", from_name="解放区总工会", subject="推荐材料-王建国",
+                                         text="请查收。", html="<p>请查收。</p>", attachments=files, date=SENT), SENT)
+    writes: list[str] = []
+    real = shenbao.store.ocr.recent_reader
+
+    def writing_meanwhile(sha256: str, data: bytes) -> ingest.ocr.OcrText:
+        with sqlite3.connect(service.root / "var" / "shenbao.db", timeout=0) as other:  # fails if locked
+            other.execute("insert into meta (key, value) values ('probe', 'x')")
+        writes.append(sha256)
+        return real(sha256, data)
+
+    monkeypatch.setattr(shenbao.store.ocr, "recent_reader", writing_meanwhile)
+    service.run_once()
+    assert len(writes) == 1
+    with sqlite3.connect(service.root / "var" / "shenbao.db") as db:
+        assert db.execute("SELECT count(*), min(state) FROM ocr_results").fetchone() == (1, "read")
+        assert db.execute("SELECT role FROM files WHERE filename = '征信.png'").fetchone() == ("screenshot",)
