@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
@@ -99,15 +99,16 @@ def _refused(item: Unpacked) -> FileFacts:
 
 
 def read_attachments(attachments: list[tuple[str, bytes]], limits: Limits, scratch_root: Path,
-                     reader: FileReader = read_file, unpacker: Unpacker = unpack, ocr: OcrStep | None = None
-                     ) -> list[ReadFile]:
+                     reader: FileReader = read_file, unpacker: Unpacker = unpack,
+                     digests: Sequence[str] = (), ocr: OcrStep | None = None) -> list[ReadFile]:
     """Every file of one mail with its facts; never raises on hostile content. ``reader`` reads one
     file, ``unpacker`` one attachment (``budgeted(pool)``, ``budgeted_unpack(pool)``: in a worker,
-    under the time budget); ``ocr`` then reads the text of the pictures that need it, in this process."""
+    under the time budget); ``digests`` as for ``unpack_all``; ``ocr`` then reads the text of the
+    pictures that need it, in this process."""
     scratch_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch_root, prefix="mail-") as temp:
         workdir = Path(temp)
-        items = unpack_all(attachments, limits, workdir, unpacker)
+        items = unpack_all(attachments, limits, workdir, unpacker, digests)
         documents = {
             str(index): (item.data, PurePosixPath(item.name).suffix.lower())
             for index, item in enumerate(items)

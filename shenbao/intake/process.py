@@ -13,8 +13,9 @@ from ingest.classify import classify
 from ingest.budget import shared_pool
 from ingest.files import budgeted, budgeted_pictures, budgeted_unpack, read_attachments
 from ingest.links import find_cloud_links
+from ingest.html_text import body_text
 from ingest.ocr import OcrReader
-from ingest.parse import html_to_text, parse_mail
+from ingest.parse import parse_mail
 from ingest.scan import OcrStep
 from ingest.types import ClassifiedFile, ParsedMail, Role
 from rules.guards import is_bounce, no_material_reason, no_reply_reason
@@ -45,32 +46,30 @@ def _fill_headers(email: Email, parsed: ParsedMail) -> None:
     email.defects = json.dumps(list(parsed.defects), ensure_ascii=False)
 
 
-def _body_text(parsed: ParsedMail) -> str:
-    return parsed.text_body or html_to_text(parsed.html_body)
-
-
 def _read_attachments(store: Store, config: Config, parsed: ParsedMail, ocr: OcrReader | None = None
                       ) -> list[tuple[ClassifiedFile, str]]:
     """Read every attachment (archives unpacked into their members, each its own file): (classified
     file, its place under data_dir, filled from the raw mail when first read; "" for a refused member)."""
     out = []
     attachments = [(a.filename, a.data) for a in parsed.attachments]
-    inline = _inline_digests(parsed)
+    digests = [hashlib.sha256(a.data).hexdigest() for a in parsed.attachments]  # the one hashing of each
+    inline = _inline_digests(parsed, digests)
     limits = config.limits.for_ingest()
     pool = shared_pool()  # every archive unpacked and every file read in a worker, under [limits] file_seconds
     step = None if ocr is None else OcrStep(ocr, budgeted_pictures(pool, limits.file_seconds), skip=inline)
     for read in read_attachments(attachments, limits, store.path(SCRATCH_DIR), budgeted(pool), budgeted_unpack(pool),
-                                 step):
+                                 digests, step):
         facts = read.facts
         path = store.attachment_path(facts.sha256, facts.filename) if read.item.data else ""
         out.append((ClassifiedFile(facts, classify(facts, inline=facts.sha256 in inline)), path))
     return out
 
 
-def _inline_digests(parsed: ParsedMail) -> frozenset[str]:
-    """SHA-256 of the pictures the HTML body shows inline and the mail does not also attach."""
-    inline = {hashlib.sha256(a.data).hexdigest() for a in parsed.attachments if a.inline}
-    attached = {hashlib.sha256(a.data).hexdigest() for a in parsed.attachments if not a.inline} if inline else set()
+def _inline_digests(parsed: ParsedMail, digests: list[str]) -> frozenset[str]:
+    """SHA-256 (``digests``, one per attachment) of the pictures the HTML body shows inline and the
+    mail does not also attach."""
+    inline = {digest for a, digest in zip(parsed.attachments, digests) if a.inline}
+    attached = {digest for a, digest in zip(parsed.attachments, digests) if not a.inline}
     return frozenset(inline - attached)
 
 
@@ -111,7 +110,7 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
             return
         files = _read_attachments(store, config, parsed, reader_for(s, config.ocr.enabled, now))
         email.cloud_links = json.dumps(list(find_cloud_links(parsed.text_body, parsed.html_body)), ensure_ascii=False)
-        body = _body_text(parsed)
+        body = body_text(parsed)
         body_chars = non_space_chars(body)
         email.body_chars = body_chars if body_chars >= MIN_BODY_DEEDS_CHARS else 0
         has_material = email.body_chars > 0 or any(f.role in MATERIAL_ROLES for f, _ in files)

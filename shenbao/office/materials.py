@@ -21,7 +21,8 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from ingest.names import MAX_NAME_BYTES, safe_filename, unique_name
-from ingest.parse import html_to_text, parse_mail
+from ingest.html_text import body_text
+from ingest.parse import parse_mail
 from shenbao.store.derived import file_bytes
 from shenbao.errors import UsageError
 from shenbao.store.models import Email, StoredFile, Submission
@@ -123,7 +124,7 @@ def body_deeds(store: Store, s: Session, sub: Submission) -> list[str]:
     emails = s.exec(select(Email).where(Email.submission_id == sub.id, col(Email.body_chars) > 0)
                     .order_by(col(Email.id)))
     parsed = [parse_mail(store.read_raw(email)) for email in emails if email.raw_path]
-    return [mail.text_body or html_to_text(mail.html_body) for mail in parsed]
+    return [body_text(mail) for mail in parsed]
 
 
 def nomination_materials(store: Store, s: Session, sub: Submission, missing: list[str]) -> Iterator[tuple[str, bytes]]:

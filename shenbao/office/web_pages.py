@@ -21,7 +21,8 @@ from notify.render import template_env
 from notify.wording import format_full_time, format_size, wording
 from rules.authority import HELD_DISPOSITION
 from shenbao.store.brief import non_space_chars
-from ingest.parse import html_to_text, parse_mail
+from ingest.html_text import body_text
+from ingest.parse import parse_mail
 from shenbao.config import Config
 from shenbao.office.marks import audit_trail, decision_info, paper_info
 from shenbao.office.materials import body_deeds
@@ -152,7 +153,7 @@ def emails_page(store: Store, config: Config, visitor: Visitor) -> str:
 def _body(raw: bytes) -> tuple[str, list[str]]:
     """The readable text of a mail and the names of its attachments."""
     mail = parse_mail(raw)
-    text = mail.text_body or html_to_text(mail.html_body)
+    text = body_text(mail)
     return text[:MAX_BODY_CHARS], [a.filename for a in mail.attachments]
 
 

@@ -32,9 +32,9 @@ from shenbao.replies.claims import LEASE, machine_now, owner_gone, owner_id
 from shenbao.config import Config
 from shenbao.errors import PermanentSendError, SendError
 from shenbao.store.models import Email, Reply, StoredFile, Submission
-from shenbao.register.verdict import problems_from_json
-from shenbao.store.brief import parse_brief
+from shenbao.store.brief import Brief
 from shenbao.store.db import Store, utc_iso
+from shenbao.store.verdicts import verdict_of
 from shenbao.register.roster import greeting
 
 log = logging.getLogger(__name__)
@@ -52,9 +52,9 @@ def _materials(s: Session, sub: Submission | None, email: Email) -> tuple[Materi
 def material_line(f: StoredFile) -> MaterialLine:
     """A received file as the reply lists it; a credit screenshot with what OCR read in it."""
     note = f.unreadable
-    if not note and f.role == "screenshot" and f.brief:
-        _, _, _, _, _, _, _, ocr_state, ocr_text, _ = parse_brief(f.brief)
-        note = credit_note(ocr_state, ocr_text)
+    if not note and f.role == "screenshot":
+        brief = Brief.of_row(f)
+        note = credit_note(brief.ocr_state, brief.ocr_text)
     return MaterialLine(f.filename, f.role, f.size, note)
 
 
@@ -79,7 +79,7 @@ def queue_reply(s: Session, config: Config, email: Email, sub: Submission | None
         deadline=config.campaign.deadline, timezone=config.campaign.timezone,
         unit=sub.unit if sub else "", candidate=sub.candidate if sub else "",
         greeting=greeting(config, email, sub.unit if sub else ""), received_at=datetime.fromisoformat(email.received_at),
-        problems=problems_from_json(sub.problems) if sub else (), materials=_materials(s, sub, email),
+        problems=verdict_of(sub).problems if sub else (), materials=_materials(s, sub, email),
         original_subject=email.subject, signature=config.replies.signature, contact=config.replies.contact)
     return enqueue(s, config, render_reply(ctx), kind, answering=email, email_id=email.id,
                    submission_id=sub.id if sub else None, now=now)

@@ -11,7 +11,7 @@ import pytest
 
 from ingest.types import Cursor, RawMail
 from shenbao.errors import StoreError
-from shenbao.store.brief import parse_brief
+from shenbao.store.brief import Brief
 from shenbao.store.db import Store
 
 NOW = datetime(2021, 4, 26, 2, 0, tzinfo=timezone.utc)
@@ -113,14 +113,16 @@ def test_a_schema_1_register_is_upgraded_with_the_brief_of_every_file(tmp_path: 
     with sqlite3.connect(tmp_path / "db.sqlite") as conn:
         briefs = [json.loads(row[0]) for row in conn.execute("select brief from files order by id")]
         version = conn.execute("select value from meta where key = 'schema_version'").fetchone()[0]
-    # a file of schema 1 was never read by OCR: no hash, no OCR state, no text, no scan
-    assert briefs == [[5, 2, 0, 0, "", {}, "", "", "", False], [0, 0, 4000, 3000, "", {}, "", "", "", False]]
+    empty = {"width": 0, "height": 0, "form_unit": "", "form_fields": {}}
+    ocr = {"phash": "", "ocr_state": "", "ocr_text": "", "scan": False}  # a file of schema 1 was never read by OCR
+    assert briefs == [{"text_chars": 5, "embedded_images": 2, **empty, **ocr},
+                      {**empty, "text_chars": 0, "embedded_images": 0, "width": 4000, "height": 3000, **ocr}]
     assert version == "3"
 
 
 def test_a_register_made_before_ocr_gains_the_empty_ocr_results_table(tmp_path: Path) -> None:
     """GIVEN a schema-3 register without ocr_results (made before OCR) WHEN opened THEN the table is added,
-    empty, and the register stays at schema 3 (its files' briefs of six values are still read)."""
+    empty, and the register stays at schema 3 (a brief stored before OCR decodes with no OCR facts)."""
     url, data = f"sqlite:///{tmp_path}/db.sqlite", tmp_path / "data"
     Store(url, data)
     with sqlite3.connect(tmp_path / "db.sqlite") as conn:
@@ -129,7 +131,9 @@ def test_a_register_made_before_ocr_gains_the_empty_ocr_results_table(tmp_path: 
     with sqlite3.connect(tmp_path / "db.sqlite") as conn:
         assert conn.execute("select count(*) from ocr_results").fetchone() == (0,)
         assert conn.execute("select value from meta where key = 'schema_version'").fetchone() == ("3",)
-    assert parse_brief('[5, 2, 0, 0, "", {}]') == (5, 2, 0, 0, "", {}, "", "", "", False)
+    before = Brief.decode('{"text_chars": 5, "embedded_images": 2, "width": 0, "height": 0, "form_unit": "", '
+                          '"form_fields": {}}', "file 1")
+    assert (before.phash, before.ocr_state, before.ocr_text, before.scan) == ("", "", "", False)
 
 
 def test_the_database_runs_in_wal_mode(store: Store, tmp_path: Path) -> None:
