@@ -1,4 +1,4 @@
-"""``shenbao doctor``: check the configured mailbox and mail server step by step, in plain words."""
+"""``shenbao doctor``: check the configured mailbox, mail server and OCR engine step by step, in plain words."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
+from ingest.ocr import engine_error
 from ingest.types import Cursor
 from shenbao.config import Config
 from shenbao.errors import EXPECTED
@@ -34,8 +35,20 @@ def _password_step(variable: str) -> list[Step]:
                                  "(password_env) is not set or is empty: set it to the password (the 163 授权码)")]
 
 
+def _ocr_steps(config: Config) -> list[Step]:
+    """Whether the OCR engine loads (``[ocr] enabled``): without it screenshots are judged by presence only."""
+    if not config.ocr.enabled:
+        return [("engine", True, "已关闭（[ocr] enabled = false），截图只检查是否收到 / off: screenshots are only counted")]
+    error = engine_error()
+    if not error:
+        return [("engine", True, "文字识别可用 / the OCR engine loads")]
+    return [("engine", False, f"文字识别组件无法加载（{error}）：请安装 libgl1 和 libglib2.0-0，或在配置中设 [ocr] "
+                              "enabled = false / the OCR engine does not load: install libgl1 libglib2.0-0")]
+
+
 def check(config: Config) -> list[tuple[str, list[Step]]]:
-    """(section, steps) for the mailbox and the mail server; a login whose password_env is unset is not tried."""
+    """(section, steps) for the mailbox, the mail server and the OCR engine; a login whose password_env is
+    unset is not tried."""
     if config.mailbox.kind == "folder":
         mailbox = _folder_steps(config)
     else:
@@ -47,7 +60,8 @@ def check(config: Config) -> list[tuple[str, list[Step]]]:
         missing = config.smtp.missing_secret()
         sender = _password_step(missing) if missing else open_sender(config).doctor()  # type: ignore[attr-defined]
     return [(f"IMAP {config.mailbox.host}" if config.mailbox.kind == "imap" else "mailbox", mailbox),
-            (f"SMTP {config.smtp.host}" if config.smtp.kind == "smtp" else "outbox", sender)]
+            (f"SMTP {config.smtp.host}" if config.smtp.kind == "smtp" else "outbox", sender),
+            ("OCR", _ocr_steps(config))]
 
 
 class _NothingKnown:

@@ -73,6 +73,18 @@ class StoredFile(SQLModel, table=True):
     brief: str = ""  # JSON object of the facts judging reads (shenbao.store.brief.Brief); added in schema 2
 
 
+class OcrResult(SQLModel, table=True):
+    """What OCR read in a file's bytes, by the bytes' SHA-256: the same picture is recognised once,
+    whichever mail brings it again (a new table: an older register gains it empty)."""
+
+    __tablename__ = "ocr_results"
+    sha256: str = Field(primary_key=True)
+    state: str  # ingest.ocr READ | EMPTY (a failure is not kept: it is tried again)
+    text: str = ""
+    seconds: float = 0.0
+    created_at: str = ""
+
+
 class Submission(SQLModel, table=True):
     """A nomination: (unit, candidate), gathering one or more emails."""
 

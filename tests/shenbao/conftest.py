@@ -23,7 +23,10 @@ from shenbao.office.web import WebApp, server_url, web_server
 from shenbao.service.demo import folder_config
 from shenbao.store.db import Store
 
-FOLDER_CONFIG = folder_config(database="var/shenbao.db", data_dir="var/data", from_address="jzghxjb@163.com")
+FOLDER_CONFIG = folder_config(database="var/shenbao.db", data_dir="var/data", from_address="jzghxjb@163.com").replace(
+    "[storage]", "[ocr]  # the wiring tests judge screenshots by presence; OCR through the service: ocr_service, the demo\n"
+                 "enabled = false\n\n[storage]")
+OCR_CONFIG = FOLDER_CONFIG.replace("enabled = false", "enabled = true")
 
 
 @dataclass
@@ -90,6 +93,14 @@ def serving(service: Service, host: str = "127.0.0.1") -> Iterator[Site]:
 def service(tmp_path: Path) -> Service:
     (tmp_path / "mailbox").mkdir()
     (tmp_path / "config.toml").write_text(FOLDER_CONFIG, encoding="utf-8")
+    return Service(tmp_path)
+
+
+@pytest.fixture
+def ocr_service(tmp_path: Path) -> Service:
+    """A service that reads the pictures' text (the real OCR engine, about 1 s a new picture)."""
+    (tmp_path / "mailbox").mkdir()
+    (tmp_path / "config.toml").write_text(OCR_CONFIG, encoding="utf-8")
     return Service(tmp_path)
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from ingest.types import Cursor, RawMail
 from shenbao.errors import StoreError
+from shenbao.store.brief import Brief
 from shenbao.store.db import Store
 
 NOW = datetime(2021, 4, 26, 2, 0, tzinfo=timezone.utc)
@@ -113,9 +114,26 @@ def test_a_schema_1_register_is_upgraded_with_the_brief_of_every_file(tmp_path: 
         briefs = [json.loads(row[0]) for row in conn.execute("select brief from files order by id")]
         version = conn.execute("select value from meta where key = 'schema_version'").fetchone()[0]
     empty = {"width": 0, "height": 0, "form_unit": "", "form_fields": {}}
-    assert briefs == [{"text_chars": 5, "embedded_images": 2, **empty},
-                      {**empty, "text_chars": 0, "embedded_images": 0, "width": 4000, "height": 3000}]
+    ocr = {"phash": "", "ocr_state": "", "ocr_text": "", "scan": False}  # a file of schema 1 was never read by OCR
+    assert briefs == [{"text_chars": 5, "embedded_images": 2, **empty, **ocr},
+                      {**empty, "text_chars": 0, "embedded_images": 0, "width": 4000, "height": 3000, **ocr}]
     assert version == "3"
+
+
+def test_a_register_made_before_ocr_gains_the_empty_ocr_results_table(tmp_path: Path) -> None:
+    """GIVEN a schema-3 register without ocr_results (made before OCR) WHEN opened THEN the table is added,
+    empty, and the register stays at schema 3 (a brief stored before OCR decodes with no OCR facts)."""
+    url, data = f"sqlite:///{tmp_path}/db.sqlite", tmp_path / "data"
+    Store(url, data)
+    with sqlite3.connect(tmp_path / "db.sqlite") as conn:
+        conn.execute("drop table ocr_results")
+    Store(url, data)
+    with sqlite3.connect(tmp_path / "db.sqlite") as conn:
+        assert conn.execute("select count(*) from ocr_results").fetchone() == (0,)
+        assert conn.execute("select value from meta where key = 'schema_version'").fetchone() == ("3",)
+    before = Brief.decode('{"text_chars": 5, "embedded_images": 2, "width": 0, "height": 0, "form_unit": "", '
+                          '"form_fields": {}}', "file 1")
+    assert (before.phash, before.ocr_state, before.ocr_text, before.scan) == ("", "", "", False)
 
 
 def test_the_database_runs_in_wal_mode(store: Store, tmp_path: Path) -> None:
