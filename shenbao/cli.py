@@ -298,7 +298,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 @click.pass_context
 @handle_errors
 def doctor(ctx: click.Context, probe: bool) -> None:
-    """Check the IMAP login (with ID and SELECT) and the SMTP login, step by step."""
+    """Check the register (database kind, schema version), the IMAP login (with ID and SELECT) and the SMTP login."""
     from shenbao.service import doctor as checks
     from shenbao.service.wiring import open_store
 
@@ -311,6 +311,16 @@ def doctor(ctx: click.Context, probe: bool) -> None:
     text, ok = checks.render(sections)
     click.echo(text)
     ctx.exit(0 if ok else 1)
+
+
+@cli.command()
+@click.pass_context
+@handle_errors
+def migrate(ctx: click.Context) -> None:
+    """Create the register or bring it to this shenbao's schema (every command also does this when it opens it)."""
+    from shenbao.service.wiring import open_store
+
+    click.echo(open_store(load(ctx)).migration.describe())
 
 
 @cli.command()

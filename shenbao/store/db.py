@@ -7,7 +7,6 @@ before anything parses it; nothing is ever written outside ``data_dir``.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,17 +14,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlmodel import Session, SQLModel, col, create_engine, select
+from sqlmodel import Session, col, create_engine, select
 
 from ingest.types import Cursor, RawMail
-from shenbao.store.brief import brief_json
 from shenbao.store.datadir import DataDir
 from shenbao.errors import StoreError
 from shenbao.store.faults import database_error
-from shenbao.store.models import SCHEMA_VERSION, Email, MailboxState, Meta
+from shenbao.store.migrations import Migration, migrate
+from shenbao.store.models import Email, MailboxState
 
 log = logging.getLogger(__name__)
 
@@ -71,62 +70,14 @@ class Store(DataDir):
         self._migrate(database_url)
 
     def _migrate(self, database_url: str) -> None:
+        """Create or upgrade the register (``shenbao.store.migrations``); refuse what is not shenbao's."""
+        shown = self.engine.url.render_as_string(hide_password=True)
         try:
-            tables = set(inspect(self.engine).get_table_names())
-            if tables and "meta" not in tables:
-                raise StoreError(f"storage.database_url {database_url}: holds tables that are not shenbao's; "
-                                 "point it at a new or a shenbao database")
-            if "files" in tables:
-                self._upgrade(database_url)
-            self._check_columns(database_url, tables)
-            SQLModel.metadata.create_all(self.engine)
-            with Session(self.engine) as session:
-                version = session.get(Meta, "schema_version")
-                if version is None:
-                    session.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
-                    session.commit()
-                elif int(version.value) != SCHEMA_VERSION:
-                    raise StoreError(f"storage.database_url {database_url}: schema version {version.value}, "
-                                     f"this shenbao needs {SCHEMA_VERSION}; upgrade or use a new database")
+            self.migration: Migration = migrate(self.engine, shown)
+        except StoreError as exc:
+            raise StoreError(f"storage.database_url {shown}: {exc}") from None
         except OperationalError as exc:
             raise database_error(self.engine, exc, self.busy_timeout_seconds, "cannot open the database") from None
-
-    def _upgrade(self, database_url: str) -> None:
-        """Older schemas step by step, each step in one transaction with its new version:
-        1 -> 2: every file's brief (``shenbao.store.brief``) computed from its facts;
-        2 -> 3: replies.claimed_by and replies.lease_until (outbox claims with an owner and a lease;
-        a reply left ``sending`` by schema 2 has no owner and is taken back as before).
-        Other versions are left to the check."""
-        with self.engine.begin() as conn:
-            version = conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'schema_version'").scalar()
-            if version == "1":
-                log.info("%s: upgrading the register from schema 1 to 2 (files.brief)", database_url)
-                conn.exec_driver_sql("ALTER TABLE files ADD COLUMN brief VARCHAR NOT NULL DEFAULT ''")
-                rows = conn.exec_driver_sql("SELECT id, facts FROM files").fetchall()
-                for file_id, facts in rows:
-                    conn.exec_driver_sql("UPDATE files SET brief = ? WHERE id = ?",
-                                         (brief_json(json.loads(facts or "{}")), file_id))
-                conn.exec_driver_sql("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-        with self.engine.begin() as conn:
-            version = conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'schema_version'").scalar()
-            if version == "2":
-                log.info("%s: upgrading the register from schema 2 to 3 (outbox claims with owner and lease)",
-                         database_url)
-                conn.exec_driver_sql("ALTER TABLE replies ADD COLUMN claimed_by VARCHAR NOT NULL DEFAULT ''")
-                conn.exec_driver_sql("ALTER TABLE replies ADD COLUMN lease_until VARCHAR NOT NULL DEFAULT ''")
-                conn.exec_driver_sql("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
-
-    def _check_columns(self, database_url: str, tables: set[str]) -> None:
-        """A shenbao table missing columns this version needs was made by an older shenbao."""
-        inspector = inspect(self.engine)
-        for table in SQLModel.metadata.sorted_tables:
-            if table.name not in tables:
-                continue
-            have = {column["name"] for column in inspector.get_columns(table.name)}
-            missing = sorted(column.name for column in table.columns if column.name not in have)
-            if missing:
-                raise StoreError(f"storage.database_url {database_url}: table {table.name} lacks {', '.join(missing)} "
-                                 "(made by an older shenbao); point it at a new database")
 
     @contextmanager
     def session(self) -> Iterator[Session]:
