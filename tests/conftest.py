@@ -10,6 +10,7 @@ import pytest
 from tests.servers_imap import DovecotServer, ImapAccount
 from tests.servers_imap_proxy import ImapProxy
 from tests.servers_loopback import make_certificate
+from tests.servers_postgres import PostgresServer
 from tests.servers_smtp import SmtpServer
 
 
@@ -23,6 +24,44 @@ def dovecot() -> Iterator[DovecotServer]:
     server = DovecotServer().start()
     yield server
     server.stop()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_databases: run the test on SQLite and again on PostgreSQL (the "
+                                       "fixtures that open a register take their URL from database_url)")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("both_databases") and "database_kind" in metafunc.fixturenames:
+        metafunc.parametrize("database_kind", ["sqlite", "postgresql"], indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """"sqlite" (the default), or "postgresql" for a test marked ``both_databases``."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def database_url(database_kind: str, request: pytest.FixtureRequest) -> str:
+    """"" for the test's own SQLite file, else an empty database on the session's PostgreSQL."""
+    if database_kind == "postgresql":
+        return str(request.getfixturevalue("postgres").new_database())
+    return ""
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A temporary PostgreSQL cluster on loopback, once per session."""
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer) -> str:
+    """An empty database of its own on the session's PostgreSQL (``postgresql+psycopg://…``)."""
+    return postgres.new_database()
 
 
 @pytest.fixture

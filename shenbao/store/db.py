@@ -47,6 +47,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_timeout_ms: int = 
     cursor.close()
 
 
+def _postgres_connection(dbapi_connection: Any, _record: Any) -> None:
+    """PostgreSQL's text cannot hold NUL, which mail and documents do carry (SQLite keeps it):
+    every string goes to PostgreSQL with U+FFFD in place of NUL, as text in UTF-8."""
+    from shenbao.store.postgres import register_nul_safe_text
+
+    register_nul_safe_text(dbapi_connection)
+
+
+def engine_options(database_url: str, busy_timeout_ms: int) -> dict[str, Any]:
+    """``create_engine`` arguments per database: on PostgreSQL a wait for another program's row or
+    table lock ends after ``busy_timeout_ms`` (as SQLite's busy_timeout), and connections are
+    checked before use (a restarted server)."""
+    if not database_url.startswith("postgresql"):
+        return {}
+    return {"pool_pre_ping": True,
+            "connect_args": {"client_encoding": "utf8", "options": f"-c lock_timeout={int(busy_timeout_ms)}"}}
+
+
 class Store(DataDir):
     """The register, and (``DataDir``) the files under data_dir."""
 
@@ -63,10 +81,12 @@ class Store(DataDir):
                 db_file.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"storage.database_url: cannot create {db_file.parent} ({exc.strerror})") from None
-        self.engine: Engine = create_engine(database_url)
+        busy_ms = int(busy_timeout_seconds * 1000)
+        self.engine: Engine = create_engine(database_url, **engine_options(database_url, busy_ms))
         if self.engine.dialect.name == "sqlite":
-            busy_ms = int(busy_timeout_seconds * 1000)
             event.listen(self.engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, busy_ms))
+        elif self.engine.dialect.name == "postgresql":
+            event.listen(self.engine, "connect", _postgres_connection)
         self._migrate(database_url)
 
     def _migrate(self, database_url: str) -> None:
