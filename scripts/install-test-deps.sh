@@ -1,11 +1,12 @@
 #!/bin/sh
 # Install the Debian packages the integration tests need (a real Dovecot IMAP server and the
 # openssl CLI for its self-signed certificate; LibreOffice to read and make .doc/.wps/.rtf/.pdf,
-# unar to unpack .rar, a Chinese font so LibreOffice's PDFs keep their text). Idempotent: apt runs only when something is
+# unar to unpack .rar, a Chinese font so LibreOffice's PDFs keep their text, PostgreSQL for the
+# tests that run the register on a temporary cluster). Idempotent: apt runs only when something is
 # missing. Meant for CI (root) on Debian 12; as a normal user it uses sudo when available.
 set -eu
 
-PACKAGES="dovecot-imapd openssl chromium libreoffice-writer-nogui unar fonts-wqy-microhei"
+PACKAGES="dovecot-imapd openssl chromium libreoffice-writer-nogui unar fonts-wqy-microhei postgresql"
 
 missing=""
 for package in $PACKAGES; do

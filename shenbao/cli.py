@@ -73,7 +73,8 @@ def check_config(ctx: click.Context) -> None:
 def run(ctx: click.Context, once: bool) -> None:
     """Run the service: poll the mailbox, reply, send the digest on schedule."""
     from shenbao.collector import settle_after_imports
-    from shenbao.service.daemon import Daemon, instance_lock
+    from shenbao.service.daemon import Daemon
+    from shenbao.service.instance import instance_guard
     from shenbao.service.logs import file_log
     from shenbao.replies.outbox import recover_interrupted
     from shenbao.service.wiring import build_pipeline
@@ -91,7 +92,7 @@ def run(ctx: click.Context, once: bool) -> None:
         if not once:
             Daemon(config, pipeline, utc_now).run()
             return
-        with instance_lock(config.data_dir):
+        with instance_guard(config.data_dir, pipeline.store, pipeline.mailbox.name):
             recover_interrupted(pipeline.store)
             report = pipeline.run_once()
         progress.close()

@@ -148,3 +148,15 @@ class PaperCopy(SQLModel, table=True):
     note: str = ""
     marked_by: str
     marked_at: str  # UTC ISO
+
+
+class Lease(SQLModel, table=True):
+    """A named lease on a shared register (PostgreSQL): which process serves a mailbox, until when.
+    Renewed while it runs; after ``lease_until`` (or once its owner is known gone) another may take it.
+    A table added after schema 3: created by ``create_all``, no numbered step (``store/migrations.py``)."""
+
+    __tablename__ = "leases"
+    name: str = Field(primary_key=True)  # "mailbox imap:INBOX@imap.163.com"
+    owner: str  # "host/pid/start" (shenbao.replies.claims.owner_id)
+    lease_until: str  # UTC ISO on the machine's clock
+    since: str = ""  # when this owner took it
