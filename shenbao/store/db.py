@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
@@ -120,6 +120,25 @@ class Store(DataDir):
         with self.session() as s:
             state = s.get(MailboxState, mailbox)
             return Cursor(state.uidvalidity, state.last_uid) if state else Cursor()
+
+    def adopt_mailbox(self, name: str, former: Sequence[str]) -> int:
+        """A register that knew this mailbox by a former name (``ingest.imap``: before the account
+        was part of it) keeps its cursor and its record of what was stored under the new name, so
+        nothing is fetched again. Only on SQLite, a register of one instance: on a shared register
+        the former name may stand for several accounts. How many emails were renamed."""
+        if self.engine.dialect.name != "sqlite" or not former:
+            return 0
+        with self.session() as s:
+            if s.get(MailboxState, name) is not None or s.exec(select(Email.id).where(Email.mailbox == name)).first():
+                return 0
+            moved = 0
+            for old in former:
+                moved += int(s.exec(update(Email).where(col(Email.mailbox) == old).values(mailbox=name)).rowcount or 0)
+                s.exec(update(MailboxState).where(col(MailboxState.mailbox) == old).values(mailbox=name))
+            s.commit()
+        if moved:
+            log.info("the register's %d emails of %s are now under %s", moved, ", ".join(former), name)
+        return moved
 
     def save_raw(self, mail: RawMail, now: datetime) -> Email | None:
         """Store the raw bytes and commit the row; None when this (mailbox, UIDVALIDITY, UID) is known.

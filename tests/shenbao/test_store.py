@@ -151,3 +151,15 @@ def test_a_nul_character_in_a_mail_header_is_stored_not_refused(store: Store) ->
         stored = s.get(type(email), email.id)
         nul = "\ufffd" if store.engine.dialect.name == "postgresql" else "\x00"
         assert stored is not None and (stored.subject, stored.from_name) == (f"请查收{nul}附件", nul)
+
+
+def test_a_register_that_knew_the_imap_mailbox_by_its_former_name_keeps_its_cursor(tmp_path: Path) -> None:
+    """GIVEN a SQLite register whose mails were stored under ``imap:INBOX@host`` (before the account
+    was part of the name) WHEN the mailbox is opened under ``imap:user/INBOX@host`` THEN its cursor
+    and stored UIDs carry over (nothing is fetched again), once."""
+    store = Store(f"sqlite:///{tmp_path}/db.sqlite", tmp_path / "data")
+    assert store.save_raw(mail("5"), NOW) is not None  # mailbox "imap:INBOX@h"
+    new = "imap:jzghxjb@163.com/INBOX@h"
+    assert store.adopt_mailbox(new, ("imap:INBOX@h",)) == 1 and store.adopt_mailbox(new, ("imap:INBOX@h",)) == 0
+    assert store.cursor(new) == Cursor(7, 5) and store.uid_seen(new, 7, "5")
+    assert store.cursor("imap:INBOX@h") == Cursor()
