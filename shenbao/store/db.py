@@ -194,8 +194,16 @@ class Store(DataDir):
     def read_raw(self, email: Email) -> bytes:
         return self.path(email.raw_path).read_bytes() if email.raw_path else b""
 
-    def pending_emails(self) -> list[int]:
-        """Ids of emails stored but not yet processed (a crash left them, or they just came)."""
+    @property
+    def shared(self) -> bool:
+        """True for a register several instances may serve at once (not a SQLite file)."""
+        return self.engine.dialect.name != "sqlite"
+
+    def pending_emails(self, mailbox: str | None = None) -> list[int]:
+        """Ids of emails stored but not yet processed (a crash left them, or they just came), of
+        ``mailbox`` only when given."""
+        query = select(Email.id).where(Email.state == "stored")
+        if mailbox is not None:
+            query = query.where(Email.mailbox == mailbox)
         with self.session() as s:
-            return [i for i in s.exec(select(Email.id).where(Email.state == "stored").order_by(col(Email.id)))
-                    if i is not None]
+            return [i for i in s.exec(query.order_by(col(Email.id))) if i is not None]

@@ -23,7 +23,7 @@ from shenbao.service.digest_job import LAST_SLOT_KEY
 from shenbao.service.instance import LEASE_TTL, LeaseRenewer, instance_guard, take_lease
 from shenbao.store.db import Store, utc_iso
 from shenbao.store.models import Email, Lease, Meta, Reply
-from shenbao.samples.build import CST, build_email
+from shenbao.samples.build import CST, build_email, nomination_email
 from tests.shenbao.conftest import Service, folder_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,6 +77,23 @@ def test_two_instances_on_one_mailbox_store_each_mail_once(two: tuple[Store, lis
         assert s.exec(select(func.count()).select_from(Email)).one() == 40
 
 
+def test_two_instances_processing_at_once_process_and_answer_each_mail_once(two: tuple[Store, list[Path]]) -> None:
+    """GIVEN 12 stored nominations on a shared register WHEN two instances process the stored mail at
+    once (each looking at all of it) THEN each mail is processed once, by one of them, and answered once."""
+    store, configs = two
+    service = Service(configs[0].parent)
+    for number in range(12):
+        service.deliver(f"{number:03}.eml", nomination_email("missing_photos", unit="解放区总工会",
+                                                             candidate=f"王{'一二三四五六七八九十甲乙'[number]}明"), SLOT)
+    _at_once("save", configs[:1])
+    results = _at_once("process", configs, SLOT.isoformat())
+    with store.session() as s:
+        emails = list(s.exec(select(Email)))
+        replies = list(s.exec(select(Reply)))
+    assert {e.state for e in emails} == {"processed"} and not [e for e in emails if e.disposition.startswith("error")]
+    assert sorted(r.email_id for r in replies) == sorted(e.id for e in emails)  # one reply per mail
+
+
 def _queue(store: Store, count: int) -> None:
     with store.session() as s:
         for number in range(count):
@@ -94,7 +111,6 @@ def test_two_instances_sending_at_once_send_every_reply_exactly_once(two: tuple[
     _queue(store, 60)
     results = _at_once("send", configs)
     files = [p.name for name in ("a", "b") for p in (configs[0].parent / f"replies-{name}").glob("*.eml")]
-    print("sent by each instance:", [r["sent"] for r in results])
     assert sum(int(r["sent"]) for r in results) == 60 == len(files) == len(set(files))  # type: ignore[call-overload]
     with store.session() as s:
         assert {(r.state, r.attempts) for r in s.exec(select(Reply))} == {("sent", 1)}  # each claimed once
