@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,16 +39,22 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="module")
 def database_kind(request: pytest.FixtureRequest) -> str:
-    """"sqlite" (the default), or "postgresql" for a test marked ``both_databases``."""
-    return str(getattr(request, "param", "sqlite"))
+    """"sqlite" (the default), or "postgresql" for a test marked ``both_databases``; with
+    ``SHENBAO_TEST_DATABASE=postgresql`` every test whose register comes from ``database_url``
+    runs on PostgreSQL (a whole-suite check, not the default)."""
+    return str(getattr(request, "param", os.environ.get("SHENBAO_TEST_DATABASE", "sqlite")))
 
 
 @pytest.fixture
-def database_url(database_kind: str, request: pytest.FixtureRequest) -> str:
+def database_url(database_kind: str, request: pytest.FixtureRequest) -> Iterator[str]:
     """"" for the test's own SQLite file, else an empty database on the session's PostgreSQL."""
-    if database_kind == "postgresql":
-        return str(request.getfixturevalue("postgres").new_database())
-    return ""
+    if database_kind != "postgresql":
+        yield ""
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    url = server.new_database()
+    yield url
+    server.drop_database(url)
 
 
 @pytest.fixture(scope="session")
@@ -59,9 +66,11 @@ def postgres() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture
-def postgres_url(postgres: PostgresServer) -> str:
+def postgres_url(postgres: PostgresServer) -> Iterator[str]:
     """An empty database of its own on the session's PostgreSQL (``postgresql+psycopg://…``)."""
-    return postgres.new_database()
+    url = postgres.new_database()
+    yield url
+    postgres.drop_database(url)
 
 
 @pytest.fixture

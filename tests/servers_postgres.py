@@ -92,6 +92,12 @@ class PostgresServer:
             conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
         return self.url(name)
 
+    def drop_database(self, url: str) -> None:
+        """Drop the database at ``url``, ending the connections the test's engines still pool
+        (each test's engines would otherwise hold their connections until collected)."""
+        with psycopg.connect(self.url("postgres", driver=False), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {url.rpartition('/')[2]} WITH (FORCE)")
+
     def stop(self) -> None:
         if self._process is not None:
             self._process.send_signal(signal.SIGINT)  # fast shutdown: do not wait for pooled connections

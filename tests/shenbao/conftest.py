@@ -66,13 +66,15 @@ class Service:
         data: dict[str, Any] = json.loads(result.output)
         return data
 
-    def sql(self, query: str) -> list[tuple[Any, ...]]:
-        """Rows of ``query`` on this installation's register, SQLite or PostgreSQL."""
+    def sql(self, query: str, **params: Any) -> list[tuple[Any, ...]]:
+        """Run ``query`` (named ``:params``) on this installation's register, SQLite or PostgreSQL,
+        committed; its rows."""
         config = load_config(self.config)
         store = Store(config.database_url, config.data_dir)
         try:
-            with store.engine.connect() as conn:
-                return [tuple(row) for row in conn.execute(text(query))]
+            with store.engine.begin() as conn:
+                result = conn.execute(text(query), params)
+                return [tuple(row) for row in result] if result.returns_rows else []
         finally:
             store.engine.dispose()
 

@@ -6,7 +6,6 @@ import io
 import json
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -78,7 +77,11 @@ def filled_root(tmp_path_factory: pytest.TempPathFactory, database_kind: str, re
     """A register with four mails, made once; each test gets its own copy (of its PostgreSQL database too)."""
     root = tmp_path_factory.mktemp("digest")
     (root / "mailbox").mkdir()
-    url = request.getfixturevalue("postgres").new_database() if database_kind == "postgresql" else ""
+    url = ""
+    if database_kind == "postgresql":
+        server = request.getfixturevalue("postgres")
+        url = server.new_database()
+        request.addfinalizer(lambda: server.drop_database(url))
     (root / "config.toml").write_text(folder_config(url) + ROSTER, encoding="utf-8")
     filled(Service(root))
     return root
@@ -90,7 +93,9 @@ def office(filled_root: Path, tmp_path: Path, database_kind: str, request: pytes
     if database_kind == "postgresql":
         config = tmp_path / "office" / "config.toml"
         original = load_config(config).database_url
-        copy = request.getfixturevalue("postgres").new_database(copy_of=original)
+        server = request.getfixturevalue("postgres")
+        copy = server.new_database(copy_of=original)
+        request.addfinalizer(lambda: server.drop_database(copy))
         config.write_text(config.read_text(encoding="utf-8").replace(original, copy), encoding="utf-8")
     return Service(tmp_path / "office")
 
@@ -133,10 +138,9 @@ def test_days_left_follow_the_campaign_calendar(office: Service, now: datetime, 
 
 
 def test_failed_replies_and_a_refused_config_edit_are_warned_about(office: Service) -> None:
-    with sqlite3.connect(office.root / "var" / "shenbao.db") as db:
-        db.execute("update replies set state = 'failed', last_error = '550 Mailbox not found' where id = 1")
-        db.execute("insert into meta (key, value) values ('config.errors', ?)",
-                   (json.dumps(["rules.photos.min_bytes: must be a positive integer"]),))
+    office.sql("update replies set state = 'failed', last_error = '550 Mailbox not found' where id = 1")
+    office.sql("insert into meta (key, value) values ('config.errors', :errors)",
+               errors=json.dumps(["rules.photos.min_bytes: must be a positive integer"]))
     config, store = setup(office)
     text = render_digest(gather(store, config, NOW, None)).text
     assert "回信发送失败：jfqzgh@163.com" in text and "550 Mailbox not found" in text
