@@ -11,7 +11,8 @@ import pytest
 
 from shenbao.store.migrations import STEPS
 from shenbao.store.models import SCHEMA_VERSION
-from tests.shenbao.conftest import Service
+from tests.servers_loopback import HOST, free_port
+from tests.shenbao.conftest import Service, folder_config
 
 
 def _db(service: Service) -> Path:
@@ -81,3 +82,20 @@ def test_doctor_reports_the_database_kind_and_schema_version_without_changing_it
     else:
         with sqlite3.connect(_db(service)) as conn:
             assert conn.execute("select value from meta where key = 'schema_version'").fetchone()[0] == version
+
+
+def _with_url(service: Service, url: str) -> Service:
+    service.config.write_text(folder_config(url), encoding="utf-8")
+    return service
+
+
+def test_doctor_reports_a_postgresql_register_and_its_schema(service: Service, postgres_url: str) -> None:
+    _with_url(service, postgres_url).cli("migrate")
+    code, lines = _doctor_register_line(service)
+    assert code == 0 and lines == f"register {postgres_url}\n  [OK] schema: postgresql, schema {SCHEMA_VERSION}"
+
+
+def test_doctor_says_a_database_server_cannot_be_reached_with_the_password_masked(service: Service) -> None:
+    code, lines = _doctor_register_line(_with_url(service, f"postgresql+psycopg://shenbao:s3cret@{HOST}:{free_port()}/x"))
+    assert code == 1 and "[FAIL] connect: postgresql: 无法连接 / cannot connect" in lines
+    assert "s3cret" not in lines and f"shenbao:***@{HOST}" in lines
