@@ -13,9 +13,11 @@ from ingest.classify import classify
 from ingest.budget import shared_pool
 from ingest.files import budgeted, budgeted_unpack, read_attachments
 from ingest.links import find_cloud_links
-from ingest.parse import html_to_text, parse_mail
-from ingest.types import ClassifiedFile, ParsedMail, Role
+from ingest.html_text import body_text
+from ingest.parse import parse_mail
+from ingest.types import ClassifiedFile, ParsedMail, role_value
 from rules.guards import is_bounce, no_material_reason, no_reply_reason
+from rules.materials import named, roles
 from shenbao.config import Config
 from shenbao.intake.attach import register_email
 from shenbao.store.models import Email
@@ -28,7 +30,6 @@ from shenbao.intake.copies import DISPOSITION as DUPLICATE, is_copy
 log = logging.getLogger(__name__)
 
 MIN_BODY_DEEDS_CHARS = 300  # a body shorter than this is a covering note, not the deeds text
-MATERIAL_ROLES = {Role.FORM, Role.DEEDS, Role.PHOTO, Role.SCREENSHOT}
 SCRATCH_DIR = "tmp"  # under data_dir: unpacking and conversion scratch space, emptied after each mail
 
 
@@ -42,29 +43,27 @@ def _fill_headers(email: Email, parsed: ParsedMail) -> None:
     email.defects = json.dumps(list(parsed.defects), ensure_ascii=False)
 
 
-def _body_text(parsed: ParsedMail) -> str:
-    return parsed.text_body or html_to_text(parsed.html_body)
-
-
 def _read_attachments(store: Store, config: Config, parsed: ParsedMail) -> list[tuple[ClassifiedFile, str]]:
     """Read every attachment (archives unpacked into their members, each its own file): (classified
     file, its place under data_dir, filled from the raw mail when first read; "" for a refused member)."""
     out = []
     attachments = [(a.filename, a.data) for a in parsed.attachments]
-    inline = _inline_digests(parsed)
+    digests = [hashlib.sha256(a.data).hexdigest() for a in parsed.attachments]  # the one hashing of each
+    inline = _inline_digests(parsed, digests)
     pool = shared_pool()  # every archive unpacked and every file read in a worker, under [limits] file_seconds
     for read in read_attachments(attachments, config.limits.for_ingest(), store.path(SCRATCH_DIR), budgeted(pool),
-                                 budgeted_unpack(pool)):
+                                 budgeted_unpack(pool), digests):
         facts = read.facts
         path = store.attachment_path(facts.sha256, facts.filename) if read.item.data else ""
-        out.append((ClassifiedFile(facts, classify(facts, inline=facts.sha256 in inline)), path))
+        out.append((ClassifiedFile(facts, classify(facts, inline=facts.sha256 in inline, named=named())), path))
     return out
 
 
-def _inline_digests(parsed: ParsedMail) -> frozenset[str]:
-    """SHA-256 of the pictures the HTML body shows inline and the mail does not also attach."""
-    inline = {hashlib.sha256(a.data).hexdigest() for a in parsed.attachments if a.inline}
-    attached = {hashlib.sha256(a.data).hexdigest() for a in parsed.attachments if not a.inline} if inline else set()
+def _inline_digests(parsed: ParsedMail, digests: list[str]) -> frozenset[str]:
+    """SHA-256 (``digests``, one per attachment) of the pictures the HTML body shows inline and the
+    mail does not also attach."""
+    inline = {digest for a, digest in zip(parsed.attachments, digests) if a.inline}
+    attached = {digest for a, digest in zip(parsed.attachments, digests) if not a.inline}
     return frozenset(inline - attached)
 
 
@@ -105,10 +104,10 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
             return
         files = _read_attachments(store, config, parsed)
         email.cloud_links = json.dumps(list(find_cloud_links(parsed.text_body, parsed.html_body)), ensure_ascii=False)
-        body = _body_text(parsed)
+        body = body_text(parsed)
         body_chars = non_space_chars(body)
         email.body_chars = body_chars if body_chars >= MIN_BODY_DEEDS_CHARS else 0
-        has_material = email.body_chars > 0 or any(f.role in MATERIAL_ROLES for f, _ in files)
+        has_material = email.body_chars > 0 or any(role_value(f.role) in roles() for f, _ in files)
         robot = None if has_material or config.unit_for_sender(parsed.from_addr) else no_material_reason(parsed, body)
         if robot:  # nothing to register and nobody to ask: a transactional robot is not answered
             _finish(s, email, f"ignored:{robot}")

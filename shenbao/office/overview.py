@@ -13,15 +13,16 @@ from typing import Any
 
 from sqlmodel import Session
 
-from notify.office import decision_text, label, summary
+from notify.checklist import ItemCheck, checklist
+from notify.office import decision_text, label
 from notify.wording import ProblemLine, render_problem
-from rules.codes import base_code
 from rules.facts import NominationFacts, Problem
 from shenbao.register.bulk import Material, Replies, ReplyRow, chunks, light_materials, materials
 from shenbao.collector import cycle_collection_paused
 from shenbao.config import Config
 from shenbao.register.decisions import effective_status
 from shenbao.store.models import Decision, Reply, Submission
+from shenbao.store.verdicts import verdict_of
 from shenbao.register.nominations import (
     active_rows,
     by_ref,
@@ -30,17 +31,7 @@ from shenbao.register.nominations import (
     replies_about,
     surviving,
 )
-from shenbao.register.verdict import facts_of, problems_from_json
-
-ITEMS = ("form", "credit", "deeds", "photos")
-
-
-@dataclass(frozen=True)
-class ItemCheck:
-    key: str  # form | credit | deeds | photos
-    label: str  # 推荐表
-    ok: bool  # no blocking problem of this item
-    summary: str  # "推荐表-张三.docx", "2315字", "3张", "未收到"
+from shenbao.register.verdict import facts_of
 
 
 @dataclass(frozen=True)
@@ -131,29 +122,6 @@ def _time(value: str) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _family(code: str) -> str:
-    """The checklist item a problem code belongs to: "photos.too_small" -> "photos"."""
-    return base_code(code).split(".", 1)[0]
-
-
-def _item_summary(key: str, facts: NominationFacts) -> str:
-    if key == "form":
-        if not facts.forms:
-            return summary("missing")
-        form = facts.forms[-1]
-        return summary("unreadable") + f"（{form.filename}）" if form.unreadable else form.filename
-    if key == "deeds":
-        best = max(facts.deeds, key=lambda d: d.chars, default=None)
-        return summary("chars", chars=best.chars) if best else summary("missing")
-    count = len(facts.screenshots) if key == "credit" else len(facts.photos)
-    return summary("count", count=count) if count else summary("missing")
-
-
-def checklist(facts: NominationFacts, lines: tuple[ProblemLine, ...]) -> tuple[ItemCheck, ...]:
-    wrong = {_family(line.code) for line in lines if line.blocking}
-    return tuple(ItemCheck(key, label("items", key), key not in wrong, _item_summary(key, facts)) for key in ITEMS)
-
-
 def _latest(replies: Iterable[Reply | ReplyRow]) -> ReplyInfo | None:
     reply = max(replies, key=lambda r: (r.created_at, r.id or 0), default=None)
     if reply is None:
@@ -169,7 +137,7 @@ def last_reply(s: Session, sub: Submission) -> ReplyInfo | None:
 def _view(config: Config, sub: Any, material: Material, decision: Decision | None,  # sub: Submission or a row
           replies: Iterable[Reply | ReplyRow]) -> NominationView:
     assert sub.id is not None
-    problems = problems_from_json(sub.problems)
+    problems = verdict_of(sub).problems
     lines = tuple(render_problem(p, config.campaign.timezone) for p in problems)
     facts = facts_of(sub, material)
     emails = len(material.emails)  # every email that brought it something (one may carry several candidates)
@@ -198,7 +166,7 @@ def nomination_views(s: Session, config: Config) -> list[NominationView]:
             loaded = light_materials(s, chunk)
             for sub in chunk:
                 material = loaded[sub.id or 0]
-                about = replies.about(sub.id or 0, [email.id for email in material.emails])
+                about = replies.about(sub.id or 0, [email.id or 0 for email in material.emails])
                 views.append(_view(config, sub, material, decisions.get(sub.id or 0), about))
     return views
 

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from notify.office import decision_text, disposition_label, label, zone_name
 from notify.render import template_env
 from notify.wording import format_size, render_problem, wording
+from rules.materials import Build, build_of
 from shenbao.store.brief import non_space_chars
 from shenbao.config import Config
 from shenbao.register.decisions import effective_status, history
@@ -22,9 +23,9 @@ from shenbao.errors import UsageError
 from shenbao.store.models import Email, StoredFile, Submission
 from shenbao.register.nominations import arrival_ranks, by_ref, emails_of, files_of, latest_decision, replies_about, surviving
 from shenbao.replies.outbox import local_time
-from shenbao.register.verdict import problems_from_json
 from shenbao.register.roster import duplicates_of, unit_quota
 from shenbao.store.db import Store
+from shenbao.store.verdicts import verdict_of
 
 FIELDS_SHOWN = 8  # form fields listed per form
 
@@ -38,11 +39,12 @@ def _facts_line(row: StoredFile) -> str:
     if row.unreadable:
         return f"无法读取：{row.unreadable}"
     facts: dict[str, Any] = json.loads(row.facts or "{}")
-    if row.role == "form":
+    build = build_of(row.role)
+    if build is Build.FORM:
         fields = [f"{k}={v}" for k, v in list(facts.get("form_fields", {}).items())[:FIELDS_SHOWN] if v]
         unit = f"申报单位={facts['form_unit']}；" if facts.get("form_unit") else ""
         return unit + "，".join(fields)
-    if row.role == "deeds":
+    if build is Build.TEXT:
         return f"约{non_space_chars(str(facts.get('text', '')))}字"
     image = facts.get("image") or {}
     if image:
@@ -68,7 +70,7 @@ def nomination_view(s: Session, config: Config, sub: Submission) -> dict[str, An
     decision = latest_decision(s, sub.id)
     ranks = arrival_ranks(s, sub.unit)
     zone = config.campaign.timezone
-    problems = [render_problem(p, zone) for p in problems_from_json(sub.problems)]
+    problems = [render_problem(p, zone) for p in verdict_of(sub).problems]
     return {
         "ref": sub.ref, "candidate": sub.candidate, "unit": sub.unit, "sender": sub.sender,
         "status": label("status", effective_status(sub, decision)), "auto_status": label("status", sub.status),

@@ -7,25 +7,25 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
-from ingest.types import Role
 from rules.evaluate import evaluate
-from rules.facts import DeedsFacts, EmbeddedImages, FormFacts, NominationFacts, PhotoFacts, Problem, ScreenshotFacts, UnreadableFacts, Verdict
+from rules.facts import DeedsFacts, NominationFacts, Verdict
+from rules.materials import Build, built, gather
 from shenbao.config import Config
 from shenbao.register.bulk import LightFile, Material, light_materials, materials
 from shenbao.store.models import NominationEmail, StoredFile, Submission
 from shenbao.register.nominations import arrival_ranks, unit_nominations
 from shenbao.register.roster import unit_quota
+from shenbao.store.brief import Brief
 from shenbao.store.db import utc_iso
+from shenbao.store.verdicts import problems_json
 from rules.supersede import Item, replaced
 
 BODY_DEEDS_SOURCE = "邮件正文"
-_FORM, _DEEDS, _PHOTO, _SCREENSHOT = Role.FORM.value, Role.DEEDS.value, Role.PHOTO.value, Role.SCREENSHOT.value
 OPEN_STATUSES = ("incomplete",)
 
 
@@ -37,8 +37,8 @@ def brief_of(row: StoredFile | LightFile) -> LightFile:
     """The facts judging reads of a file row: a ``LightFile`` as it is, a ``StoredFile`` from its brief."""
     if isinstance(row, LightFile):
         return row
-    return LightFile.of((row.id or 0, row.submission_id or 0, row.email_id, row.filename, row.role, row.kind,
-                         row.size, row.sha256, row.unreadable, row.replaced_by, row.replaced_reason, row.brief))
+    return LightFile(row.id or 0, row.submission_id or 0, row.email_id, row.filename, row.role, row.kind, row.size,
+                     row.sha256, row.unreadable, row.replaced_by, row.replaced_reason, Brief.of_row(row))
 
 
 def refresh_current(s: Session, sub: Submission, photo_set: int, material: Material | None = None) -> None:
@@ -54,7 +54,8 @@ def refresh_current(s: Session, sub: Submission, photo_set: int, material: Mater
     items = [Item(f.id or 0, order.get(f.email_id, len(order)), f.role, f.filename, f.sha256) for f in files]
     links = material.links
     bodies = [e for e in emails if e.body_chars and links[e.id or 0].with_body]
-    items += [Item(-(e.id or 0), order[e.id], Role.DEEDS.value, BODY_DEEDS_SOURCE) for e in bodies]
+    text_role = built(Build.TEXT)[0].role  # a text pasted into a body is that material (the deeds)
+    items += [Item(-(e.id or 0), order[e.id], text_role, BODY_DEEDS_SOURCE) for e in bodies]
     out = replaced(sorted(items, key=lambda i: (i.email, i.key)), photo_set)
     for index, row in enumerate(files):
         gone = out.get(row.id or 0)
@@ -83,22 +84,8 @@ def facts_of(sub: Submission, material: Material) -> NominationFacts:
     """``nomination_facts`` over rows already loaded (``bulk.materials`` or ``bulk.light_materials``)."""
     files = [row for row in material.files if row.replaced_by is None]
     emails = material.emails
-    forms, deeds, photos, shots, unreadable = [], [], [], [], []
-    pasted: list[EmbeddedImages] = []  # pictures pasted into documents other than the form
-    for row in map(brief_of, files):
-        role = row.role
-        if role != _FORM and row.embedded_images:
-            pasted.append(EmbeddedImages(row.filename, row.embedded_images))
-        if role == _FORM:
-            forms.append(FormFacts(row.filename, row.form_fields, row.form_unit, row.unreadable))
-        elif row.unreadable:
-            unreadable.append(UnreadableFacts(row.filename, row.unreadable))
-        elif role == _DEEDS:
-            deeds.append(DeedsFacts(row.filename, row.text_chars))
-        elif role == _PHOTO:
-            photos.append(PhotoFacts(row.filename, row.size, row.kind, row.width, row.height))
-        elif role == _SCREENSHOT:
-            shots.append(ScreenshotFacts(row.filename))
+    gathered = gather((row, row.brief) for row in map(brief_of, files))
+    deeds: list[DeedsFacts] = list(gathered.pop("deeds"))
     links = material.links
     bringing = {row.email_id for row in files}
     cloud: list[str] = []
@@ -112,23 +99,7 @@ def facts_of(sub: Submission, material: Material) -> NominationFacts:
     times = [e.received_at for e in emails if e.id in bringing]
     received = max(times, default=sub.received_at or sub.last_received_at)
     return NominationFacts(candidate=sub.candidate, unit=sub.unit, received_at=datetime.fromisoformat(received),
-                           forms=tuple(forms), deeds=tuple(deeds), photos=tuple(photos),
-                           screenshots=tuple(shots), unreadable=tuple(unreadable), cloud_links=tuple(cloud),
-                           embedded_images=tuple(pasted))
-
-
-def problems_json(verdict: Verdict) -> str:
-    return json.dumps([asdict(p) for p in verdict.problems], ensure_ascii=False, default=str)
-
-
-def problems_from_json(text: str) -> tuple[Problem, ...]:
-    return tuple(Problem(p["code"], p.get("detail", {})) for p in json.loads(text or "[]"))
-
-
-def verdict_summary(status: str, problems: str) -> str:
-    """"incomplete [credit.missing, photos.too_small]": what a sender was (or is to be) told."""
-    codes = sorted(p.code for p in problems_from_json(problems))
-    return f"{status} [{', '.join(codes)}]" if codes else status
+                           deeds=tuple(deeds), cloud_links=tuple(cloud), **gathered)
 
 
 def reevaluate(s: Session, config: Config, sub: Submission, now: datetime,
@@ -141,8 +112,7 @@ def reevaluate(s: Session, config: Config, sub: Submission, now: datetime,
     facts = replace(facts_of(sub, material), quota=unit_quota(config, sub.unit),
                     arrival_rank=ranks.get(sub.id or 0, 0), unit_count=len(ranks))
     verdict = evaluate(facts, config.rules, config.campaign)
-    sub.status = verdict.status
-    sub.problems = problems_json(verdict)
+    sub.status, sub.problems = verdict.status, problems_json(verdict.problems)
     sub.updated_at = utc_iso(now)
     s.add(sub)
     return verdict

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -18,22 +20,11 @@ from sqlalchemy import text
 
 from shenbao.cli import cli
 from shenbao.config import load_config
+from shenbao.office.web import WebApp, server_url, web_server
+from shenbao.service.demo import folder_config
 from shenbao.store.db import Store
 
-FOLDER_CONFIG = """\
-[mailbox]
-kind = "folder"
-path = "mailbox"
-
-[smtp]
-kind = "file"
-path = "replies"
-from_address = "jzghxjb@163.com"
-
-[storage]
-database_url = "sqlite:///var/shenbao.db"
-data_dir = "var/data"
-"""
+FOLDER_CONFIG = folder_config(database="var/shenbao.db", data_dir="var/data", from_address="jzghxjb@163.com")
 
 
 @dataclass
@@ -83,17 +74,42 @@ class Service:
         return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in files]  # type: ignore[misc]
 
 
-def folder_config(database_url: str = "") -> str:
+def service_config(database_url: str = "") -> str:
     """``FOLDER_CONFIG``, its register at ``database_url`` when one is given (PostgreSQL)."""
     if not database_url:
         return FOLDER_CONFIG
     return FOLDER_CONFIG.replace('database_url = "sqlite:///var/shenbao.db"', f'database_url = "{database_url}"')
 
 
+@dataclass
+class Site:
+    """The web view of a service's register, served while a ``serving`` block runs."""
+
+    service: Service
+    url: str
+    app: WebApp
+
+
+@contextmanager
+def serving(service: Service, host: str = "127.0.0.1") -> Iterator[Site]:
+    """``shenbao serve`` of ``service`` on a free port in a thread, shut down when the block ends."""
+    config = load_config(service.config)
+    server = web_server(Store(config.database_url, config.data_dir), config, host, 0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        app = server.get_app()
+        assert isinstance(app, WebApp)
+        yield Site(service, server_url(server), app)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture
 def service(tmp_path: Path, database_url: str) -> Service:
     (tmp_path / "mailbox").mkdir()
-    (tmp_path / "config.toml").write_text(folder_config(database_url), encoding="utf-8")
+    (tmp_path / "config.toml").write_text(service_config(database_url), encoding="utf-8")
     return Service(tmp_path)
 
 
@@ -103,7 +119,7 @@ def service_with(tmp_path: Path, database_url: str) -> Callable[[str], Service]:
 
     def make(extra: str) -> Service:
         (tmp_path / "mailbox").mkdir(exist_ok=True)
-        (tmp_path / "config.toml").write_text(folder_config(database_url) + extra, encoding="utf-8")
+        (tmp_path / "config.toml").write_text(service_config(database_url) + extra, encoding="utf-8")
         return Service(tmp_path)
 
     return make

@@ -32,7 +32,7 @@ from shenbao.samples.build import CST, build_email, nomination_email
 from shenbao.store.db import Store, utc_iso
 from shenbao.store.models import Reply
 from tests.browser import Browser
-from tests.shenbao.conftest import Service, folder_config
+from tests.shenbao.conftest import Service, service_config
 
 ROSTER = """
 [digest]
@@ -82,7 +82,7 @@ def filled_root(tmp_path_factory: pytest.TempPathFactory, database_kind: str, re
         server = request.getfixturevalue("postgres")
         url = server.new_database()
         request.addfinalizer(lambda: server.drop_database(url))
-    (root / "config.toml").write_text(folder_config(url) + ROSTER, encoding="utf-8")
+    (root / "config.toml").write_text(service_config(url) + ROSTER, encoding="utf-8")
     filled(Service(root))
     return root
 

@@ -24,7 +24,7 @@ from shenbao.service.instance import LEASE_TTL, LeaseRenewer, instance_guard, ta
 from shenbao.store.db import Store, utc_iso
 from shenbao.store.models import Email, Lease, Meta, Reply
 from shenbao.samples.build import CST, build_email, nomination_email
-from tests.shenbao.conftest import Service, folder_config
+from tests.shenbao.conftest import Service, service_config
 
 ROOT = Path(__file__).resolve().parents[2]
 SLOT = datetime(2021, 4, 27, 8, 30, tzinfo=CST)
@@ -36,7 +36,7 @@ def _install(root: Path, url: str, name: str) -> Path:
     its own folder of sent replies."""
     (root / "mailbox").mkdir(exist_ok=True)
     config = root / f"config-{name}.toml"
-    text = folder_config(url).replace('path = "replies"', f'path = "replies-{name}"')
+    text = service_config(url).replace('path = "replies"', f'path = "replies-{name}"')
     config.write_text(text + '\n[digest]\nrecipients = ["office@example.com"]\n', encoding="utf-8")
     return config
 

@@ -12,7 +12,7 @@ import pytest
 from shenbao.store.migrations import STEPS
 from shenbao.store.models import SCHEMA_VERSION
 from tests.servers_loopback import HOST, free_port
-from tests.shenbao.conftest import Service, folder_config
+from tests.shenbao.conftest import Service, service_config
 
 
 def _db(service: Service) -> Path:
@@ -85,7 +85,7 @@ def test_doctor_reports_the_database_kind_and_schema_version_without_changing_it
 
 
 def _with_url(service: Service, url: str) -> Service:
-    service.config.write_text(folder_config(url), encoding="utf-8")
+    service.config.write_text(service_config(url), encoding="utf-8")
     return service
 
 
