@@ -11,7 +11,7 @@ from enum import Enum
 class RawMail:
     """One message as it came from a mailbox, before any parsing.
 
-    ``mailbox`` names the source (``imap:INBOX@host`` or ``folder:/abs/path``); together
+    ``mailbox`` names the source (``imap:user/INBOX@host`` or ``folder:/abs/path``); together
     with ``uidvalidity`` and ``uid`` it is the idempotency key of the message.
     """
 

@@ -7,7 +7,7 @@ import json
 import logging
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ingest.classify import classify
 from ingest.budget import shared_pool
@@ -82,7 +82,9 @@ def _bounce_text(raw: bytes, parsed: ParsedMail) -> bytes:
 def process_email(store: Store, config: Config, email_id: int, now: datetime) -> None:
     """Process one stored email to its disposition, in one transaction with its reply."""
     with store.session() as s:
-        email = s.get(Email, email_id)
+        # The row stays locked until the disposition is committed: another instance on a shared
+        # register skips it (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite has one writer anyway).
+        email = s.exec(select(Email).where(col(Email.id) == email_id).with_for_update(skip_locked=True)).first()
         if email is None or email.state != "stored":
             return
         if not email.raw_path:  # too large, and not even its header block was kept: nobody to answer

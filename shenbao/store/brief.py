@@ -4,7 +4,7 @@ A file's facts (``StoredFile.facts``) are the JSON of everything reading it foun
 text included: most of the register's bytes. Judging a nomination and listing 10 000 of them
 need only the text's length, pictures pasted into a document, a photo's size in pixels and a
 form's fields: a ``Brief`` keeps those in ``StoredFile.brief`` when the file is stored (and
-when an older register is upgraded, see ``shenbao.store.db``), so they are read without parsing
+when an older register is upgraded, see ``shenbao.store.migrations``), so they are read without parsing
 the facts. ``Brief`` is the one place that encodes and decodes the column: a JSON object of
 named fields; registers written before it hold a JSON array of the fields in their order, which
 ``decode`` still reads (no schema change).

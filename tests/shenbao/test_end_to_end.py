@@ -11,6 +11,8 @@ import pytest
 from shenbao.samples.build import KINDS, nomination_email
 from tests.shenbao.conftest import Service
 
+pytestmark = pytest.mark.both_databases  # the store, intake, outbox and digest on SQLite and PostgreSQL
+
 SHARED_SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
 LABELLED = sorted(SHARED_SAMPLES.glob("sample_*.json")) if SHARED_SAMPLES.is_dir() else []
 REPLY_KIND_MARKS = {"accepted": "材料齐全", "incomplete": "尚不完整", "late": "截止"}
