@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+from rules.materials import Build, built
+
 
 class Status(str, Enum):
     COMPLETE = "complete"
@@ -35,6 +37,11 @@ CODES: dict[str, bool] = {
     "attachment.unreadable": False,
     "attachment.cloud_link": False,
     "candidate.unmatched": True,
+    "credit.name_mismatch": True,
+    "credit.record_found": False,
+    "credit.unreadable": False,
+    "form.scan_only": True,
+    "photos.duplicate": False,
 }
 
 
@@ -44,4 +51,8 @@ def base_code(code: str) -> str:
 
 
 def is_blocking(code: str) -> bool:
-    return CODES[base_code(code)]
+    """Known codes by ``CODES``; a missing material of the table (``rules.materials``) blocks."""
+    base = base_code(code)
+    if base not in CODES and base in {m.missing_code for m in built(Build.FILE)}:
+        return True
+    return CODES[base]

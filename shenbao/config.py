@@ -280,6 +280,12 @@ def unit_for_address(units: tuple[UnitConfig, ...], address: str) -> UnitConfig 
     return next((u for u in units if key and key in {mailbox_key(a) for a in u.emails}), None)
 
 
+class OcrConfig(_Frozen):
+    """``[ocr]``: reading the text of credit screenshots, scanned and photographed forms (ingest.ocr)."""
+
+    enabled: bool = True
+
+
 class Config(_Frozen):
     mailbox: MailboxConfig
     smtp: SmtpConfig
@@ -290,6 +296,7 @@ class Config(_Frozen):
     digest: DigestConfig = Field(default_factory=DigestConfig)
     web: WebConfig = Field(default_factory=WebConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    ocr: OcrConfig = Field(default_factory=OcrConfig)
     units: tuple[UnitConfig, ...] = ()
     base_dir: Path = Path(".")  # directory of the config file; set by load_config
     source: Path | None = None  # the config file itself; set by load_config (the daemon watches it)

@@ -7,16 +7,19 @@ import json
 import logging
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ingest.classify import classify
 from ingest.budget import shared_pool
-from ingest.files import budgeted, budgeted_unpack, read_attachments
+from ingest.files import budgeted, budgeted_pictures, budgeted_unpack, read_attachments
 from ingest.links import find_cloud_links
 from ingest.html_text import body_text
+from ingest.ocr import OcrReader
 from ingest.parse import parse_mail
-from ingest.types import ClassifiedFile, ParsedMail, Role
+from ingest.scan import OcrStep
+from ingest.types import ClassifiedFile, ParsedMail, role_value
 from rules.guards import is_bounce, no_material_reason, no_reply_reason
+from rules.materials import named, roles
 from shenbao.config import Config
 from shenbao.intake.attach import register_email
 from shenbao.store.models import Email
@@ -24,12 +27,12 @@ from shenbao.replies.outbox import mark_bounced
 from shenbao.intake.oversize import DISPOSITION, answer_oversize
 from shenbao.store.brief import non_space_chars
 from shenbao.store.db import Store
+from shenbao.store.ocr import reader_for
 from shenbao.intake.copies import DISPOSITION as DUPLICATE, is_copy
 
 log = logging.getLogger(__name__)
 
 MIN_BODY_DEEDS_CHARS = 300  # a body shorter than this is a covering note, not the deeds text
-MATERIAL_ROLES = {Role.FORM, Role.DEEDS, Role.PHOTO, Role.SCREENSHOT}
 SCRATCH_DIR = "tmp"  # under data_dir: unpacking and conversion scratch space, emptied after each mail
 
 
@@ -43,19 +46,22 @@ def _fill_headers(email: Email, parsed: ParsedMail) -> None:
     email.defects = json.dumps(list(parsed.defects), ensure_ascii=False)
 
 
-def _read_attachments(store: Store, config: Config, parsed: ParsedMail) -> list[tuple[ClassifiedFile, str]]:
+def _read_attachments(store: Store, config: Config, parsed: ParsedMail, ocr: OcrReader | None = None
+                      ) -> list[tuple[ClassifiedFile, str]]:
     """Read every attachment (archives unpacked into their members, each its own file): (classified
     file, its place under data_dir, filled from the raw mail when first read; "" for a refused member)."""
     out = []
     attachments = [(a.filename, a.data) for a in parsed.attachments]
     digests = [hashlib.sha256(a.data).hexdigest() for a in parsed.attachments]  # the one hashing of each
     inline = _inline_digests(parsed, digests)
+    limits = config.limits.for_ingest()
     pool = shared_pool()  # every archive unpacked and every file read in a worker, under [limits] file_seconds
-    for read in read_attachments(attachments, config.limits.for_ingest(), store.path(SCRATCH_DIR), budgeted(pool),
-                                 budgeted_unpack(pool), digests):
+    step = None if ocr is None else OcrStep(ocr, budgeted_pictures(pool, limits.file_seconds), skip=inline)
+    for read in read_attachments(attachments, limits, store.path(SCRATCH_DIR), budgeted(pool), budgeted_unpack(pool),
+                                 digests, step):
         facts = read.facts
         path = store.attachment_path(facts.sha256, facts.filename) if read.item.data else ""
-        out.append((ClassifiedFile(facts, classify(facts, inline=facts.sha256 in inline)), path))
+        out.append((ClassifiedFile(facts, classify(facts, inline=facts.sha256 in inline, named=named())), path))
     return out
 
 
@@ -76,7 +82,9 @@ def _bounce_text(raw: bytes, parsed: ParsedMail) -> bytes:
 def process_email(store: Store, config: Config, email_id: int, now: datetime) -> None:
     """Process one stored email to its disposition, in one transaction with its reply."""
     with store.session() as s:
-        email = s.get(Email, email_id)
+        # The row stays locked until the disposition is committed: another instance on a shared
+        # register skips it (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite has one writer anyway).
+        email = s.exec(select(Email).where(col(Email.id) == email_id).with_for_update(skip_locked=True)).first()
         if email is None or email.state != "stored":
             return
         if not email.raw_path:  # too large, and not even its header block was kept: nobody to answer
@@ -93,19 +101,21 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
         if reason:
             _finish(s, email, f"ignored:{reason}")
             return
-        if is_copy(s, email):  # copied or moved back under a new UID: recorded, not processed or answered again
+        with s.no_autoflush:  # the header fields stay unwritten: no write lock while the files are read and OCRed
+            copy = is_copy(s, email)
+        if copy:  # copied or moved back under a new UID: recorded, not processed or answered again
             _finish(s, email, DUPLICATE)
             return
         if store.headers_only(email):  # too large to download: recorded from its header and answered
             answer_oversize(s, config, email, now)
             _finish(s, email, DISPOSITION)
             return
-        files = _read_attachments(store, config, parsed)
+        files = _read_attachments(store, config, parsed, reader_for(s, config.ocr.enabled, now))
         email.cloud_links = json.dumps(list(find_cloud_links(parsed.text_body, parsed.html_body)), ensure_ascii=False)
         body = body_text(parsed)
         body_chars = non_space_chars(body)
         email.body_chars = body_chars if body_chars >= MIN_BODY_DEEDS_CHARS else 0
-        has_material = email.body_chars > 0 or any(f.role in MATERIAL_ROLES for f, _ in files)
+        has_material = email.body_chars > 0 or any(role_value(f.role) in roles() for f, _ in files)
         robot = None if has_material or config.unit_for_sender(parsed.from_addr) else no_material_reason(parsed, body)
         if robot:  # nothing to register and nobody to ask: a transactional robot is not answered
             _finish(s, email, f"ignored:{robot}")

@@ -113,7 +113,9 @@ class Pipeline:
 
     def process_pending(self) -> tuple[int, int]:
         processed = errors = 0
-        pending = self.store.pending_emails()
+        # On a shared register each instance processes its own mailbox's mail, in order, as one
+        # instance would (another mailbox's are its poller's; intake also claims each row).
+        pending = self.store.pending_emails(self.mailbox.name if self.store.shared else None)
         for done, email_id in enumerate(pending, start=1):
             if self.stopping():
                 break

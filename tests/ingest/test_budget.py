@@ -10,13 +10,16 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from PIL import Image
 
 from ingest.budget import BudgetPool
-from ingest.files import budgeted, budgeted_unpack
+from ingest.files import budgeted, budgeted_pictures, budgeted_unpack
 from ingest.limits import Limits
 from ingest.read import read_file
+from ingest.read_pdf import page_images
 from ingest.unpack import unpack
 from shenbao.samples.build import deeds_docx
+from shenbao.samples.pages import form_scan_pdf
 from tests.formats.builders import gbk_zip
 from tests.reliability.stalls import vmerge_docx
 
@@ -99,3 +102,14 @@ def test_an_archive_is_unpacked_in_the_worker_as_in_the_service_itself(pool: Bud
     unpack_one = budgeted_unpack(pool)
     for name, data in (("材料.zip", archive), ("说明.txt", "正文".encode())):
         assert unpack_one(name, data, Limits(), tmp_path, "") == unpack(name, data, Limits(), tmp_path, "")
+
+
+def test_a_scanned_pdfs_pictures_are_taken_out_in_the_worker(pool: BudgetPool) -> None:
+    """GIVEN an image-only PDF (a scanned form) THEN the worker gives the same page picture pypdf gives
+    in-process (OCR then reads it in the service's own process); a PDF pypdf cannot read gives none,
+    and the worker reads on."""
+    scan = form_scan_pdf(Image.new("RGB", (620, 877), (250, 250, 250)))
+    pictures = budgeted_pictures(pool, 5)
+    assert pictures(scan) == page_images(scan) and len(pictures(scan)) == 1
+    assert pictures(b"%PDF-1.4\n" + b"\x00" * 50) == []
+    _next_reading_works(pool)
