@@ -52,12 +52,12 @@ class PostgresServer:
         as_user = {"user": user.pw_uid, "group": user.pw_gid, "cwd": self.dir}
         subprocess.run([str(bin_dir / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust", "--locale=C",
                         "--encoding=UTF8", "--no-sync"], check=True, capture_output=True, **as_user)  # type: ignore[call-overload]
-        log = (self.dir / "postgres.log").open("wb")
-        self._process = subprocess.Popen(  # type: ignore[call-overload]
-            [str(bin_dir / "postgres"), "-D", str(data), "-p", str(self.port), "-h", HOST, "-k", str(sockets),
-             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-             "-c", "max_connections=200"],
-            stdout=log, stderr=subprocess.STDOUT, **as_user)
+        with (self.dir / "postgres.log").open("wb") as log:  # the server writes to its own copy
+            self._process = subprocess.Popen(  # type: ignore[call-overload]
+                [str(bin_dir / "postgres"), "-D", str(data), "-p", str(self.port), "-h", HOST, "-k", str(sockets),
+                 "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                 "-c", "max_connections=200"],
+                stdout=log, stderr=subprocess.STDOUT, **as_user)
         self._wait_ready()
         return self
 
