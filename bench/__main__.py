@@ -33,6 +33,7 @@ NEEDS = {"mbsync": "isync", "dovecot": "dovecot-imapd"}
 QUICK = {"mails": 20, "runs": 1, "register": 1000, "latency_mails": 8, "latency_interval": 1.0}
 RUN_TMPFS = "shenbao run --once, fresh store on the same tmpfs, photos without EXIF"
 RUN_EXIF = "shenbao run --once as above, camera JPEGs with EXIF"
+RUN_ONE = "shenbao run --once as above, [performance] workers = 1"
 
 
 def _arguments() -> argparse.Namespace:
@@ -126,6 +127,11 @@ def _measure(args: argparse.Namespace, dovecot: DovecotServer, smtp: SmtpServer,
     print(f"bench: the CPU comparison on tmpfs ({tmpfs}), {args.runs} round(s)", flush=True)
     results = variants.rounds(variants.cpu_steps(plain, tmpfs, {RUN_TMPFS: (service, store)}), args.runs,
                               megabytes, args.mails)
+    one = Service(tmpfs / "one", plain, smtp, extra="\n[performance]\nworkers = 1\n")
+    (tmpfs / "one").mkdir()
+    results += variants.rounds(variants.cpu_steps(plain, tmpfs, {RUN_ONE: (one, tmpfs / "one" / "store")})[1:], 1,
+                               megabytes, args.mails)
+    shutil.rmtree(tmpfs / "one", ignore_errors=True)
     results += variants.rounds(variants.cpu_steps(exif, tmpfs / "exif", {RUN_EXIF: (exif_service, tmpfs / "exif" / "store")})[1:],
                                1, exif_megabytes, args.mails)
     shutil.rmtree(tmpfs / "exif", ignore_errors=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from ingest.archives import archive_format
-from ingest.budget import BudgetPool
+from ingest.budget import Caller
 from ingest.convert import to_docx
 from ingest.forwarded import KIND as MAIL, mail_facts
 from ingest.limits import Limits, budget_refusal
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 FileReader = Callable[[str, bytes, Limits, "bytes | str | None", str], FileFacts]
 
 
-def budgeted(pool: BudgetPool) -> FileReader:
+def budgeted(pool: Caller) -> FileReader:
     """``read_file`` in ``pool``'s worker, under ``limits.file_seconds`` of CPU per file: a file
     over it (or one that kills its worker) is unreadable with the reason, and the next goes on."""
 
@@ -51,7 +51,7 @@ def budgeted(pool: BudgetPool) -> FileReader:
 ARCHIVE_BUDGET_FACTOR = 6  # an archive (all its members unpacked, nested ones too) gets this many file budgets
 
 
-def budgeted_unpack(pool: BudgetPool) -> Unpacker:
+def budgeted_unpack(pool: Caller) -> Unpacker:
     """``unpack`` of an archive in ``pool``'s worker under ARCHIVE_BUDGET_FACTOR × ``file_seconds``;
     a plain attachment needs no unpacking and is passed on here."""
 

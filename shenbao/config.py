@@ -274,6 +274,13 @@ class LimitsConfig(_Frozen):
         return Limits(**self.model_dump())
 
 
+class PerformanceConfig(_Frozen):
+    """``[performance]``: how many worker processes parse and read stored mail ahead of its turn
+    (``shenbao.service.parallel``); 1 = one mail at a time in the service, its files in one worker."""
+
+    workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=64)
+
+
 class Config(_Frozen):
     mailbox: MailboxConfig
     smtp: SmtpConfig
@@ -284,6 +291,7 @@ class Config(_Frozen):
     digest: DigestConfig = Field(default_factory=DigestConfig)
     web: WebConfig = Field(default_factory=WebConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    performance: PerformanceConfig = Field(default_factory=PerformanceConfig)
     units: tuple[UnitConfig, ...] = ()
     base_dir: Path = Path(".")  # directory of the config file; set by load_config
     source: Path | None = None  # the config file itself; set by load_config (the daemon watches it)

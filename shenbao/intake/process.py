@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlmodel import Session
@@ -14,10 +15,11 @@ from ingest.budget import shared_pool
 from ingest.files import budgeted, budgeted_unpack, read_attachments
 from ingest.links import find_cloud_links
 from ingest.parse import html_to_text, parse_mail
-from ingest.types import ClassifiedFile, ParsedMail, Role
+from ingest.types import ClassifiedFile, FileFacts, ParsedMail, Role
 from rules.guards import is_bounce, no_material_reason, no_reply_reason
 from shenbao.config import Config
 from shenbao.intake.attach import register_email
+from shenbao.intake.prepare import Prepared
 from shenbao.store.models import Email
 from shenbao.replies.outbox import mark_bounced
 from shenbao.intake.oversize import DISPOSITION, answer_oversize
@@ -46,19 +48,23 @@ def _body_text(parsed: ParsedMail) -> str:
     return parsed.text_body or html_to_text(parsed.html_body)
 
 
-def _read_attachments(store: Store, config: Config, parsed: ParsedMail) -> list[tuple[ClassifiedFile, str]]:
-    """Read every attachment (archives unpacked into their members, each its own file): (classified
-    file, its place under data_dir, filled from the raw mail when first read; "" for a refused member)."""
-    out = []
+def _read_attachments(store: Store, config: Config, parsed: ParsedMail) -> list[tuple[FileFacts, bool]]:
+    """Read every attachment (archives unpacked into their members, each its own file): (facts,
+    whether it has bytes: False for a refused member)."""
     attachments = [(a.filename, a.data) for a in parsed.attachments]
-    inline = _inline_digests(parsed)
     pool = shared_pool()  # every archive unpacked and every file read in a worker, under [limits] file_seconds
-    for read in read_attachments(attachments, config.limits.for_ingest(), store.path(SCRATCH_DIR), budgeted(pool),
-                                 budgeted_unpack(pool)):
-        facts = read.facts
-        path = store.attachment_path(facts.sha256, facts.filename) if read.item.data else ""
-        out.append((ClassifiedFile(facts, classify(facts, inline=facts.sha256 in inline)), path))
-    return out
+    return [(read.facts, bool(read.item.data))
+            for read in read_attachments(attachments, config.limits.for_ingest(), store.path(SCRATCH_DIR),
+                                         budgeted(pool), budgeted_unpack(pool))]
+
+
+def _classified(store: Store, parsed: ParsedMail, read: Iterable[tuple[FileFacts, bool]]) -> list[tuple[ClassifiedFile, str]]:
+    """Each read file classified, with its place under data_dir (filled from the raw mail when first
+    read; "" for a refused member)."""
+    inline = _inline_digests(parsed)
+    return [(ClassifiedFile(facts, classify(facts, inline=facts.sha256 in inline)),
+             store.attachment_path(facts.sha256, facts.filename) if has_data else "")
+            for facts, has_data in read]
 
 
 def _inline_digests(parsed: ParsedMail) -> frozenset[str]:
@@ -74,8 +80,9 @@ def _bounce_text(raw: bytes, parsed: ParsedMail) -> bytes:
     return b"\n".join([raw, parsed.text_body.encode(), parsed.html_body.encode(), returned])
 
 
-def process_email(store: Store, config: Config, email_id: int, now: datetime) -> None:
-    """Process one stored email to its disposition, in one transaction with its reply."""
+def process_email(store: Store, config: Config, email_id: int, now: datetime, prepared: Prepared | None = None) -> None:
+    """Process one stored email to its disposition, in one transaction with its reply. ``prepared``:
+    the mail already parsed and its files read in a pool worker (``shenbao.intake.prepare``)."""
     with store.session() as s:
         email = s.get(Email, email_id)
         if email is None or email.state != "stored":
@@ -83,12 +90,12 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
         if not email.raw_path:  # too large, and not even its header block was kept: nobody to answer
             _finish(s, email, DISPOSITION)
             return
-        raw = store.read_raw(email)
-        parsed = parse_mail(raw)
+        raw = store.read_raw(email) if prepared is None else b""
+        parsed = parse_mail(raw) if prepared is None else prepared.parsed
         _fill_headers(email, parsed)
         reason = no_reply_reason(parsed, own_addresses=frozenset({config.smtp.from_address, config.mailbox.username.lower()}),
                                  own_message_id_domain=config.smtp.domain)
-        if is_bounce(parsed) and mark_bounced(s, _bounce_text(raw, parsed), config.smtp.domain):
+        if is_bounce(parsed) and mark_bounced(s, _bounce_text(raw or store.read_raw(email), parsed), config.smtp.domain):
             reason = "bounce-of-our-reply"
         del raw  # what is read from here on is in ``parsed``: one copy of the mail in memory, not two
         if reason:
@@ -101,7 +108,7 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
             answer_oversize(s, config, email, now)
             _finish(s, email, DISPOSITION)
             return
-        files = _read_attachments(store, config, parsed)
+        files = _classified(store, parsed, _read_attachments(store, config, parsed) if prepared is None else prepared.files)
         email.cloud_links = json.dumps(list(find_cloud_links(parsed.text_body, parsed.html_body)), ensure_ascii=False)
         body = _body_text(parsed)
         body_chars = non_space_chars(body)
