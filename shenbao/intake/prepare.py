@@ -14,32 +14,50 @@ crashed) is no verdict: that mail is processed the ordinary way, in the service'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ingest.budget import InProcess
-from ingest.files import budgeted, budgeted_unpack, read_attachments
 from ingest.limits import Limits
-from ingest.parse import parse_mail
 from ingest.types import FileFacts, ParsedMail
 
 WALL_FILES = 10  # a mail's wall-clock backstop: this many files' budgets (x4, as per file) ...
 WALL_GRACE_SECONDS = 30.0  # ... plus its conversions' timeout and this
 
 
+RETURNED_PART_MAX_BYTES = 1_000_000  # a bounce's returned parts up to this are searched for our Message-ID
+
+
 @dataclass(frozen=True)
 class Prepared:
-    parsed: ParsedMail
+    parsed: ParsedMail  # attachments of RETURNED_PART_MAX_BYTES and more without their bytes (read already)
     files: tuple[tuple[FileFacts, bool], ...]  # each file's facts; False: no bytes (a refused member)
+    inline: frozenset[str]  # SHA-256 of the pictures the HTML body shows inline and the mail does not attach
+
+
+def inline_digests(parsed: ParsedMail) -> frozenset[str]:
+    """SHA-256 of the pictures the HTML body shows inline and the mail does not also attach."""
+    inline = {hashlib.sha256(a.data).hexdigest() for a in parsed.attachments if a.inline}
+    attached = {hashlib.sha256(a.data).hexdigest() for a in parsed.attachments if not a.inline} if inline else set()
+    return frozenset(inline - attached)
 
 
 def prepare_mail(raw_path: str, limits: Limits, scratch_root: str) -> Prepared:
-    """In a pool worker: the raw mail at ``raw_path`` parsed and every attachment read."""
+    """In a pool worker: the raw mail at ``raw_path`` parsed and every attachment read. The big
+    attachments' bytes stay here: the service needs only the small ones (a bounce's returned parts).
+    The readers are imported here, in the worker: the service itself need not load them (30 MB)."""
+    from ingest.budget import InProcess
+    from ingest.files import budgeted, budgeted_unpack, read_attachments
+    from ingest.parse import parse_mail
+
     parsed = parse_mail(Path(raw_path).read_bytes())
     here = InProcess()
     attachments = [(a.filename, a.data) for a in parsed.attachments]
     read = read_attachments(attachments, limits, Path(scratch_root), budgeted(here), budgeted_unpack(here))
-    return Prepared(parsed, tuple((r.facts, bool(r.item.data)) for r in read))
+    del attachments
+    light = tuple(a if len(a.data) < RETURNED_PART_MAX_BYTES else replace(a, data=b"") for a in parsed.attachments)
+    return Prepared(replace(parsed, attachments=light), tuple((r.facts, bool(r.item.data)) for r in read),
+                    inline_digests(parsed))
 
 
 def wall_seconds(limits: Limits) -> float:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Iterable
@@ -11,15 +10,13 @@ from datetime import datetime
 from sqlmodel import Session
 
 from ingest.classify import classify
-from ingest.budget import shared_pool
-from ingest.files import budgeted, budgeted_unpack, read_attachments
 from ingest.links import find_cloud_links
 from ingest.parse import html_to_text, parse_mail
 from ingest.types import ClassifiedFile, FileFacts, ParsedMail, Role
 from rules.guards import is_bounce, no_material_reason, no_reply_reason
 from shenbao.config import Config
 from shenbao.intake.attach import register_email
-from shenbao.intake.prepare import Prepared
+from shenbao.intake.prepare import RETURNED_PART_MAX_BYTES, Prepared, inline_digests
 from shenbao.store.models import Email
 from shenbao.replies.outbox import mark_bounced
 from shenbao.intake.oversize import DISPOSITION, answer_oversize
@@ -50,7 +47,11 @@ def _body_text(parsed: ParsedMail) -> str:
 
 def _read_attachments(store: Store, config: Config, parsed: ParsedMail) -> list[tuple[FileFacts, bool]]:
     """Read every attachment (archives unpacked into their members, each its own file): (facts,
-    whether it has bytes: False for a refused member)."""
+    whether it has bytes: False for a refused member). The readers are imported here, on first use:
+    with ``[performance] workers`` the service's own process seldom needs them."""
+    from ingest.budget import shared_pool
+    from ingest.files import budgeted, budgeted_unpack, read_attachments
+
     attachments = [(a.filename, a.data) for a in parsed.attachments]
     pool = shared_pool()  # every archive unpacked and every file read in a worker, under [limits] file_seconds
     return [(read.facts, bool(read.item.data))
@@ -58,25 +59,17 @@ def _read_attachments(store: Store, config: Config, parsed: ParsedMail) -> list[
                                          budgeted(pool), budgeted_unpack(pool))]
 
 
-def _classified(store: Store, parsed: ParsedMail, read: Iterable[tuple[FileFacts, bool]]) -> list[tuple[ClassifiedFile, str]]:
-    """Each read file classified, with its place under data_dir (filled from the raw mail when first
-    read; "" for a refused member)."""
-    inline = _inline_digests(parsed)
+def _classified(store: Store, read: Iterable[tuple[FileFacts, bool]], inline: frozenset[str]) -> list[tuple[ClassifiedFile, str]]:
+    """Each read file classified (``inline``: the digests of the pictures the body shows), with its
+    place under data_dir (filled from the raw mail when first read; "" for a refused member)."""
     return [(ClassifiedFile(facts, classify(facts, inline=facts.sha256 in inline)),
              store.attachment_path(facts.sha256, facts.filename) if has_data else "")
             for facts, has_data in read]
 
 
-def _inline_digests(parsed: ParsedMail) -> frozenset[str]:
-    """SHA-256 of the pictures the HTML body shows inline and the mail does not also attach."""
-    inline = {hashlib.sha256(a.data).hexdigest() for a in parsed.attachments if a.inline}
-    attached = {hashlib.sha256(a.data).hexdigest() for a in parsed.attachments if not a.inline} if inline else set()
-    return frozenset(inline - attached)
-
-
 def _bounce_text(raw: bytes, parsed: ParsedMail) -> bytes:
     """Where a bounce may quote our reply's Message-ID: headers, decoded bodies, returned parts."""
-    returned = b"".join(a.data for a in parsed.attachments if len(a.data) < 1_000_000)
+    returned = b"".join(a.data for a in parsed.attachments if len(a.data) < RETURNED_PART_MAX_BYTES)
     return b"\n".join([raw, parsed.text_body.encode(), parsed.html_body.encode(), returned])
 
 
@@ -108,7 +101,10 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime, pr
             answer_oversize(s, config, email, now)
             _finish(s, email, DISPOSITION)
             return
-        files = _classified(store, parsed, _read_attachments(store, config, parsed) if prepared is None else prepared.files)
+        if prepared is None:
+            files = _classified(store, _read_attachments(store, config, parsed), inline_digests(parsed))
+        else:
+            files = _classified(store, prepared.files, prepared.inline)
         email.cloud_links = json.dumps(list(find_cloud_links(parsed.text_body, parsed.html_body)), ensure_ascii=False)
         body = _body_text(parsed)
         body_chars = non_space_chars(body)
