@@ -5,6 +5,7 @@ Every message names the file, key or UID and the fix.
 ShenbaoError
 ├── ConfigError        the config file is missing, unreadable or invalid (exit code 2)
 ├── StoreError         the database or data_dir cannot be used
+│   └── StoredValueError   a value in the register is not what it must be (damaged by hand or by a bug)
 └── UsageError         a command was asked for something it cannot do as given (exit code 2)
 ingest.errors.IngestError
 └── MailboxError       the mailbox cannot be reached or read
@@ -20,11 +21,16 @@ reports as one clear line; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ingest.errors import AuthError, IngestError, MailboxError
 from notify.errors import NotifyError, PermanentSendError, SendError
 
-__all__ = ["EXPECTED", "AuthError", "ConfigError", "IngestError", "MailboxError", "NotifyError",
-           "PermanentSendError", "SendError", "ShenbaoError", "StoreError", "UsageError", "exit_code"]
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+__all__ = ["EXPECTED", "AuthError", "ConfigError", "IngestError", "MailboxError", "NotifyError", "PermanentSendError",
+           "SendError", "ShenbaoError", "StoreError", "StoredValueError", "UsageError", "exit_code"]
 
 
 class ShenbaoError(Exception):
@@ -39,6 +45,17 @@ class ConfigError(ShenbaoError):
 
 class StoreError(ShenbaoError):
     pass
+
+
+class StoredValueError(StoreError):
+    """Its message names the table, column and row, what is wrong and the fix."""
+
+    @classmethod
+    def of(cls, what: str, fault: ValidationError | str, fix: str) -> StoredValueError:
+        """``what`` (e.g. "files.brief of file 7") failed its model's validation (or ``fault`` says why)."""
+        if not isinstance(fault, str):
+            fault = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in fault.errors())
+        return cls(f"{what} is not valid ({fault}); {fix}")
 
 
 class UsageError(ShenbaoError):

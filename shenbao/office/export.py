@@ -16,9 +16,10 @@ from shenbao.register.decisions import decision_fields, effective_status
 from shenbao.store.models import Email, Reply, StoredFile, Submission
 from shenbao.register.nominations import active, emails_of, files_of, latest_decision, nominations_of_email
 from shenbao.replies.outbox import local_time
-from shenbao.register.verdict import nomination_facts, problems_from_json
+from shenbao.register.verdict import nomination_facts
 from shenbao.register.roster import duplicate_candidates
 from shenbao.store.db import Store
+from shenbao.store.verdicts import verdict_of
 
 REPLIED_STATES = ("pending", "sending", "sent")
 
@@ -50,7 +51,7 @@ def _submission_row(s: Session, config: Config, sub: Submission, duplicates: dic
     return {
         "id": sub.ref, "unit": printable(sub.unit), "candidate": printable(sub.candidate), "sender": printable(sub.sender),
         "status": effective_status(sub, decision),
-        "problems": [p.code for p in problems_from_json(sub.problems)],
+        "problems": verdict_of(sub).codes,
         "items": _items(nomination_facts(s, sub), files),
         "emails": [f"<{e.message_id}>" if e.message_id else "" for e in emails],
         "received_at": local_time(sub.received_at, config.campaign.timezone) if sub.received_at else None,

@@ -22,6 +22,7 @@ from shenbao.collector import cycle_collection_paused
 from shenbao.config import Config
 from shenbao.register.decisions import effective_status
 from shenbao.store.models import Decision, Reply, Submission
+from shenbao.store.verdicts import verdict_of
 from shenbao.register.nominations import (
     active_rows,
     by_ref,
@@ -30,7 +31,7 @@ from shenbao.register.nominations import (
     replies_about,
     surviving,
 )
-from shenbao.register.verdict import facts_of, problems_from_json
+from shenbao.register.verdict import facts_of
 
 ITEMS = ("form", "credit", "deeds", "photos")
 
@@ -169,7 +170,7 @@ def last_reply(s: Session, sub: Submission) -> ReplyInfo | None:
 def _view(config: Config, sub: Any, material: Material, decision: Decision | None,  # sub: Submission or a row
           replies: Iterable[Reply | ReplyRow]) -> NominationView:
     assert sub.id is not None
-    problems = problems_from_json(sub.problems)
+    problems = verdict_of(sub).problems
     lines = tuple(render_problem(p, config.campaign.timezone) for p in problems)
     facts = facts_of(sub, material)
     emails = len(material.emails)  # every email that brought it something (one may carry several candidates)
@@ -198,7 +199,7 @@ def nomination_views(s: Session, config: Config) -> list[NominationView]:
             loaded = light_materials(s, chunk)
             for sub in chunk:
                 material = loaded[sub.id or 0]
-                about = replies.about(sub.id or 0, [email.id for email in material.emails])
+                about = replies.about(sub.id or 0, [email.id or 0 for email in material.emails])
                 views.append(_view(config, sub, material, decisions.get(sub.id or 0), about))
     return views
 

@@ -22,9 +22,9 @@ from shenbao.errors import UsageError
 from shenbao.store.models import Email, StoredFile, Submission
 from shenbao.register.nominations import arrival_ranks, by_ref, emails_of, files_of, latest_decision, replies_about, surviving
 from shenbao.replies.outbox import local_time
-from shenbao.register.verdict import problems_from_json
 from shenbao.register.roster import duplicates_of, unit_quota
 from shenbao.store.db import Store
+from shenbao.store.verdicts import verdict_of
 
 FIELDS_SHOWN = 8  # form fields listed per form
 
@@ -68,7 +68,7 @@ def nomination_view(s: Session, config: Config, sub: Submission) -> dict[str, An
     decision = latest_decision(s, sub.id)
     ranks = arrival_ranks(s, sub.unit)
     zone = config.campaign.timezone
-    problems = [render_problem(p, zone) for p in problems_from_json(sub.problems)]
+    problems = [render_problem(p, zone) for p in verdict_of(sub).problems]
     return {
         "ref": sub.ref, "candidate": sub.candidate, "unit": sub.unit, "sender": sub.sender,
         "status": label("status", effective_status(sub, decision)), "auto_status": label("status", sub.status),

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from shenbao.store.brief import parse_brief
+from shenbao.store.brief import Brief
 from shenbao.store.models import Email, NominationEmail, Reply, StoredFile, Submission
 
 CHUNK = 500  # nominations per query of the office views (bound parameters, memory)
@@ -34,9 +34,9 @@ class Material:
 
     Either ORM rows, or plain rows with the same attribute names (``light_materials``)."""
 
-    files: list[Any] = field(default_factory=list)
-    emails: list[Any] = field(default_factory=list)
-    links: dict[int, Any] = field(default_factory=dict)
+    files: list[StoredFile | LightFile] = field(default_factory=list)
+    emails: list[Email | LightEmail] = field(default_factory=list)
+    links: dict[int, NominationEmail | LightEmail] = field(default_factory=dict)
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -88,19 +88,28 @@ class LightFile:
     unreadable: str
     replaced_by: int | None
     replaced_reason: str
-    text_chars: int  # the rest: its brief (shenbao.store.brief.FIELDS), not its whole facts
-    embedded_images: int
-    width: int
-    height: int
-    form_unit: str
-    form_fields: dict[str, str]
+    brief: Brief  # not its whole facts
 
     @classmethod
     def of(cls, row: Sequence[Any]) -> LightFile:
         """From a row of ``_FILE_COLUMNS``: the plain columns in field order, then the brief."""
         file_id, sub_id, email_id, filename, role, kind, size, sha256, unreadable, replaced_by, reason, brief = row
         return cls(file_id, sub_id, email_id, filename, role, kind, size, sha256, unreadable, replaced_by, reason,
-                   *parse_brief(brief))
+                   Brief.decode(brief, f"file {file_id} ({filename})"))
+
+
+@dataclass(frozen=True, slots=True)
+class LightEmail:
+    """An email as ``light_materials`` loads it (a row of ``_LINKED_COLUMNS``), which serves as its
+    link to the nomination as well."""
+
+    id: int
+    received_at: str
+    body_chars: int
+    cloud_links: str
+    submission_id: int
+    with_body: bool
+    body_replaced: str
 
 
 def light_materials(s: Session, subs: Sequence[Submission]) -> dict[int, Material]:
@@ -113,10 +122,10 @@ def light_materials(s: Session, subs: Sequence[Submission]) -> dict[int, Materia
         out[row.submission_id].files.append(LightFile.of(row))
     linked = (select_columns(*_LINKED_COLUMNS).join(NominationEmail, col(NominationEmail.email_id) == col(Email.id))
               .where(col(NominationEmail.submission_id).in_(ids)).order_by(col(Email.received_at), col(Email.id)))
-    for row in s.execute(linked):
-        material = out[row.submission_id]
-        material.emails.append(row)
-        material.links[row.id] = row
+    for email in (LightEmail(*values) for values in s.execute(linked)):
+        material = out[email.submission_id]
+        material.emails.append(email)
+        material.links[email.id] = email
     return out
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -15,13 +15,15 @@ from sqlmodel import Session
 
 from ingest.types import Role
 from rules.evaluate import evaluate
-from rules.facts import DeedsFacts, EmbeddedImages, FormFacts, NominationFacts, PhotoFacts, Problem, ScreenshotFacts, UnreadableFacts, Verdict
+from rules.facts import DeedsFacts, EmbeddedImages, FormFacts, NominationFacts, PhotoFacts, ScreenshotFacts, UnreadableFacts, Verdict
 from shenbao.config import Config
 from shenbao.register.bulk import LightFile, Material, light_materials, materials
 from shenbao.store.models import NominationEmail, StoredFile, Submission
 from shenbao.register.nominations import arrival_ranks, unit_nominations
 from shenbao.register.roster import unit_quota
+from shenbao.store.brief import Brief
 from shenbao.store.db import utc_iso
+from shenbao.store.verdicts import problems_json
 from rules.supersede import Item, replaced
 
 BODY_DEEDS_SOURCE = "邮件正文"
@@ -37,8 +39,8 @@ def brief_of(row: StoredFile | LightFile) -> LightFile:
     """The facts judging reads of a file row: a ``LightFile`` as it is, a ``StoredFile`` from its brief."""
     if isinstance(row, LightFile):
         return row
-    return LightFile.of((row.id or 0, row.submission_id or 0, row.email_id, row.filename, row.role, row.kind,
-                         row.size, row.sha256, row.unreadable, row.replaced_by, row.replaced_reason, row.brief))
+    return LightFile(row.id or 0, row.submission_id or 0, row.email_id, row.filename, row.role, row.kind, row.size,
+                     row.sha256, row.unreadable, row.replaced_by, row.replaced_reason, Brief.of_row(row))
 
 
 def refresh_current(s: Session, sub: Submission, photo_set: int, material: Material | None = None) -> None:
@@ -86,17 +88,17 @@ def facts_of(sub: Submission, material: Material) -> NominationFacts:
     forms, deeds, photos, shots, unreadable = [], [], [], [], []
     pasted: list[EmbeddedImages] = []  # pictures pasted into documents other than the form
     for row in map(brief_of, files):
-        role = row.role
-        if role != _FORM and row.embedded_images:
-            pasted.append(EmbeddedImages(row.filename, row.embedded_images))
+        role, brief = row.role, row.brief
+        if role != _FORM and brief.embedded_images:
+            pasted.append(EmbeddedImages(row.filename, brief.embedded_images))
         if role == _FORM:
-            forms.append(FormFacts(row.filename, row.form_fields, row.form_unit, row.unreadable))
+            forms.append(FormFacts(row.filename, brief.form_fields, brief.form_unit, row.unreadable))
         elif row.unreadable:
             unreadable.append(UnreadableFacts(row.filename, row.unreadable))
         elif role == _DEEDS:
-            deeds.append(DeedsFacts(row.filename, row.text_chars))
+            deeds.append(DeedsFacts(row.filename, brief.text_chars))
         elif role == _PHOTO:
-            photos.append(PhotoFacts(row.filename, row.size, row.kind, row.width, row.height))
+            photos.append(PhotoFacts(row.filename, row.size, row.kind, brief.width, brief.height))
         elif role == _SCREENSHOT:
             shots.append(ScreenshotFacts(row.filename))
     links = material.links
@@ -117,20 +119,6 @@ def facts_of(sub: Submission, material: Material) -> NominationFacts:
                            embedded_images=tuple(pasted))
 
 
-def problems_json(verdict: Verdict) -> str:
-    return json.dumps([asdict(p) for p in verdict.problems], ensure_ascii=False, default=str)
-
-
-def problems_from_json(text: str) -> tuple[Problem, ...]:
-    return tuple(Problem(p["code"], p.get("detail", {})) for p in json.loads(text or "[]"))
-
-
-def verdict_summary(status: str, problems: str) -> str:
-    """"incomplete [credit.missing, photos.too_small]": what a sender was (or is to be) told."""
-    codes = sorted(p.code for p in problems_from_json(problems))
-    return f"{status} [{', '.join(codes)}]" if codes else status
-
-
 def reevaluate(s: Session, config: Config, sub: Submission, now: datetime,
                ranks: dict[int, int] | None = None, material: Material | None = None) -> Verdict:
     """Judge a nomination over everything current it has gathered, and record the verdict on it
@@ -141,8 +129,7 @@ def reevaluate(s: Session, config: Config, sub: Submission, now: datetime,
     facts = replace(facts_of(sub, material), quota=unit_quota(config, sub.unit),
                     arrival_rank=ranks.get(sub.id or 0, 0), unit_count=len(ranks))
     verdict = evaluate(facts, config.rules, config.campaign)
-    sub.status = verdict.status
-    sub.problems = problems_json(verdict)
+    sub.status, sub.problems = verdict.status, problems_json(verdict.problems)
     sub.updated_at = utc_iso(now)
     s.add(sub)
     return verdict

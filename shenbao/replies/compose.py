@@ -9,7 +9,6 @@ news concerns.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from sqlmodel import Session
@@ -21,8 +20,9 @@ from shenbao.register.decisions import reply_kind, shown_problems
 from shenbao.store.models import Email, Reply, StoredFile, Submission
 from shenbao.register.nominations import emails_of, files_of, latest_decision
 from shenbao.replies.outbox import enqueue
-from shenbao.register.verdict import BODY_DEEDS_SOURCE, nomination_facts, problems_from_json, verdict_summary
+from shenbao.register.verdict import BODY_DEEDS_SOURCE, nomination_facts
 from shenbao.register.roster import greeting
+from shenbao.store.verdicts import told_json, told_of, verdict_of
 
 
 def material_lines(files: list[StoredFile]) -> tuple[MaterialLine, ...]:
@@ -44,14 +44,10 @@ def nomination_context(s: Session, config: Config, sub: Submission, answering: E
         kind=reply_kind(sub.status, decision), ref=sub.ref, campaign_name=config.campaign.name,  # type: ignore[arg-type]
         deadline=config.campaign.deadline, timezone=config.campaign.timezone, unit=sub.unit, candidate=sub.candidate,
         greeting=greeting(config, answering, sub.unit), received_at=datetime.fromisoformat(answering.received_at),
-        problems=shown_problems(problems_from_json(sub.problems), decision),
+        problems=shown_problems(verdict_of(sub).problems, decision),
         materials=material_lines(current) + pasted_deeds_lines(s, sub),
         original_subject=answering.subject, signature=config.replies.signature, contact=config.replies.contact,
         occasion=occasion)
-
-
-def told(subs: list[Submission]) -> str:
-    return json.dumps({sub.ref: verdict_summary(sub.status, sub.problems) for sub in subs}, ensure_ascii=False)
 
 
 def _overall(kinds: list[str]) -> str:
@@ -78,16 +74,16 @@ def queue_answer(s: Session, config: Config, email: Email, subs: list[Submission
                               contact=config.replies.contact)
         rendered, kind = render_multi(letter, parts, material_lines(unassigned)), _overall([p.kind for p in parts])
     return enqueue(s, config, rendered, kind, answering=email, email_id=email.id, submission_id=subs[0].id, now=now,
-                   told=told(subs))
+                   told=told_json(subs))
 
 
 def last_told(replies: list[Reply], ref: str) -> str | None:
     """What the latest reply that reached (or is on its way to) the sender said about ``ref``."""
     for reply in reversed(replies):
         if reply.state in ("pending", "sending", "sent"):
-            said = json.loads(reply.told or "{}").get(ref)
+            said = told_of(reply.told, reply.id).get(ref)
             if said is not None:
-                return str(said)
+                return said
     return None
 
 
@@ -99,4 +95,4 @@ def queue_notice(s: Session, config: Config, sub: Submission, now: datetime) -> 
     answering = emails[-1]
     ctx = nomination_context(s, config, sub, answering, occasion="recheck")
     return enqueue(s, config, render_reply(ctx), ctx.kind, answering=answering, email_id=None,
-                   submission_id=sub.id, now=now, told=told([sub]))
+                   submission_id=sub.id, now=now, told=told_json([sub]))

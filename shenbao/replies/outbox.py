@@ -31,8 +31,8 @@ from shenbao.replies.claims import LEASE, machine_now, owner_gone, owner_id
 from shenbao.config import Config
 from shenbao.errors import PermanentSendError, SendError
 from shenbao.store.models import Email, Reply, StoredFile, Submission
-from shenbao.register.verdict import problems_from_json
 from shenbao.store.db import Store, utc_iso
+from shenbao.store.verdicts import verdict_of
 from shenbao.register.roster import greeting
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def queue_reply(s: Session, config: Config, email: Email, sub: Submission | None
         deadline=config.campaign.deadline, timezone=config.campaign.timezone,
         unit=sub.unit if sub else "", candidate=sub.candidate if sub else "",
         greeting=greeting(config, email, sub.unit if sub else ""), received_at=datetime.fromisoformat(email.received_at),
-        problems=problems_from_json(sub.problems) if sub else (), materials=_materials(s, sub, email),
+        problems=verdict_of(sub).problems if sub else (), materials=_materials(s, sub, email),
         original_subject=email.subject, signature=config.replies.signature, contact=config.replies.contact)
     return enqueue(s, config, render_reply(ctx), kind, answering=email, email_id=email.id,
                    submission_id=sub.id if sub else None, now=now)

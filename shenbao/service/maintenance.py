@@ -9,23 +9,34 @@ has decided are not re-notified, nor senders whose last reply bounced or failed.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from notify.office import label, verdict_words
 from shenbao.config import Config
+from shenbao.errors import StoredValueError
 from shenbao.store.models import Submission
 from shenbao.register.nominations import active, latest_decision, replies_about
-from shenbao.register.verdict import problems_from_json, reevaluate, verdict_summary
+from shenbao.register.verdict import reevaluate
 from shenbao.replies.compose import last_told, queue_notice
 from shenbao.store.db import Store
+from shenbao.store.verdicts import summary, verdict_of
 
+log = logging.getLogger(__name__)
 UNDELIVERABLE = ("bounced", "failed")
+UNREADABLE = "（原记录无法读取）"
 
 
-def _in_words(sub: Submission) -> str:
-    """"待补充（事迹材料字数不足）": a nomination's automatic verdict for the office."""
-    return verdict_words(sub.status, sorted(p.code for p in problems_from_json(sub.problems)))
+def _stored(sub: Submission) -> tuple[str, str]:
+    """A nomination's automatic verdict as a sender is told it and, for the office, in words
+    ("待补充（事迹材料字数不足）"); a stored verdict that does not decode is logged and shown as such."""
+    try:
+        verdict = verdict_of(sub)
+    except StoredValueError as exc:
+        log.warning("%s: doing so now", exc)
+        return UNREADABLE, UNREADABLE
+    return summary(verdict), verdict_words(verdict.status, sorted(verdict.codes))
 
 
 @dataclass
@@ -41,14 +52,15 @@ def reevaluate_all(store: Store, config: Config, now: datetime, notify: bool = F
     with store.session() as s:
         subs = active(s)
         for sub in subs:
-            before, words_before = verdict_summary(sub.status, sub.problems), _in_words(sub)
+            before, words_before = _stored(sub)
             reevaluate(s, config, sub, now)
-            if verdict_summary(sub.status, sub.problems) != before:
-                report.changes.append((f"{sub.ref} {sub.candidate or '（候选人未识别）'}", words_before, _in_words(sub)))
+            after, words_after = _stored(sub)
+            if after != before:
+                report.changes.append((f"{sub.ref} {sub.candidate or '（候选人未识别）'}", words_before, words_after))
         s.flush()
         for sub in subs if notify else []:
             replies = replies_about(s, sub)
-            if last_told(replies, sub.ref) == verdict_summary(sub.status, sub.problems):
+            if last_told(replies, sub.ref) == summary(verdict_of(sub)):
                 continue
             if latest_decision(s, sub.id) is not None:
                 report.suppressed.append((sub.ref, "办公室已作决定"))

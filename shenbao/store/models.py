@@ -70,7 +70,7 @@ class StoredFile(SQLModel, table=True):
     # number -N: the deeds text in the body of email N) and why (Chinese, see rules/supersede.py).
     replaced_by: int | None = None
     replaced_reason: str = ""
-    brief: str = ""  # JSON array of the facts judging reads (shenbao.store.brief); added in schema 2
+    brief: str = ""  # JSON object of the facts judging reads (shenbao.store.brief.Brief); added in schema 2
 
 
 class Submission(SQLModel, table=True):

@@ -112,7 +112,10 @@ def test_a_schema_1_register_is_upgraded_with_the_brief_of_every_file(tmp_path: 
     with sqlite3.connect(tmp_path / "db.sqlite") as conn:
         briefs = [json.loads(row[0]) for row in conn.execute("select brief from files order by id")]
         version = conn.execute("select value from meta where key = 'schema_version'").fetchone()[0]
-    assert briefs == [[5, 2, 0, 0, "", {}], [0, 0, 4000, 3000, "", {}]] and version == "3"
+    empty = {"width": 0, "height": 0, "form_unit": "", "form_fields": {}}
+    assert briefs == [{"text_chars": 5, "embedded_images": 2, **empty},
+                      {**empty, "text_chars": 0, "embedded_images": 0, "width": 4000, "height": 3000}]
+    assert version == "3"
 
 
 def test_the_database_runs_in_wal_mode(store: Store, tmp_path: Path) -> None:
