@@ -17,7 +17,7 @@ from urllib.parse import unquote_to_bytes
 
 from charset_normalizer import from_bytes
 
-from ingest.charsets_iso2022 import CP50220, ISO2022_CN, iso2022_codec
+from ingest.charsets_iso2022 import CP50220, ISO2022_CN, double_byte_mask, iso2022_codec
 
 # Labels decoded with a superset codec (what the sending clients really produce).
 _SUPERSETS: dict[str, str] = {
@@ -205,8 +205,9 @@ def split_params(value: str) -> tuple[str, list[tuple[str, str]]]:
     segments: list[str] = []
     current: list[str] = []
     quoted = escaped = False
-    for char in unfold(value):
-        if escaped:
+    text = unfold(value)
+    for char, double in zip(text, double_byte_mask(text)):
+        if escaped or double:  # a byte of a raw ISO-2022 double-byte character is never a delimiter
             escaped = False
         elif char == "\\" and quoted:
             escaped = True
@@ -232,7 +233,8 @@ def _unquote(raw: str) -> str:
     inner = raw[1:-1] if len(raw) > 1 and raw.endswith('"') else raw[1:]
     if _SURROGATE.search(inner):
         return inner  # raw 8-bit text: a GBK trail byte may be 0x5C, never an escape
-    return re.sub(r"\\(.)", r"\1", inner)
+    double = double_byte_mask(inner)  # so may a byte of a raw ISO-2022 character (本 is ``K\``)
+    return re.sub(r"\\(.)", lambda found: found.group(0) if double[found.start()] else found.group(1), inner)
 
 
 def get_param(header_value: str, wanted: str, where: str, defects: list[str], hints: tuple[str, ...] = ()) -> str | None:

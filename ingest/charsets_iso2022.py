@@ -16,6 +16,7 @@ Both are registered with ``codecs`` when this module is imported, under the name
 from __future__ import annotations
 
 import codecs
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -36,14 +37,7 @@ _JP_ESCAPES: dict[bytes, str] = {
 _CN_ESCAPES: dict[bytes, str] = {
     b"\x1b$)A": "gb2312", b"\x1b$)G": "cns", b"\x1b$)E": "cns", b"\x1b$*H": "cns-g2", b"\x1b$+I": "cns-g3",
 }
-_CN_SINGLE_SHIFTS = {b"\x1bN": "cns-g2", b"\x1bO": "cns-g3"}
-
-
-def _escape(data: bytes, pos: int, table: dict[bytes, str]) -> tuple[bytes, str] | None:
-    for sequence, state in table.items():
-        if data.startswith(sequence, pos):
-            return sequence, state
-    return None
+_CN_SINGLE_SHIFTS = (b"\x1bN", b"\x1bO")  # SS2/SS3: one CNS 11643 character of plane 2/3
 
 
 def _sjis(first: int, second: int) -> bytes:
@@ -72,16 +66,83 @@ def _pair(state: str, first: int, second: int) -> bytes | None:
 _PAIR_CODECS = {"jis0208": "cp932", "jis0212": "euc_jp", "jis2004": "euc_jis_2004", "gb2312": "gb18030"}
 
 
+@dataclass(frozen=True)
+class _Scheme:
+    """One ISO-2022 variant: which escape designates which character set into G0 or G1 (2: G2/G3,
+    which nothing here decodes), what SO shifts into before any designation, and the single shifts
+    that announce one character of a set with no codec here."""
+
+    name: str
+    designations: dict[bytes, tuple[int, str]]
+    g1: str
+    single_shifts: tuple[bytes, ...] = ()
+
+
+_JP = _Scheme(CP50220, {sequence: (0, state) for sequence, state in _JP_ESCAPES.items()}, g1="kana")
+_CN = _Scheme(ISO2022_CN, {sequence: (2 if state.startswith("cns-g") else 1, state)
+                           for sequence, state in _CN_ESCAPES.items()}, g1="", single_shifts=_CN_SINGLE_SHIFTS)
+_SINGLE_BYTE = ("ascii", "kana")
+
+
 class _Decoder:
     """One pass over the bytes of an ISO-2022 text; ``errors`` as for ``bytes.decode``."""
 
-    def __init__(self, data: bytes, errors: str, name: str) -> None:
-        self.data, self.errors, self.name = data, errors, name
+    def __init__(self, scheme: _Scheme, data: bytes, errors: str) -> None:
+        self.scheme, self.data, self.errors = scheme, data, errors
         self.out: list[str] = []
+        self.sets = ["ascii", scheme.g1]  # what G0 and G1 hold
+        self.shifted = False
+
+    def decode(self) -> str:
+        pos = 0
+        while pos < len(self.data):
+            pos += self.step(pos)
+        return "".join(self.out)
+
+    def step(self, pos: int) -> int:
+        """Read what starts at ``pos``; the number of bytes it took."""
+        byte = self.data[pos]
+        if byte == ESC:
+            return self.escape(pos)
+        if byte in (SO, SI):
+            self.shifted = byte == SO
+        elif byte in (0x0A, 0x0D):  # RFC 1468 / RFC 1922: every designation ends with the line
+            self.out.append(chr(byte))
+            self.sets, self.shifted = ["ascii", self.scheme.g1], False
+        elif byte >= 0x80:
+            self.bad(pos, pos + 1, "8-bit byte in a 7-bit charset")
+        else:
+            return self.character(self.sets[self.shifted], pos)
+        return 1
+
+    def escape(self, pos: int) -> int:
+        if any(self.data.startswith(single, pos) for single in self.scheme.single_shifts):
+            self.bad(pos, pos + 4, "a character of a set with no codec here")
+            return 4
+        found = next(((sequence, target) for sequence, target in self.scheme.designations.items()
+                      if self.data.startswith(sequence, pos)), None)
+        if found is None:
+            self.bad(pos, pos + 1, "unknown escape sequence")
+            return 1
+        sequence, (register, state) = found
+        if state and register < 2:
+            self.sets[register] = state
+        return len(sequence)
+
+    def character(self, state: str, pos: int) -> int:
+        byte = self.data[pos]
+        if state == "kana" and 0x21 <= byte <= 0x5F:
+            self.out.append(chr(0xFF61 + byte - 0x21))
+        elif state in _SINGLE_BYTE:
+            self.out.append(chr(byte))
+        else:
+            self.double(state, pos)
+            return 2
+        return 1
 
     def bad(self, start: int, end: int, reason: str) -> None:
         if self.errors == "strict":
-            raise UnicodeDecodeError(self.name, self.data, start, end, reason)
+            raise UnicodeDecodeError(self.scheme.name, self.data, start, end, reason)
         if self.errors != "ignore":
             self.out.append("\ufffd")
 
@@ -90,90 +151,18 @@ class _Decoder:
         codec = _PAIR_CODECS.get(state)
         try:
             if raw is None or codec is None:
-                raise UnicodeDecodeError(self.name, self.data, pos, pos + 2, f"no {state} character")
+                raise UnicodeDecodeError(self.scheme.name, self.data, pos, pos + 2, f"no {state or 'designated'} pair")
             self.out.append(raw.decode(codec))
         except UnicodeDecodeError:
-            self.bad(pos, pos + 2, f"invalid {state} character")
+            self.bad(pos, pos + 2, f"invalid {state or 'undesignated'} character")
 
 
 def decode_cp50220(data: bytes, errors: str = "strict") -> tuple[str, int]:
-    data = bytes(data)
-    decoder = _Decoder(data, errors, CP50220)
-    state, shifted, pos = "ascii", False, 0
-    while pos < len(data):
-        byte = data[pos]
-        if byte == ESC:
-            found = _escape(data, pos, _JP_ESCAPES)
-            if found is None:
-                decoder.bad(pos, pos + 1, "unknown escape sequence")
-                pos += 1
-                continue
-            sequence, new_state = found
-            state = new_state or state
-            pos += len(sequence)
-        elif byte in (SO, SI):
-            shifted = byte == SO
-            pos += 1
-        elif byte in (0x0A, 0x0D) or byte >= 0x80:
-            if byte >= 0x80:
-                decoder.bad(pos, pos + 1, "8-bit byte in a 7-bit charset")
-            else:
-                decoder.out.append(chr(byte))
-                state, shifted = "ascii", False
-            pos += 1
-        elif shifted or state == "kana":
-            if 0x21 <= byte <= 0x5F:
-                decoder.out.append(chr(0xFF61 + byte - 0x21))
-            else:
-                decoder.out.append(chr(byte))
-            pos += 1
-        elif state == "ascii":
-            decoder.out.append(chr(byte))
-            pos += 1
-        else:
-            decoder.double(state, pos)
-            pos += 2
-    return "".join(decoder.out), len(data)
+    return _Decoder(_JP, bytes(data), errors).decode(), len(data)
 
 
 def decode_iso2022_cn(data: bytes, errors: str = "strict") -> tuple[str, int]:
-    data = bytes(data)
-    decoder = _Decoder(data, errors, ISO2022_CN)
-    g1, shifted, pos = "", False, 0
-    while pos < len(data):
-        byte = data[pos]
-        if byte == ESC:
-            single = _escape(data, pos, _CN_SINGLE_SHIFTS)
-            if single is not None:  # one CNS character from plane 2/3: no codec for it
-                decoder.bad(pos, pos + 4, "CNS 11643 character")
-                pos += 4
-                continue
-            found = _escape(data, pos, _CN_ESCAPES)
-            if found is None:
-                decoder.bad(pos, pos + 1, "unknown escape sequence")
-                pos += 1
-                continue
-            sequence, designated = found
-            if not designated.startswith("cns-g"):
-                g1 = designated
-            pos += len(sequence)
-        elif byte in (SO, SI):
-            shifted = byte == SO
-            pos += 1
-        elif byte in (0x0A, 0x0D):  # RFC 1922: every designation ends with the line
-            decoder.out.append(chr(byte))
-            g1, shifted = "", False
-            pos += 1
-        elif byte >= 0x80:
-            decoder.bad(pos, pos + 1, "8-bit byte in a 7-bit charset")
-            pos += 1
-        elif shifted:
-            decoder.double(g1 or "none", pos)
-            pos += 2
-        else:
-            decoder.out.append(chr(byte))
-            pos += 1
-    return "".join(decoder.out), len(data)
+    return _Decoder(_CN, bytes(data), errors).decode(), len(data)
 
 
 def _encode_jp(text: str, errors: str = "strict") -> tuple[bytes, int]:
@@ -217,3 +206,23 @@ def iso2022_codec(data: bytes) -> str | None:
     if any(sequence in data for sequence in _CN_ESCAPES):
         return ISO2022_CN
     return CP50220
+
+
+def double_byte_mask(text: str) -> list[bool]:
+    """For each character of a raw 7-bit ISO-2022 header value (surrogate-escaped str), whether it is
+    a byte of a double-byte character: after ``ESC $ B`` (``ESC $ @``, ``ESC $ ( D`` ...) or SO, up to
+    ``ESC ( B``, SI or a line end. Such a byte may be ``"``, ``;`` or ``\\`` (資 is ``;q``, 本 ``K\\``)
+    and is never a delimiter or an escape of the header syntax."""
+    if "\x1b" not in text and "\x0e" not in text:
+        return [False] * len(text)
+    mask: list[bool] = []
+    double = False
+    for index, char in enumerate(text):
+        if char == "\x1b" and text.startswith("\x1b(", index):
+            double = False
+        elif char == "\x1b" and text.startswith("\x1b$", index):
+            double = double or text[index + 2:index + 3] not in (")", "*", "+")  # ESC $ ) A only designates G1
+        elif char in "\x0e\x0f\r\n":
+            double = char == "\x0e"
+        mask.append(double)
+    return mask

@@ -5,6 +5,9 @@ EXIF or a photo-like look make a photo, a mostly white/flat look makes a screens
 checks are screenshots of web pages). File names only break ties, with one exception: a name
 that says it is a credit check (征信, 信用, 失信, 截图, ...) makes a screenshot even when it is
 a phone photo of the screen, because a work photo is never named that way.
+
+Further materials (``named``: role -> words, handed in by the wiring from ``rules.materials``) are
+documents recognised by their own file name, before the length of a text makes it the deeds.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import unicodedata
 from ingest.decoration import is_decoration
 from ingest.formfields import compact
 from ingest.types import FileFacts, ImageInfo, Role
+
+Named = tuple[tuple[str, tuple[str, ...]], ...]  # (role, words of a document's file name that make it that role)
 
 FORM_LABELS: tuple[str, ...] = (
     "姓名", "性别", "出生年月", "政治面貌", "工作单位及职务", "联系电话", "民族", "身份证号码",
@@ -52,7 +57,12 @@ def _labels_in_text(text: str) -> int:
     return sum(1 for label in FORM_LABELS if re.search(re.escape(label) + ":", flat))
 
 
-def _classify_document(facts: FileFacts) -> Role:
+def _named_role(facts: FileFacts, named: Named) -> str | None:
+    own = _name(facts).rsplit("/", 1)[-1]
+    return next((role for role, words in named if _has(own, tuple(w.lower() for w in words))), None)
+
+
+def _classify_document(facts: FileFacts, named: Named) -> Role | str:
     name = _name(facts)
     field_labels = sum(1 for label in FORM_LABELS if label in facts.form_fields)
     if field_labels >= MIN_FORM_LABELS:
@@ -60,6 +70,9 @@ def _classify_document(facts: FileFacts) -> Role:
     titled = "推荐表" in compact(facts.text)
     if titled and max(field_labels, _labels_in_text(facts.text)) >= 2:
         return Role.FORM
+    role = _named_role(facts, named)
+    if role is not None:
+        return role
     chars = len(compact(facts.text))
     if chars >= MIN_DEEDS_CHARS:
         return Role.DEEDS
@@ -97,16 +110,17 @@ def _classify_image(facts: FileFacts, image: ImageInfo) -> Role:
     return Role.PHOTO if image.format in _PHOTO_FORMATS_BY_DEFAULT else Role.SCREENSHOT
 
 
-def classify(facts: FileFacts, *, inline: bool = False) -> Role:
+def classify(facts: FileFacts, *, inline: bool = False, named: Named = ()) -> Role | str:
     """The role of one read file. An unreadable file is OTHER, unless its name says it is the
     推荐表: then it is a FORM, so the verdict says the form could not be read. A decoration
-    (``ingest.decoration``; ``inline``: shown in the HTML body) is OTHER."""
+    (``ingest.decoration``; ``inline``: shown in the HTML body) is OTHER. A document whose own
+    name has words of ``named`` (and that is not the form) has that role."""
     if is_decoration(facts, inline=inline):
         return Role.OTHER
     if facts.unreadable:  # the file's own name, not the archive or folder it came in
         return Role.FORM if "推荐表" in _name(facts).rsplit("/", 1)[-1] else Role.OTHER
     if facts.kind in DOCUMENT_KINDS:
-        return _classify_document(facts)
+        return _classify_document(facts, named)
     if facts.kind in IMAGE_KINDS and facts.image is not None:
         return _classify_image(facts, facts.image)
     return Role.OTHER

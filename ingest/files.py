@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
@@ -83,14 +83,15 @@ def _refused(item: Unpacked) -> FileFacts:
 
 
 def read_attachments(attachments: list[tuple[str, bytes]], limits: Limits, scratch_root: Path,
-                     reader: FileReader = read_file, unpacker: Unpacker = unpack) -> list[ReadFile]:
+                     reader: FileReader = read_file, unpacker: Unpacker = unpack,
+                     digests: Sequence[str] = ()) -> list[ReadFile]:
     """Every file of one mail with its facts; never raises on hostile content. ``reader`` reads one
     file, ``unpacker`` one attachment (``budgeted(pool)``, ``budgeted_unpack(pool)``: in a worker,
-    under the time budget)."""
+    under the time budget); ``digests`` as for ``unpack_all``."""
     scratch_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch_root, prefix="mail-") as temp:
         workdir = Path(temp)
-        items = unpack_all(attachments, limits, workdir, unpacker)
+        items = unpack_all(attachments, limits, workdir, unpacker, digests)
         documents = {
             str(index): (item.data, PurePosixPath(item.name).suffix.lower())
             for index, item in enumerate(items)

@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ingest.archives import Entry, Reader
-from ingest.parse import html_to_text, parse_mail
+from ingest.html_text import body_text
+from ingest.parse import parse_mail
 from ingest.types import FileFacts, ParsedMail
 
 KIND = "eml"
@@ -39,13 +40,9 @@ def folder_of(name: str) -> str:
     return name[:-len(".eml")] if name.lower().endswith(".eml") else name
 
 
-def _body(parsed: ParsedMail) -> str:
-    return parsed.text_body or html_to_text(parsed.html_body)
-
-
 def _members(parsed: ParsedMail) -> dict[str, bytes]:
     members: dict[str, bytes] = {}
-    body = _body(parsed)
+    body = body_text(parsed)
     if len("".join(body.split())) >= MIN_BODY_CHARS:
         members[BODY_MEMBER] = body.encode("utf-8")
     for attachment in parsed.attachments:

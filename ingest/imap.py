@@ -15,38 +15,26 @@ import logging
 import ssl
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
 from ingest.errors import AuthError, MailboxError
+from ingest.imap_texts import (as_str, aware, error_text, login_refused, password_not_ascii, select_failure, tls_detail,
+                               tls_failed, tls_untrusted, unreachable)
 from ingest.mailbox import MAX_HEADER_BYTES, Known
+from ingest.resume import Broken, Progress, resumed
 from ingest.settings import ImapSettings, client_version
 from ingest.types import Cursor, RawMail
 
 log = logging.getLogger(__name__)
 
 CLIENT_ID = {"name": "shenbao", "version": client_version()}
-AUTH_HINT = ("163/126/yeah.net 邮箱需填写“客户端授权码”（网页邮箱 设置 → POP3/SMTP/IMAP 中开启并生成），"
-             "不是网页登录密码 / NetEase mail needs the client authorization code (客户端授权码), not the web password")
 META_BATCH = 50
 RETRY_DELAYS: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0)
 _NEWS = (b"EXISTS", b"RECENT")
 _Broken = (imaplib.IMAP4.error, OSError)  # a failed command, a BYE (abort), a reset or a timeout
-
-
-class _Transient(Exception):
-    """The connection broke during a fetch: reconnect and resume."""
-
-
-@dataclass
-class _Progress:
-    uidvalidity: int | None
-    floor: int  # every UID up to here has been handed out (or was already stored)
-    connected: bool = False
 
 
 class ImapMailbox:
@@ -67,28 +55,16 @@ class ImapMailbox:
 
     def fetch_new(self, cursor: Cursor, known: Known) -> Iterator[RawMail]:
         """Yield every message above the cursor (all of them after a UIDVALIDITY change), oldest first."""
-        progress = _Progress(cursor.uidvalidity, cursor.last_uid)
-        delays = iter(self.retry_delays)
-        while True:
-            try:
-                yield from self._fetch_pass(progress, known)
-                return
-            except _Transient as exc:
-                self._discard()
-                delay = next(delays, None)
-                if delay is None:
-                    raise MailboxError(f"IMAP {self.where}: the connection kept breaking during a fetch ({exc}); "
-                                       f"mail up to UID {progress.floor} was read, the rest comes next poll") from exc
-                log.warning("IMAP %s: connection lost after UID %s (%s); reconnecting in %ss",
-                            self.where, progress.floor, exc, delay)
-                time.sleep(delay)
+        start = Progress(cursor.uidvalidity, cursor.last_uid)
+        yield from resumed(lambda progress: self._fetch_pass(progress, known), start, self.retry_delays, self._discard,
+                           self.where)
 
-    def _fetch_pass(self, progress: _Progress, known: Known) -> Iterator[RawMail]:
+    def _fetch_pass(self, progress: Progress, known: Known) -> Iterator[RawMail]:
         try:
             client = self._connected()
         except MailboxError as exc:
             if progress.connected and not isinstance(exc, AuthError):
-                raise _Transient(str(exc)) from exc
+                raise Broken(str(exc)) from exc
             raise
         progress.connected = True
         try:
@@ -110,14 +86,14 @@ class ImapMailbox:
                     progress.floor = uid
                     self._uidnext = max(self._uidnext or 0, uid + 1)
         except _Broken as exc:
-            raise _Transient(f"{type(exc).__name__}: {exc}") from exc
+            raise Broken(f"{type(exc).__name__}: {exc}") from exc
 
     def _download(self, client: IMAPClient, uidvalidity: int, uid: int, meta: dict[bytes, Any] | None,
                   known: Known) -> RawMail | None:
         if meta is None or known.uid_seen(self.name, uidvalidity, str(uid)):
             return None  # expunged meanwhile, or stored already
         size = int(meta.get(b"RFC822.SIZE", 0))
-        internaldate = _aware(meta.get(b"INTERNALDATE"))
+        internaldate = aware(meta.get(b"INTERNALDATE"))
         if size > self.cfg.max_message_bytes:  # only the header block: enough to record and answer it
             header = client.fetch([uid], ["BODY.PEEK[HEADER]"]).get(uid, {}).get(b"BODY[HEADER]") or b""
             return RawMail(self.name, uidvalidity, str(uid), internaldate, bytes(header)[:MAX_HEADER_BYTES], size,
@@ -231,18 +207,9 @@ class ImapMailbox:
         except imaplib.IMAP4.abort:
             raise
         except imaplib.IMAP4.error as exc:
-            raise MailboxError(self._select_failure(client, exc)) from exc
+            raise MailboxError(select_failure(self.where, self.cfg.folder, exc, client.has_capability("ID"))) from exc
         self._uidnext = int(info.get(b"UIDNEXT", 0)) or None
         return int(info[b"UIDVALIDITY"])
-
-    def _select_failure(self, client: IMAPClient, exc: Exception) -> str:
-        text = _text(exc)
-        if "unsafe login" in text.lower():
-            sent = "it was sent" if client.has_capability("ID") else "this server does not advertise ID, so none was sent"
-            hint = f"NetEase refuses SELECT until the client identifies itself with the IMAP ID command ({sent})"
-        else:
-            hint = f"check [mailbox] folder (it must exist; e.g. \"INBOX\")"
-        return f"IMAP {self.where}: cannot open folder {self.cfg.folder!r}: {text}; {hint}"
 
     def _dial(self) -> IMAPClient:
         """Open the connection (TCP, then TLS when ``ssl``); MailboxError names host:port and the fix.
@@ -254,14 +221,11 @@ class ImapMailbox:
             client = IMAPClient(cfg.host, cfg.port, ssl=cfg.ssl, ssl_context=self._tls_context() if cfg.ssl else None,
                                 timeout=cfg.timeout_seconds)
         except ssl.SSLCertVerificationError as exc:
-            raise MailboxError(f"IMAP {self.where}: TLS certificate not trusted ({exc.verify_message}); check "
-                               "[mailbox] host, or set ca_file to the server's CA") from exc
+            raise MailboxError(tls_untrusted(self.where, exc.verify_message)) from exc
         except ssl.SSLError as exc:
-            raise MailboxError(f"IMAP {self.where}: TLS handshake failed ({exc.reason}); is this a TLS port? "
-                               "(993 = TLS: ssl = true; 143 = plain: ssl = false)") from exc
+            raise MailboxError(tls_failed(self.where, exc.reason)) from exc
         except _Broken as exc:
-            raise MailboxError(f"IMAP {self.where}: cannot connect ({exc}); check [mailbox] host and port, "
-                               "the network and the firewall") from exc
+            raise MailboxError(unreachable(self.where, exc)) from exc
         client._imap.debug = 0  # imapclient sets 5: imaplib would %-format every body it reads
         client.normalise_times = False  # keep INTERNALDATE's own UTC offset
         return client
@@ -274,10 +238,9 @@ class ImapMailbox:
         try:
             client.login(user, self.cfg.secret())
         except LoginError as exc:
-            raise AuthError(f"IMAP {self.where}: login refused for {user} ({_text(exc)}). {AUTH_HINT}") from exc
+            raise AuthError(login_refused(self.where, user, exc)) from exc
         except UnicodeEncodeError as exc:
-            raise AuthError(f"IMAP {self.where}: the password for {user} contains non-ASCII characters, which "
-                            f"IMAP LOGIN cannot send. {AUTH_HINT}") from exc
+            raise AuthError(password_not_ascii(self.where, user)) from exc
         except _Broken as exc:
             raise MailboxError(f"IMAP {self.where}: connection lost during login ({exc}); try again later") from exc
 
@@ -290,10 +253,10 @@ class ImapMailbox:
         except (imaplib.IMAP4.abort, OSError) as exc:
             raise MailboxError(f"IMAP {self.where}: connection lost after login ({exc}); try again later") from exc
         except imaplib.IMAP4.error as exc:  # a refused ID is not fatal by itself; SELECT will tell
-            log.warning("IMAP %s: ID refused: %s", self.where, _text(exc))
+            log.warning("IMAP %s: ID refused: %s", self.where, error_text(exc))
             return {}
         pairs = answer.items() if isinstance(answer, dict) else (answer or ())
-        return {_str(k): _str(v) for k, v in pairs}
+        return {as_str(k): as_str(v) for k, v in pairs}
 
     # -- diagnosis --------------------------------------------------------------------------
 
@@ -323,12 +286,8 @@ class ImapMailbox:
         return steps
 
     def _tls_detail(self, client: IMAPClient) -> str:
-        if not self.cfg.ssl:
-            return "未加密（ssl = false），仅用于测试 / plain IMAP (ssl = false), for tests only"
-        version = getattr(client.socket(), "version", lambda: "TLS")()
-        if self.cfg.ssl_verify:
-            return f"{version}，证书已校验 / certificate verified"
-        return f"{version}，证书未校验（ssl_verify = false，仅用于测试） / certificate NOT verified"
+        version = getattr(client.socket(), "version", lambda: "TLS")() if self.cfg.ssl else ""
+        return tls_detail(self.cfg.ssl, self.cfg.ssl_verify, version)
 
     def _check_login(self, client: IMAPClient) -> tuple[bool, str]:
         self._login(client)
@@ -344,20 +303,6 @@ class ImapMailbox:
         self._select(client)
         count = client.folder_status(self.cfg.folder, ["MESSAGES"]).get(b"MESSAGES", "?")
         return True, f"已打开文件夹 {self.cfg.folder}（{count} 封邮件，只读）/ folder opened read-only"
-
-
-def _aware(value: Any) -> datetime:
-    if not isinstance(value, datetime):
-        return datetime.now(timezone.utc)
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-
-
-def _str(value: Any) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-def _text(exc: BaseException) -> str:
-    return " ".join(_str(arg) for arg in exc.args) or type(exc).__name__
 
 
 def _shutdown(client: IMAPClient) -> None:

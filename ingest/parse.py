@@ -21,7 +21,6 @@ from email.generator import BytesGenerator
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
-from html.parser import HTMLParser
 from io import BytesIO
 
 import mailparser
@@ -311,51 +310,3 @@ def _transfer_decode(data: bytes, encoding: str) -> bytes:
     carrier.set_payload(data.decode("ascii", "surrogateescape"))
     decoded = carrier.get_payload(decode=True)
     return decoded if isinstance(decoded, bytes) else data
-
-
-_BLOCK_TAGS = frozenset({
-    "p", "div", "br", "li", "tr", "table", "ul", "ol", "blockquote", "pre", "hr", "section",
-    "article", "header", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt", "center",
-})
-_SKIP_TAGS = frozenset({"script", "style"})
-_MARKED_SECTION = re.compile(r"<!\[[^\[\]>]*\]>")  # <![if !supportLists]>, <![endif]> of Office HTML
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.chunks: list[str] = []
-        self._skip = 0
-        self._pre = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._open_or_close(tag, 1)
-
-    def handle_endtag(self, tag: str) -> None:
-        self._open_or_close(tag, -1)
-
-    def _open_or_close(self, tag: str, step: int) -> None:
-        if tag in _SKIP_TAGS:
-            self._skip = max(0, self._skip + step)
-        elif tag == "pre":
-            self._pre = max(0, self._pre + step)
-        if tag in _BLOCK_TAGS and (step > 0 or tag != "br"):
-            self.chunks.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._skip:
-            return
-        self.chunks.append(data if self._pre else re.sub(r"\s+", " ", data))
-
-
-def html_to_text(html: str) -> str:
-    """Readable plain text of an HTML body: no script/style, line breaks at <br>, <p>, <div>..."""
-    extractor = _TextExtractor()
-    try:
-        extractor.feed(_MARKED_SECTION.sub("", html))
-        extractor.close()
-        text = "".join(extractor.chunks)
-    except AssertionError:  # html.parser's way of giving up on a malformed declaration
-        text = re.sub(r"<[^>]*>", "\n", html)
-    lines = [line.replace("\xa0", " ").strip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -106,7 +106,12 @@ class FileFacts:
     mail_headers: dict[str, str] = field(default_factory=dict)  # of an attached mail (kind "eml"): from, subject...
 
 
+def role_value(role: Role | str) -> str:
+    """A role as the register stores it: "form", or a further material's role as given."""
+    return role.value if isinstance(role, Role) else role
+
+
 @dataclass(frozen=True)
 class ClassifiedFile:
     facts: FileFacts
-    role: Role
+    role: Role | str  # a Role, or the role of a further material ``ingest.classify`` was handed

@@ -15,7 +15,7 @@ import hashlib
 import logging
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -186,19 +186,20 @@ Unpacker = Callable[[str, bytes, Limits, Path, str], list[Unpacked]]
 
 
 def unpack_all(attachments: list[tuple[str, bytes]], limits: Limits, workdir: Path,
-               unpacker: Unpacker = unpack) -> list[Unpacked]:
+               unpacker: Unpacker = unpack, digests: Sequence[str] = ()) -> list[Unpacked]:
     """Every attachment of one mail, archives unpacked, duplicates dropped, names made unique.
 
     ``workdir`` (a scratch directory under data_dir, removed by the caller) holds any file an
     unpacker needs. The same attachment twice (same bytes) is unpacked once. ``unpacker``
-    unpacks one attachment (ingest.files: in a worker, under the time budget).
+    unpacks one attachment (ingest.files: in a worker, under the time budget). ``digests``: the
+    attachments' SHA-256 when the caller has them already (in order), so nothing is hashed twice.
     """
     items: list[Unpacked] = []
     seen: set[str] = set()
     for index, (name, data) in enumerate(attachments):
         if len(items) >= limits.max_files_per_mail:  # 10 000 attachments: the rest are counted, not read
             return _dedupe(_capped(items, len(items) + len(attachments) - index, limits))
-        digest = hashlib.sha256(data).hexdigest()
+        digest = digests[index] if index < len(digests) else hashlib.sha256(data).hexdigest()
         if data and digest in seen:
             continue
         seen.add(digest)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+from rules.materials import Build, built
+
 
 class Status(str, Enum):
     COMPLETE = "complete"
@@ -44,4 +46,8 @@ def base_code(code: str) -> str:
 
 
 def is_blocking(code: str) -> bool:
-    return CODES[base_code(code)]
+    """Known codes by ``CODES``; a missing material of the table (``rules.materials``) blocks."""
+    base = base_code(code)
+    if base not in CODES and base in {m.missing_code for m in built(Build.FILE)}:
+        return True
+    return CODES[base]

@@ -17,6 +17,7 @@ from ingest.names import compact
 from rules.codes import Status, is_blocking
 from rules.config import Campaign, Rules
 from rules.facts import DeedsFacts, FormFacts, NominationFacts, Problem, Verdict
+from rules.materials import Build, built
 from rules.quota import check_quota
 
 Check = Callable[[NominationFacts, Rules, Campaign], list[Problem]]
@@ -141,6 +142,12 @@ def check_photos(facts: NominationFacts, rules: Rules, campaign: Campaign) -> li
     return _photo_count(facts, rules) + _photo_format(facts, rules) + _photo_size(facts, rules)
 
 
+def check_present(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list[Problem]:
+    """Each material of the table without a check of its own (``Build.FILE``) must have been received."""
+    received = {file.role for file in facts.files}
+    return [Problem(m.missing_code) for m in built(Build.FILE) if m.role not in received]
+
+
 def _leader(facts: NominationFacts, rules: Rules) -> list[Problem]:
     form = latest_readable_form(facts)
     if form is None:
@@ -189,6 +196,7 @@ CHECKS: tuple[Check, ...] = (
     check_credit,
     check_deeds,
     check_photos,
+    check_present,
     check_eligibility,
     check_quota,
     check_attachments,

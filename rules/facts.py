@@ -42,6 +42,14 @@ class ScreenshotFacts:
 
 
 @dataclass(frozen=True)
+class MaterialFile:
+    """A file of a material whose facts are its presence (``rules.materials.Build.FILE``)."""
+
+    role: str
+    filename: str
+
+
+@dataclass(frozen=True)
 class UnreadableFacts:
     filename: str
     reason: str
@@ -59,6 +67,7 @@ class NominationFacts:
     unreadable: tuple[UnreadableFacts, ...] = ()
     cloud_links: tuple[str, ...] = ()
     embedded_images: tuple[EmbeddedImages, ...] = ()  # pictures pasted into documents: not photos
+    files: tuple[MaterialFile, ...] = ()  # of the materials built as Build.FILE, in arrival order
     # Facts only the register knows, passed in by the wiring:
     quota: int | None = None  # how many candidates the unit may nominate; None = no limit known
     arrival_rank: int = 0  # 1-based place among the unit's nominations in order of arrival; 0 = not counted

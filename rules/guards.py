@@ -15,6 +15,7 @@ from ingest.types import ParsedMail
 
 # Local parts of addresses that are machines, compared without "-", "_" and ".".
 _ROBOT_LOCALS = ("mailerdaemon", "postmaster", "noreply", "donotreply")
+_NO_REPLY = ("noreply", "donotreply")  # anywhere in the local part: gmail-noreply@, alerts_no_reply@
 _BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
 _SUPPRESS_TOKENS = frozenset({"all", "oof", "autoreply"})
 # Subjects that auto-responders without RFC 3834 headers write (iCloud, some QQ/Exchange setups).
@@ -23,6 +24,11 @@ _AUTO_SUBJECT = re.compile(
     r"out\s+of\s+(?:the\s+)?office)",
     re.IGNORECASE,
 )
+# Read receipts that are no RFC 8098 report: Outlook inside Exchange sends "Read: …" / "已读: …" with
+# the receipt in a small winmail.dat (TNEF), or nothing at all.
+_READ_RECEIPT_SUBJECT = re.compile(r"^\s*(?:read|已读|已讀|gelesen|lu|leído|letto)\s*[:：]", re.IGNORECASE)
+_TNEF_NAMES = frozenset({"winmail.dat", "win.dat"})
+_RECEIPT_MAX_BYTES = 100_000  # a receipt's winmail.dat is a few KB; one carrying files is far larger
 # Subjects that delivery failure reports start with (Postfix, Exchange, Gmail, qmail, Exim, sendmail,
 # 163/QQ); "回复：Undeliverable: …" is a person answering one.
 _BOUNCE_SUBJECT = re.compile(
@@ -68,11 +74,11 @@ def _header_reason(headers: dict[str, str]) -> str | None:
 
 
 def is_robot_address(address: str) -> bool:
-    """mailer-daemon, postmaster, noreply/no-reply/donotreply, owner-*, *-request."""
+    """mailer-daemon, postmaster, noreply/no-reply/donotreply (also gmail-noreply), owner-*, *-request."""
     local = address.rpartition("@")[0].lower() if "@" in address else address.lower()
     local = local.split("+", 1)[0]
     squeezed = local.replace("-", "").replace("_", "").replace(".", "")
-    if squeezed.startswith(_ROBOT_LOCALS):
+    if squeezed.startswith(_ROBOT_LOCALS) or any(word in squeezed for word in _NO_REPLY):
         return True
     return local.startswith("owner-") or local.endswith("-request")
 
@@ -108,6 +114,12 @@ def is_bounce(mail: ParsedMail) -> bool:
             or robot_return_path(headers) or bounce_subject(mail.subject))
 
 
+def is_read_receipt(mail: ParsedMail) -> bool:
+    """A read receipt by its subject ("Read: …", "已读: …") that brings nothing but, at most, a small winmail.dat."""
+    return bool(_READ_RECEIPT_SUBJECT.match(mail.subject)) and all(
+        a.filename.lower() in _TNEF_NAMES and len(a.data) < _RECEIPT_MAX_BYTES for a in mail.attachments)
+
+
 def is_own_message_id(message_id: str, *, domain: str, prefix: str = "shenbao.") -> bool:
     """True for a Message-ID this service generated (``<shenbao.{uuid}@{domain}>``)."""
     mid = message_id.strip().strip("<>").lower()
@@ -128,6 +140,8 @@ def no_reply_reason(
         return reason
     if _AUTO_SUBJECT.match(mail.subject):
         return "auto-reply-subject"
+    if is_read_receipt(mail):
+        return "read-receipt"
     if mail.is_delivery_report:
         return "delivery-report"
     if mail.is_feedback_report or (_COMPLAINT_SUBJECT.match(mail.subject) and not mail.in_reply_to):
@@ -175,6 +189,8 @@ _ROBOT_LIKE_WORDS = frozenset({
     "delivery", "tracking", "ticket", "tickets", "reminder", "reminders", "abuse", "staff", "webmaster",
     "admin", "kefu", "tongzhi", "xitong", "fuwu",
 })
+# Word beginnings that name a service in any spelling or language (notificaciones@, confirmacion@).
+_ROBOT_LIKE_STEMS = ("notif", "confirm", "newsletter")
 # Headers that bulk and transactional sending services add (Amazon SES, Mailgun, SendGrid, Mandrill ...).
 BULK_HEADERS = frozenset({
     "feedback-id", "x-ses-outgoing", "x-mailgun-sid", "x-sg-eid", "x-mc-user", "x-csa-complaints",
@@ -191,7 +207,8 @@ _AUTOMATED_TEXT = re.compile(
 def robot_like_address(address: str) -> bool:
     """A sender address whose local part names a service rather than a person (``ship-confirm@``)."""
     local = address.rpartition("@")[0].lower()
-    return any(word in _ROBOT_LIKE_WORDS for word in re.split(r"[-_.+0-9]+", local))
+    words = re.split(r"[-_.+0-9]+", local)
+    return any(word in _ROBOT_LIKE_WORDS or word.startswith(_ROBOT_LIKE_STEMS) for word in words)
 
 
 def no_material_reason(mail: ParsedMail, body: str) -> str | None:

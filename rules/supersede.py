@@ -4,11 +4,11 @@ Pure over a list of ``Item`` in arrival order. Nothing is deleted: a replaced fi
 the register (``shenbao show`` lists it as replaced); only the current ones are judged.
 
 - The same bytes sent again count once (the first copy stays).
-- Documents: the 推荐表 of the latest email that brought one replaces earlier ones; the same
-  for the 事迹材料 (an attached text or a text pasted into the body).
+- Documents (``latest`` in ``rules.materials``): the 推荐表 of the latest email that brought one
+  replaces earlier ones; the same for the 事迹材料 (an attached text or a text pasted into the body).
 - Pictures and other files accumulate; one from a later email with the same file name replaces
-  the earlier one; a later email that brings a whole photo set (at least ``photo_set`` photos)
-  replaces the earlier photos.
+  the earlier one; a later email that brings a whole photo set (at least ``photo_set`` photos,
+  the material built as ``Build.PICTURE``) replaces the earlier photos.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ingest.types import Role
+from rules.materials import Build, built, table
 
-DOCUMENT_ROLES = (Role.FORM.value, Role.DEEDS.value)
 DUPLICATE = "重复发送，与先前收到的文件相同"
 NEWER_DOCUMENT = "已被后来收到的版本替换"
 SAME_NAME = "已被后来收到的同名文件替换"
@@ -32,7 +31,7 @@ class Item:
 
     key: int  # StoredFile.id, or -Email.id for a body text
     email: int  # position of its email in arrival order (0, 1, ...)
-    role: str  # a Role value
+    role: str  # a material's role (``rules.materials``) or "other"
     name: str  # display name, may be an archive path "材料.zip/张三/1.jpg"
     sha256: str = ""
 
@@ -59,13 +58,15 @@ def _newest_email_wins(items: Sequence[Item], role: str, out: dict[int, Replaced
 
 
 def _pictures(items: Sequence[Item], photo_set: int, out: dict[int, Replaced]) -> None:
+    documents = {m.role for m in table() if m.latest}
+    sets = {m.role for m in built(Build.PICTURE)}
     current: list[Item] = []
     for email in sorted({i.email for i in items}):
-        arriving = [i for i in items if i.email == email and i.role not in DOCUMENT_ROLES and i.key not in out]
-        photos = [i for i in arriving if i.role == Role.PHOTO.value]
+        arriving = [i for i in items if i.email == email and i.role not in documents and i.key not in out]
+        photos = [i for i in arriving if i.role in sets]
         names = {_base(i.name): i for i in arriving}
         for old in current:
-            if len(photos) >= photo_set and old.role == Role.PHOTO.value:
+            if len(photos) >= photo_set and old.role in sets:
                 out[old.key] = Replaced(NEW_PHOTO_SET, photos[0].key)
             elif _base(old.name) in names:
                 out[old.key] = Replaced(SAME_NAME, names[_base(old.name)].key)
@@ -81,7 +82,8 @@ def replaced(items: Sequence[Item], photo_set: int) -> dict[int, Replaced]:
             out[item.key] = Replaced(DUPLICATE, first_of[item.sha256])
         elif item.sha256:
             first_of[item.sha256] = item.key
-    for role in DOCUMENT_ROLES:
-        _newest_email_wins(items, role, out)
+    for material in table():
+        if material.latest:
+            _newest_email_wins(items, material.role, out)
     _pictures(items, max(1, photo_set), out)
     return out

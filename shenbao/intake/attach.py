@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from ingest.types import ClassifiedFile
+from ingest.types import ClassifiedFile, role_value
 from shenbao.store.brief import brief_json
 from shenbao.config import Config
 from shenbao.intake.held import hold, unauthorised
@@ -36,7 +36,7 @@ def store_file(s: Session, email: Email, sub: Submission | None, entry: FileEntr
     facts = classified.facts
     found = asdict(facts)
     row = StoredFile(email_id=email.id or 0, submission_id=sub.id if sub else None, filename=facts.filename,
-                     path=path, sha256=facts.sha256, size=facts.size, kind=facts.kind, role=classified.role.value,
+                     path=path, sha256=facts.sha256, size=facts.size, kind=facts.kind, role=role_value(classified.role),
                      unreadable=facts.unreadable, facts=json.dumps(found, ensure_ascii=False, default=str),
                      brief=brief_json(found))
     s.add(row)

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
+from collections.abc import Sequence
 from pathlib import Path
 
+from ingest.budget import Caller, InProcess
 from ingest.limits import Limits
 from ingest.types import FileFacts, ParsedMail
 
@@ -35,29 +37,37 @@ class Prepared:
     inline: frozenset[str]  # SHA-256 of the pictures the HTML body shows inline and the mail does not attach
 
 
-def inline_digests(parsed: ParsedMail) -> frozenset[str]:
-    """SHA-256 of the pictures the HTML body shows inline and the mail does not also attach."""
-    inline = {hashlib.sha256(a.data).hexdigest() for a in parsed.attachments if a.inline}
-    attached = {hashlib.sha256(a.data).hexdigest() for a in parsed.attachments if not a.inline} if inline else set()
+def inline_digests(parsed: ParsedMail, digests: Sequence[str]) -> frozenset[str]:
+    """SHA-256 (``digests``, one per attachment) of the pictures the HTML body shows inline and the
+    mail does not also attach."""
+    inline = {digest for a, digest in zip(parsed.attachments, digests) if a.inline}
+    attached = {digest for a, digest in zip(parsed.attachments, digests) if not a.inline}
     return frozenset(inline - attached)
+
+
+def read_files(parsed: ParsedMail, limits: Limits, scratch_root: Path,
+               caller: Caller) -> tuple[tuple[tuple[FileFacts, bool], ...], frozenset[str]]:
+    """Every attachment of ``parsed`` read (archives unpacked into their members, each its own file)
+    through ``caller`` (the service's reader worker, or ``InProcess`` in a pool worker): each file's
+    facts and whether it has bytes (False for a refused member), and the inline pictures' digests.
+    The readers are imported here, on first use: the service itself seldom needs them (30 MB)."""
+    from ingest.files import budgeted, budgeted_unpack, read_attachments
+
+    attachments = [(a.filename, a.data) for a in parsed.attachments]
+    digests = [hashlib.sha256(a.data).hexdigest() for a in parsed.attachments]  # the one hashing of each
+    read = read_attachments(attachments, limits, scratch_root, budgeted(caller), budgeted_unpack(caller), digests)
+    return tuple((r.facts, bool(r.item.data)) for r in read), inline_digests(parsed, digests)
 
 
 def prepare_mail(raw_path: str, limits: Limits, scratch_root: str) -> Prepared:
     """In a pool worker: the raw mail at ``raw_path`` parsed and every attachment read. The big
-    attachments' bytes stay here: the service needs only the small ones (a bounce's returned parts).
-    The readers are imported here, in the worker: the service itself need not load them (30 MB)."""
-    from ingest.budget import InProcess
-    from ingest.files import budgeted, budgeted_unpack, read_attachments
+    attachments' bytes stay here: the service needs only the small ones (a bounce's returned parts)."""
     from ingest.parse import parse_mail
 
     parsed = parse_mail(Path(raw_path).read_bytes())
-    here = InProcess()
-    attachments = [(a.filename, a.data) for a in parsed.attachments]
-    read = read_attachments(attachments, limits, Path(scratch_root), budgeted(here), budgeted_unpack(here))
-    del attachments
+    files, inline = read_files(parsed, limits, Path(scratch_root), InProcess())
     light = tuple(a if len(a.data) < RETURNED_PART_MAX_BYTES else replace(a, data=b"") for a in parsed.attachments)
-    return Prepared(replace(parsed, attachments=light), tuple((r.facts, bool(r.item.data)) for r in read),
-                    inline_digests(parsed))
+    return Prepared(replace(parsed, attachments=light), files, inline)
 
 
 def wall_seconds(limits: Limits) -> float:

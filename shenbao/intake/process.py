@@ -11,12 +11,14 @@ from sqlmodel import Session
 
 from ingest.classify import classify
 from ingest.links import find_cloud_links
-from ingest.parse import html_to_text, parse_mail
-from ingest.types import ClassifiedFile, FileFacts, ParsedMail, Role
+from ingest.html_text import body_text
+from ingest.parse import parse_mail
+from ingest.types import ClassifiedFile, FileFacts, ParsedMail, role_value
 from rules.guards import is_bounce, no_material_reason, no_reply_reason
+from rules.materials import named, roles
 from shenbao.config import Config
 from shenbao.intake.attach import register_email
-from shenbao.intake.prepare import RETURNED_PART_MAX_BYTES, Prepared, inline_digests
+from shenbao.intake.prepare import RETURNED_PART_MAX_BYTES, Prepared, read_files
 from shenbao.store.models import Email
 from shenbao.replies.outbox import mark_bounced
 from shenbao.intake.oversize import DISPOSITION, answer_oversize
@@ -27,7 +29,6 @@ from shenbao.intake.copies import DISPOSITION as DUPLICATE, is_copy
 log = logging.getLogger(__name__)
 
 MIN_BODY_DEEDS_CHARS = 300  # a body shorter than this is a covering note, not the deeds text
-MATERIAL_ROLES = {Role.FORM, Role.DEEDS, Role.PHOTO, Role.SCREENSHOT}
 SCRATCH_DIR = "tmp"  # under data_dir: unpacking and conversion scratch space, emptied after each mail
 
 
@@ -41,28 +42,17 @@ def _fill_headers(email: Email, parsed: ParsedMail) -> None:
     email.defects = json.dumps(list(parsed.defects), ensure_ascii=False)
 
 
-def _body_text(parsed: ParsedMail) -> str:
-    return parsed.text_body or html_to_text(parsed.html_body)
-
-
-def _read_attachments(store: Store, config: Config, parsed: ParsedMail) -> list[tuple[FileFacts, bool]]:
-    """Read every attachment (archives unpacked into their members, each its own file): (facts,
-    whether it has bytes: False for a refused member). The readers are imported here, on first use:
-    with ``[performance] workers`` the service's own process seldom needs them."""
+def _read_attachments(store: Store, config: Config, parsed: ParsedMail) -> tuple[tuple[tuple[FileFacts, bool], ...], frozenset[str]]:
+    """``read_files`` in the service's reader worker, under [limits] file_seconds per file."""
     from ingest.budget import shared_pool
-    from ingest.files import budgeted, budgeted_unpack, read_attachments
 
-    attachments = [(a.filename, a.data) for a in parsed.attachments]
-    pool = shared_pool()  # every archive unpacked and every file read in a worker, under [limits] file_seconds
-    return [(read.facts, bool(read.item.data))
-            for read in read_attachments(attachments, config.limits.for_ingest(), store.path(SCRATCH_DIR),
-                                         budgeted(pool), budgeted_unpack(pool))]
+    return read_files(parsed, config.limits.for_ingest(), store.path(SCRATCH_DIR), shared_pool())
 
 
 def _classified(store: Store, read: Iterable[tuple[FileFacts, bool]], inline: frozenset[str]) -> list[tuple[ClassifiedFile, str]]:
     """Each read file classified (``inline``: the digests of the pictures the body shows), with its
     place under data_dir (filled from the raw mail when first read; "" for a refused member)."""
-    return [(ClassifiedFile(facts, classify(facts, inline=facts.sha256 in inline)),
+    return [(ClassifiedFile(facts, classify(facts, inline=facts.sha256 in inline, named=named())),
              store.attachment_path(facts.sha256, facts.filename) if has_data else "")
             for facts, has_data in read]
 
@@ -101,15 +91,13 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime, pr
             answer_oversize(s, config, email, now)
             _finish(s, email, DISPOSITION)
             return
-        if prepared is None:
-            files = _classified(store, _read_attachments(store, config, parsed), inline_digests(parsed))
-        else:
-            files = _classified(store, prepared.files, prepared.inline)
+        read, inline = _read_attachments(store, config, parsed) if prepared is None else (prepared.files, prepared.inline)
+        files = _classified(store, read, inline)
         email.cloud_links = json.dumps(list(find_cloud_links(parsed.text_body, parsed.html_body)), ensure_ascii=False)
-        body = _body_text(parsed)
+        body = body_text(parsed)
         body_chars = non_space_chars(body)
         email.body_chars = body_chars if body_chars >= MIN_BODY_DEEDS_CHARS else 0
-        has_material = email.body_chars > 0 or any(f.role in MATERIAL_ROLES for f, _ in files)
+        has_material = email.body_chars > 0 or any(role_value(f.role) in roles() for f, _ in files)
         robot = None if has_material or config.unit_for_sender(parsed.from_addr) else no_material_reason(parsed, body)
         if robot:  # nothing to register and nobody to ask: a transactional robot is not answered
             _finish(s, email, f"ignored:{robot}")

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from notify.safetext import printable
 from rules.facts import NominationFacts
+from rules.materials import Build, Material, of_role, table
 from shenbao.config import Config
 from ingest.names import compact
 from shenbao.register.decisions import decision_fields, effective_status
@@ -24,20 +25,29 @@ from shenbao.store.verdicts import verdict_of
 REPLIED_STATES = ("pending", "sending", "sent")
 
 
+def _item(material: Material, facts: NominationFacts) -> Any:
+    """One material's entry under ``items`` (DESIGN.md), as its ``Build`` gives its facts."""
+    if material.build is Build.FORM:
+        form = facts.forms[-1] if facts.forms else None
+        return {"present": form is not None, "file": form.filename if form else None,
+                "fields": form.fields if form else {}, "unit": form.unit if form else "",
+                "unreadable": form.unreadable if form else ""}
+    if material.build is Build.TEXT:
+        best = max(facts.deeds, key=lambda d: d.chars, default=None)
+        return {"present": best is not None, "chars": best.chars if best else 0, "source": best.source if best else None}
+    if material.build is Build.PICTURE:
+        return [{"file": p.filename, "bytes": p.size, "format": p.format, "width": p.width, "height": p.height}
+                for p in facts.photos]
+    names = ([x.filename for x in facts.screenshots] if material.build is Build.SCREENSHOT
+             else [x.filename for x in facts.files if x.role == material.role])
+    return {"present": bool(names), "files": names}
+
+
 def _items(facts: NominationFacts, files: list[StoredFile]) -> dict[str, Any]:
-    form = facts.forms[-1] if facts.forms else None
-    best_deeds = max(facts.deeds, key=lambda d: d.chars, default=None)
     return {
-        "form": {"present": form is not None, "file": form.filename if form else None,
-                 "fields": form.fields if form else {}, "unit": form.unit if form else "",
-                 "unreadable": form.unreadable if form else ""},
-        "credit": {"present": bool(facts.screenshots), "files": [x.filename for x in facts.screenshots]},
-        "deeds": {"present": best_deeds is not None, "chars": best_deeds.chars if best_deeds else 0,
-                  "source": best_deeds.source if best_deeds else None},
-        "photos": [{"file": p.filename, "bytes": p.size, "format": p.format, "width": p.width, "height": p.height}
-                   for p in facts.photos],
+        **{material.item: _item(material, facts) for material in table()},
         "other": [{"file": f.filename, "kind": f.kind, "unreadable": f.unreadable}
-                  for f in files if f.role == "other"],
+                  for f in files if of_role(f.role) is None],  # "other", or a material no longer in the table
         "cloud_links": list(facts.cloud_links),
     }
 

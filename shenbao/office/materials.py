@@ -1,7 +1,8 @@
 """``export --materials DIR``: every nomination's files, as the review committee works from them.
 
 ``DIR/<unit>/<candidate>/`` holds ``推荐表.docx``, ``事迹材料.docx``, ``征信截图1.png``,
-``照片1.jpg`` …: names from each file's role and extensions from its content (a PNG sent as
+``照片1.jpg`` …: names from each file's material (``rules.materials``; the words are ``[files]`` in
+``templates/office.toml``) and extensions from its content (a PNG sent as
 ``photo.jpg`` is ``照片1.png``). An earlier form is kept as ``推荐表（较早版本1）.docx``;
 deeds pasted into a mail body become ``事迹材料（邮件正文）.txt``; anything else goes to
 ``其他附件/`` under its own (sanitised) name.
@@ -21,7 +22,10 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from ingest.names import MAX_NAME_BYTES, safe_filename, unique_name
-from ingest.parse import html_to_text, parse_mail
+from ingest.html_text import body_text
+from ingest.parse import parse_mail
+from notify.office import label
+from rules.materials import Build, of_role, table
 from shenbao.store.derived import file_bytes
 from shenbao.errors import UsageError
 from shenbao.store.models import Email, StoredFile, Submission
@@ -31,8 +35,6 @@ MARKER = ".shenbao-materials"
 EXTENSIONS = {"jpeg": ".jpg", "png": ".png", "gif": ".gif", "bmp": ".bmp", "webp": ".webp", "tiff": ".tif",
               "heif": ".heic", "docx": ".docx", "doc": ".doc", "pdf": ".pdf", "txt": ".txt", "zip": ".zip",
               "wps": ".wps", "rtf": ".rtf", "rar": ".rar", "7z": ".7z"}
-NAMES = {"form": "推荐表", "deeds": "事迹材料", "screenshot": "征信截图", "photo": "照片"}
-NUMBERED = {"screenshot", "photo"}
 OTHER_DIR = "其他附件"
 BODY_DEEDS = "事迹材料（邮件正文）"
 
@@ -64,18 +66,17 @@ def target_names(files: list[StoredFile]) -> list[tuple[StoredFile, str]]:
     """(file, name inside the candidate's folder) for each file, in the order received."""
     by_role: dict[str, list[StoredFile]] = {}
     for row in files:
-        by_role.setdefault(row.role if row.role in NAMES else "other", []).append(row)
+        by_role.setdefault(row.role if of_role(row.role) else "other", []).append(row)
     out: list[tuple[StoredFile, str]] = []
-    forms = by_role.get("form", [])
-    for number, row in enumerate(forms[:-1], start=1):
-        out.append((row, f"{NAMES['form']}（较早版本{number}）{extension(row)}"))
-    if forms:
-        out.append((forms[-1], NAMES["form"] + extension(forms[-1])))
-    for role in ("deeds", "screenshot", "photo"):
-        rows = by_role.get(role, [])
+    for material in table():
+        rows, name = by_role.get(material.role, []), label("files", material.role)
+        if material.build is Build.FORM:  # the current form by its name, earlier ones as earlier versions
+            out += [(row, f"{name}（较早版本{number}）{extension(row)}") for number, row in enumerate(rows[:-1], start=1)]
+            out += [(rows[-1], name + extension(rows[-1]))] if rows else []
+            continue
         for number, row in enumerate(rows, start=1):
-            shown = str(number) if role in NUMBERED or len(rows) > 1 else ""
-            out.append((row, f"{NAMES[role]}{shown}{extension(row)}"))
+            shown = str(number) if material.numbered or len(rows) > 1 else ""
+            out.append((row, f"{name}{shown}{extension(row)}"))
     used: set[str] = set()
     for row in by_role.get("other", []):
         name = unique_name(safe_filename(row.filename), used)
@@ -123,7 +124,7 @@ def body_deeds(store: Store, s: Session, sub: Submission) -> list[str]:
     emails = s.exec(select(Email).where(Email.submission_id == sub.id, col(Email.body_chars) > 0)
                     .order_by(col(Email.id)))
     parsed = [parse_mail(store.read_raw(email)) for email in emails if email.raw_path]
-    return [mail.text_body or html_to_text(mail.html_body) for mail in parsed]
+    return [body_text(mail) for mail in parsed]
 
 
 def nomination_materials(store: Store, s: Session, sub: Submission, missing: list[str]) -> Iterator[tuple[str, bytes]]:

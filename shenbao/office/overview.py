@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from notify.office import decision_text, label, summary
+from notify.checklist import ItemCheck, checklist
+from notify.office import decision_text, label
 from notify.wording import ProblemLine, render_problem
-from rules.codes import base_code
 from rules.facts import NominationFacts, Problem
 from shenbao.register.bulk import Material, Replies, ReplyRow, chunks, light_materials, materials
 from shenbao.collector import cycle_collection_paused
@@ -32,16 +32,6 @@ from shenbao.register.nominations import (
     surviving,
 )
 from shenbao.register.verdict import facts_of
-
-ITEMS = ("form", "credit", "deeds", "photos")
-
-
-@dataclass(frozen=True)
-class ItemCheck:
-    key: str  # form | credit | deeds | photos
-    label: str  # 推荐表
-    ok: bool  # no blocking problem of this item
-    summary: str  # "推荐表-张三.docx", "2315字", "3张", "未收到"
 
 
 @dataclass(frozen=True)
@@ -130,29 +120,6 @@ class NominationView:
 
 def _time(value: str) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
-
-
-def _family(code: str) -> str:
-    """The checklist item a problem code belongs to: "photos.too_small" -> "photos"."""
-    return base_code(code).split(".", 1)[0]
-
-
-def _item_summary(key: str, facts: NominationFacts) -> str:
-    if key == "form":
-        if not facts.forms:
-            return summary("missing")
-        form = facts.forms[-1]
-        return summary("unreadable") + f"（{form.filename}）" if form.unreadable else form.filename
-    if key == "deeds":
-        best = max(facts.deeds, key=lambda d: d.chars, default=None)
-        return summary("chars", chars=best.chars) if best else summary("missing")
-    count = len(facts.screenshots) if key == "credit" else len(facts.photos)
-    return summary("count", count=count) if count else summary("missing")
-
-
-def checklist(facts: NominationFacts, lines: tuple[ProblemLine, ...]) -> tuple[ItemCheck, ...]:
-    wrong = {_family(line.code) for line in lines if line.blocking}
-    return tuple(ItemCheck(key, label("items", key), key not in wrong, _item_summary(key, facts)) for key in ITEMS)
 
 
 def _latest(replies: Iterable[Reply | ReplyRow]) -> ReplyInfo | None:

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from shenbao.config import Config
 from shenbao.office.export import csv_cell
 from shenbao.office.overview import NominationView
-from shenbao.office.xlsx import NOMINATION_HEADER, nomination_row
+from shenbao.office.xlsx import NOMINATION_HEADER, nomination_header, nomination_row
 
-CSV_HEADER = [*NOMINATION_HEADER, "问题代码"]
+CSV_HEADER = [*NOMINATION_HEADER, "问题代码"]  # of the project's materials
 
 
 def _text(value: Any) -> Any:
@@ -31,7 +31,7 @@ def people_csv(views: list[NominationView], config: Config) -> str:
     zone = ZoneInfo(config.campaign.timezone)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    writer.writerow([*nomination_header(), CSV_HEADER[-1]])
     for view in views:
         row = [*nomination_row(view, config, zone), " ".join(p.code for p in view.problems)]
         writer.writerow([csv_cell(_text(value)) for value in row])

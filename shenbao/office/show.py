@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from notify.office import decision_text, disposition_label, label, zone_name
 from notify.render import template_env
 from notify.wording import format_size, render_problem, wording
+from rules.materials import Build, build_of
 from shenbao.store.brief import non_space_chars
 from shenbao.config import Config
 from shenbao.register.decisions import effective_status, history
@@ -38,11 +39,12 @@ def _facts_line(row: StoredFile) -> str:
     if row.unreadable:
         return f"无法读取：{row.unreadable}"
     facts: dict[str, Any] = json.loads(row.facts or "{}")
-    if row.role == "form":
+    build = build_of(row.role)
+    if build is Build.FORM:
         fields = [f"{k}={v}" for k, v in list(facts.get("form_fields", {}).items())[:FIELDS_SHOWN] if v]
         unit = f"申报单位={facts['form_unit']}；" if facts.get("form_unit") else ""
         return unit + "，".join(fields)
-    if row.role == "deeds":
+    if build is Build.TEXT:
         return f"约{non_space_chars(str(facts.get('text', '')))}字"
     image = facts.get("image") or {}
     if image:

@@ -20,8 +20,10 @@ from notify.office import disposition_label, label
 from notify.render import template_env
 from notify.wording import format_full_time, format_size, wording
 from rules.authority import HELD_DISPOSITION
+from rules.materials import Build, build_of, is_picture
 from shenbao.store.brief import non_space_chars
-from ingest.parse import html_to_text, parse_mail
+from ingest.html_text import body_text
+from ingest.parse import parse_mail
 from shenbao.config import Config
 from shenbao.office.marks import audit_trail, decision_info, paper_info
 from shenbao.office.materials import body_deeds
@@ -34,7 +36,6 @@ from shenbao.office.thumbs import can_preview
 from shenbao.office.web_files import INLINE_KINDS
 from shenbao.office.web_list import ListQuery, list_rows, list_values, roster_flags, unit_rows
 
-PICTURE_ROLES = ("photo", "screenshot")
 MAX_BODY_CHARS = 100_000
 DONE = {"accept": "已记录：办公室决定受理。", "reject": "已记录：办公室决定不予受理。",
         "reopen": "已撤销决定，恢复为自动核对的结果。", "paper_received": "已登记：纸质推荐表已收到。",
@@ -58,7 +59,7 @@ def _file_row(row: StoredFile) -> FileRow:
     assert row.id is not None
     roles: dict[str, str] = wording()["roles"]
     return FileRow(row.id, row.filename, roles.get(row.role, row.role), format_size(row.size), row.kind.upper(),
-                   row.unreadable, row.role in PICTURE_ROLES, can_preview(row), row.kind in INLINE_KINDS)
+                   row.unreadable, is_picture(row.role), can_preview(row), row.kind in INLINE_KINDS)
 
 
 def _time(value: str, zone: str) -> str:
@@ -94,7 +95,7 @@ def units_page(store: Store, config: Config, visitor: Visitor) -> str:
 def _deeds_text(store: Store, s: Session, sub: Submission, files: list[StoredFile]) -> tuple[str, str]:
     """(source, text) of the longest deeds text: a deeds file's text, or a mail body's."""
     texts = [(row.filename, str(json.loads(row.facts or "{}").get("text", ""))) for row in files
-             if row.role == "deeds" and not row.unreadable]
+             if build_of(row.role) is Build.TEXT and not row.unreadable]
     texts += [("邮件正文", text) for text in body_deeds(store, s, sub)]
     return max(texts, key=lambda item: len(item[1]), default=("", ""))
 
@@ -148,7 +149,7 @@ def emails_page(store: Store, config: Config, visitor: Visitor) -> str:
 def _body(raw: bytes) -> tuple[str, list[str]]:
     """The readable text of a mail and the names of its attachments."""
     mail = parse_mail(raw)
-    text = mail.text_body or html_to_text(mail.html_body)
+    text = body_text(mail)
     return text[:MAX_BODY_CHARS], [a.filename for a in mail.attachments]
 
 

@@ -21,7 +21,8 @@ from xlsxwriter import Workbook
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_cell_to_rowcol
 
-from notify.office import disposition_label
+from notify.office import disposition_label, label
+from rules.materials import table
 from notify.safetext import printable
 from notify.wording import format_full_time
 from shenbao.collector import cycle_collection_paused
@@ -36,9 +37,15 @@ from shenbao.office.paper import PAPER_HEADER, with_paper
 
 NOMINATION_SHEET, UNIT_SHEET, EMAIL_SHEET = "推荐人选", "各单位情况", "来信记录"
 FORM_COLUMNS = ["性别", "出生年月", "政治面貌", "工作单位及职务", "联系电话"]  # as read from the 推荐表, for the 评审汇总表
-NOMINATION_HEADER = ["编号", "推荐单位", "候选人", "状态", "办公室决定", "自动核对", "推荐表", "征信截图", "事迹材料",
-                     "工作生活照", "需补充或更正", "提示", *FORM_COLUMNS, "首次收到", "最近收到", "邮件数", "最近回复",
-                     "发件邮箱"]
+
+
+def nomination_header() -> list[str]:
+    """The nominations sheet's columns: a checklist column per material of ``rules.materials``."""
+    return ["编号", "推荐单位", "候选人", "状态", "办公室决定", "自动核对", *(label("items", m.item) for m in table()),
+            "需补充或更正", "提示", *FORM_COLUMNS, "首次收到", "最近收到", "邮件数", "最近回复", "发件邮箱"]
+
+
+NOMINATION_HEADER = nomination_header()  # of the project's materials
 UNIT_HEADER = ["推荐单位", "名额", "已报", "齐全", "待补充", "逾期", "未报", "备注"]
 EMAIL_HEADER = ["收到时间", "发件邮箱", "发件人", "主题", "处理结果", "编号", "已回复", "Message-ID"]
 TIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -73,7 +80,7 @@ def _form_cells(view: NominationView) -> list[str]:
 
 
 def nomination_row(view: NominationView, config: Config, zone: ZoneInfo) -> list[Any]:
-    """One nomination's cells under ``NOMINATION_HEADER`` (the CSV export writes the same row)."""
+    """One nomination's cells under ``nomination_header()`` (the CSV export writes the same row)."""
     reply = view.last_reply
     told = (f"{format_full_time(reply.at, config.campaign.timezone)} {reply.kind_label}（{reply.state_label}）"
             if reply else "")

@@ -9,13 +9,12 @@ import json
 import re
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session
 
-from ingest.types import Role
 from rules.evaluate import evaluate
-from rules.facts import DeedsFacts, EmbeddedImages, FormFacts, NominationFacts, PhotoFacts, ScreenshotFacts, UnreadableFacts, Verdict
+from rules.facts import DeedsFacts, NominationFacts, Verdict
+from rules.materials import Build, built, gather
 from shenbao.config import Config
 from shenbao.register.bulk import LightFile, Material, light_materials, materials
 from shenbao.store.models import NominationEmail, StoredFile, Submission
@@ -27,7 +26,6 @@ from shenbao.store.verdicts import problems_json
 from rules.supersede import Item, replaced
 
 BODY_DEEDS_SOURCE = "邮件正文"
-_FORM, _DEEDS, _PHOTO, _SCREENSHOT = Role.FORM.value, Role.DEEDS.value, Role.PHOTO.value, Role.SCREENSHOT.value
 OPEN_STATUSES = ("incomplete",)
 
 
@@ -56,7 +54,8 @@ def refresh_current(s: Session, sub: Submission, photo_set: int, material: Mater
     items = [Item(f.id or 0, order.get(f.email_id, len(order)), f.role, f.filename, f.sha256) for f in files]
     links = material.links
     bodies = [e for e in emails if e.body_chars and links[e.id or 0].with_body]
-    items += [Item(-(e.id or 0), order[e.id], Role.DEEDS.value, BODY_DEEDS_SOURCE) for e in bodies]
+    text_role = built(Build.TEXT)[0].role  # a text pasted into a body is that material (the deeds)
+    items += [Item(-(e.id or 0), order[e.id], text_role, BODY_DEEDS_SOURCE) for e in bodies]
     out = replaced(sorted(items, key=lambda i: (i.email, i.key)), photo_set)
     for index, row in enumerate(files):
         gone = out.get(row.id or 0)
@@ -85,22 +84,8 @@ def facts_of(sub: Submission, material: Material) -> NominationFacts:
     """``nomination_facts`` over rows already loaded (``bulk.materials`` or ``bulk.light_materials``)."""
     files = [row for row in material.files if row.replaced_by is None]
     emails = material.emails
-    forms, deeds, photos, shots, unreadable = [], [], [], [], []
-    pasted: list[EmbeddedImages] = []  # pictures pasted into documents other than the form
-    for row in map(brief_of, files):
-        role, brief = row.role, row.brief
-        if role != _FORM and brief.embedded_images:
-            pasted.append(EmbeddedImages(row.filename, brief.embedded_images))
-        if role == _FORM:
-            forms.append(FormFacts(row.filename, brief.form_fields, brief.form_unit, row.unreadable))
-        elif row.unreadable:
-            unreadable.append(UnreadableFacts(row.filename, row.unreadable))
-        elif role == _DEEDS:
-            deeds.append(DeedsFacts(row.filename, brief.text_chars))
-        elif role == _PHOTO:
-            photos.append(PhotoFacts(row.filename, row.size, row.kind, brief.width, brief.height))
-        elif role == _SCREENSHOT:
-            shots.append(ScreenshotFacts(row.filename))
+    gathered = gather((row, row.brief) for row in map(brief_of, files))
+    deeds: list[DeedsFacts] = list(gathered.pop("deeds"))
     links = material.links
     bringing = {row.email_id for row in files}
     cloud: list[str] = []
@@ -114,9 +99,7 @@ def facts_of(sub: Submission, material: Material) -> NominationFacts:
     times = [e.received_at for e in emails if e.id in bringing]
     received = max(times, default=sub.received_at or sub.last_received_at)
     return NominationFacts(candidate=sub.candidate, unit=sub.unit, received_at=datetime.fromisoformat(received),
-                           forms=tuple(forms), deeds=tuple(deeds), photos=tuple(photos),
-                           screenshots=tuple(shots), unreadable=tuple(unreadable), cloud_links=tuple(cloud),
-                           embedded_images=tuple(pasted))
+                           deeds=tuple(deeds), cloud_links=tuple(cloud), **gathered)
 
 
 def reevaluate(s: Session, config: Config, sub: Submission, now: datetime,

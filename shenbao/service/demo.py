@@ -21,20 +21,18 @@ from shenbao.service.wiring import build_pipeline
 from shenbao.samples.build import demo_mailbox
 from shenbao.office.table import render_table
 
-DEMO_CONFIG = """\
-# shenbao demo：本地文件夹当作邮箱，回复写成 .eml 文件，不连网络。
-[mailbox]
-kind = "folder"
-path = "mailbox"
+def folder_config(*, database: str, data_dir: str, from_address: str = "", comment: str = "") -> str:
+    """The config of an installation that needs no network: a folder of .eml files as its mailbox
+    (``mailbox/``), replies written as .eml files (``replies/``); paths relative to the config file."""
+    sender = f'from_address = "{from_address}"\n' if from_address else ""
+    head = f"# {comment}\n" if comment else ""
+    return (f'{head}[mailbox]\nkind = "folder"\npath = "mailbox"\n\n'
+            f'[smtp]\nkind = "file"\npath = "replies"\n{sender}\n'
+            f'[storage]\ndatabase_url = "sqlite:///{database}"\ndata_dir = "{data_dir}"\n')
 
-[smtp]
-kind = "file"
-path = "replies"
 
-[storage]
-database_url = "sqlite:///shenbao-demo.db"
-data_dir = "data"
-"""
+DEMO_CONFIG = folder_config(database="shenbao-demo.db", data_dir="data",
+                            comment="shenbao demo：本地文件夹当作邮箱，回复写成 .eml 文件，不连网络。")
 
 
 def shenbao_command() -> str:

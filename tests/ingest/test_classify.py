@@ -147,3 +147,18 @@ def test_sample_attachments_get_their_labelled_role(source: str, filename: str, 
     data = attachments_of(source)[filename]
     name = "file" + Path(filename).suffix if renamed else filename
     assert role_of(name, data) is role
+
+
+NAMED = (("letter", ("推荐函",)),)  # a further material, as the wiring hands it from rules.materials
+
+
+@pytest.mark.parametrize(("name", "make", "role"), [
+    ("单位推荐函.docx", lambda: deeds_docx("王喆", 600), "letter"),  # its name beats a deeds-like length
+    ("材料/单位推荐函.txt", lambda: deeds_text("王喆", 80).encode(), "letter"),
+    ("推荐函/事迹材料.docx", lambda: deeds_docx("王喆", 600), Role.DEEDS),  # a folder's name is not the file's
+    ("推荐表推荐函.docx", lambda: form_docx("王喆", "山阳区总工会"), Role.FORM),  # the form's labels still win
+    ("推荐函.jpg", lambda: photo_jpeg(seed=3), Role.PHOTO),  # only documents are named into a material
+])
+def test_a_further_material_is_recognised_by_its_own_file_name(name: str, make: Callable[[], bytes],
+                                                              role: Role | str) -> None:
+    assert classify(read_file(name, make()), named=NAMED) == role

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.parse import html_to_text, parse_mail
+from ingest.html_text import html_to_text
+from ingest.parse import parse_mail
 from ingest.types import ParsedMail
 
 

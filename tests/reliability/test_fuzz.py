@@ -24,7 +24,8 @@ from ingest.classify import classify
 from ingest.files import read_attachments
 from ingest.limits import Limits
 from ingest.links import find_cloud_links
-from ingest.parse import html_to_text, parse_mail
+from ingest.html_text import html_to_text
+from ingest.parse import parse_mail
 from ingest.types import RawMail, Role
 from rules.guards import no_reply_reason
 from shenbao.config import parse_config

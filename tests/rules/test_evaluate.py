@@ -212,4 +212,4 @@ def test_input_order_of_photos_does_not_change_the_verdict() -> None:
 def test_checks_table_lists_each_requirement_once() -> None:
     names = [check.__name__ for check in CHECKS]
     assert names == ["check_deadline", "check_candidate", "check_form", "check_credit", "check_deeds",
-                     "check_photos", "check_eligibility", "check_quota", "check_attachments"]
+                     "check_photos", "check_present", "check_eligibility", "check_quota", "check_attachments"]

@@ -13,6 +13,7 @@ import pytest
 from ingest.parse import parse_mail
 from notify.render import RenderedReply, build_reply_message
 from rules.guards import is_bounce, is_robot_sender, no_reply_reason, over_reply_cap
+from tests.formats.builders import winmail_dat
 
 OWN = frozenset({"jzghxjb@163.com"})
 CST = timezone(timedelta(hours=8))
@@ -91,6 +92,8 @@ def test_headers_that_mark_automatic_mail(headers: dict[str, str], expected: str
         ("noreply@service.example.com", "robot-sender"),
         ("系统通知 <no-reply@example.com>", "robot-sender"),
         ("donotreply@example.com", "robot-sender"),
+        ("Gmail Team <gmail-noreply@google.com>", "robot-sender"),
+        ("alerts_no_reply@bank.example.com", "robot-sender"),
         ("do_not_reply@example.com", "robot-sender"),
         ("owner-notice@lists.example.com", "robot-sender"),
         ("notice-request@lists.example.com", "robot-sender"),
@@ -124,6 +127,41 @@ def test_senders_that_must_not_be_answered(sender: str | None, expected: str | N
 )
 def test_auto_reply_subjects_without_headers(subject: str, expected: str | None) -> None:
     assert reason(eml(subject=subject)) == expected
+
+
+def receipt(subject: str, attachment: tuple[str, bytes] | None) -> bytes:
+    """A read receipt as Outlook inside Exchange sends it: no RFC 8098 report, the receipt in winmail.dat."""
+    message = EmailMessage()
+    message["From"] = "沁阳市总工会 <qyszgh@163.com>"
+    message["To"] = "jzghxjb@163.com"
+    message["Subject"] = subject
+    message["Message-ID"] = "<004801d0b58b$a5da1980$f18e4c80$@163.com>"
+    message["X-Mailer"] = "Microsoft Outlook 16.0"
+    if attachment is None:
+        message.set_content("您的邮件已于 2021/4/26 10:30 被读取。")
+    else:
+        message.add_attachment(attachment[1], maintype="application", subtype="ms-tnef", filename=attachment[0])
+    return message.as_bytes(policy=SMTP)
+
+
+@pytest.mark.parametrize(
+    ("subject", "attachment", "expected"),
+    [
+        ("Read: invitation", ("winmail.dat", winmail_dat({})), "read-receipt"),
+        ("已读: 回复：2021年焦作“最美职工”推荐材料 [JZ2021-007]", ("winmail.dat", winmail_dat({})), "read-receipt"),
+        ("已读：推荐材料", None, "read-receipt"),
+        ("Lu : 推荐材料", None, "read-receipt"),
+        ("已读: 推荐材料", ("winmail.dat", winmail_dat({"IMG_0001.JPG": b"\xff\xd8\xff" + bytes(200_000)})), None),
+        ("已读: 推荐材料", ("推荐表.docx", b"PK\x03\x04 not really a docx"), None),
+        ("Reading list", None, None),
+        ("阅读材料", None, None),
+    ],
+)
+def test_read_receipts_without_a_report_are_never_answered(subject: str, attachment: tuple[str, bytes] | None,
+                                                           expected: str | None) -> None:
+    """A "Read:"/"已读:" subject bringing nothing or a receipt-sized winmail.dat is a receipt; one with
+    files is a person's mail, whatever its subject."""
+    assert reason(receipt(subject, attachment)) == expected
 
 
 def _report(report_type: str, part_type: str) -> bytes:

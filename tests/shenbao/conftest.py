@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -16,21 +18,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from shenbao.cli import cli
+from shenbao.config import load_config
+from shenbao.office.web import WebApp, server_url, web_server
+from shenbao.service.demo import folder_config
+from shenbao.store.db import Store
 
-FOLDER_CONFIG = """\
-[mailbox]
-kind = "folder"
-path = "mailbox"
-
-[smtp]
-kind = "file"
-path = "replies"
-from_address = "jzghxjb@163.com"
-
-[storage]
-database_url = "sqlite:///var/shenbao.db"
-data_dir = "var/data"
-"""
+FOLDER_CONFIG = folder_config(database="var/shenbao.db", data_dir="var/data", from_address="jzghxjb@163.com")
 
 
 @dataclass
@@ -66,6 +59,31 @@ class Service:
     def replies(self) -> list[EmailMessage]:
         files = sorted((self.root / "replies").glob("*.eml")) if (self.root / "replies").exists() else []
         return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in files]  # type: ignore[misc]
+
+
+@dataclass
+class Site:
+    """The web view of a service's register, served while a ``serving`` block runs."""
+
+    service: Service
+    url: str
+    app: WebApp
+
+
+@contextmanager
+def serving(service: Service, host: str = "127.0.0.1") -> Iterator[Site]:
+    """``shenbao serve`` of ``service`` on a free port in a thread, shut down when the block ends."""
+    config = load_config(service.config)
+    server = web_server(Store(config.database_url, config.data_dir), config, host, 0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        app = server.get_app()
+        assert isinstance(app, WebApp)
+        yield Site(service, server_url(server), app)
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Every public real-world mail of shared/corpus/realworld goes through one `run --once`: no crash,
-every mail gets a disposition, and no bounce or auto-reply among them is answered."""
+every mail gets a disposition, and no bounce, auto-reply or list mail among them is answered."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "realworld"
 INDEX = CORPUS / "index.tsv"
 ROWS = [line.split("\t") for line in INDEX.read_text(encoding="utf-8").splitlines()[1:]] if INDEX.exists() else []
 CATEGORY = {path.replace("/", "__"): category for path, _repo, _source, category in ROWS}
-NEVER_ANSWERED = ("bounce", "autoreply")
+NEVER_ANSWERED = ("bounce", "autoreply", "list")  # automatic mail: delivery reports, auto-replies, list traffic
 WHEN = datetime(2021, 4, 26, 10, 0).astimezone()
 
 

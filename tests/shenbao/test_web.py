@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import base64
 import io
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -20,17 +17,11 @@ from shenbao.config import load_config
 from shenbao.errors import UsageError
 from shenbao.samples.build import CST, build_email, form_docx, nomination_email, photo_png, screenshot_png
 from shenbao.store.db import Store
-from shenbao.office.web import content_disposition, server_url, web_server
+from shenbao.office.web import content_disposition, web_server
 from tests.browser import Browser
-from tests.shenbao.conftest import FOLDER_CONFIG, Service
+from tests.shenbao.conftest import FOLDER_CONFIG, Service, Site, serving
 
 HOSTILE_NAME = "<img src=x onerror=alert(1)>工会"
-
-
-@dataclass
-class Site:
-    service: Service
-    url: str
 
 
 def fill(service: Service) -> None:
@@ -47,19 +38,6 @@ def fill(service: Service) -> None:
     service.run_once()
 
 
-@contextmanager
-def running(service: Service, host: str = "127.0.0.1") -> Iterator[str]:
-    config = load_config(service.config)
-    server = web_server(Store(config.database_url, config.data_dir), config, host, 0)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    try:
-        yield server_url(server)
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """One filled register and server for the read-only tests of this module (nothing here writes)."""
@@ -68,8 +46,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     (root / "config.toml").write_text(FOLDER_CONFIG, encoding="utf-8")
     service = Service(root)
     fill(service)
-    with running(service) as url:
-        yield Site(service, url)
+    with serving(service) as site:
+        yield site
 
 
 def fetch(url: str, method: str = "GET", headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -168,8 +146,8 @@ def test_with_a_password_the_pages_need_the_login(service_with: Callable[[str], 
     monkeypatch.setenv("TEST_WEB_PASSWORD", "s3cret")
     service = service_with('\n[web]\npassword_env = "TEST_WEB_PASSWORD"\n')
     headers = {"Authorization": "Basic " + base64.b64encode(credentials.encode()).decode()} if credentials else {}
-    with running(service, host="0.0.0.0") as url:
-        status, answer_headers, _ = fetch(url.replace("0.0.0.0", "127.0.0.1"), headers=headers)
+    with serving(service, host="0.0.0.0") as site:
+        status, answer_headers, _ = fetch(site.url.replace("0.0.0.0", "127.0.0.1"), headers=headers)
         assert status == expected
         if expected == 401:
             assert answer_headers["WWW-Authenticate"].startswith('Basic realm="shenbao"')

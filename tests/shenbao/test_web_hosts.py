@@ -8,8 +8,8 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from shenbao.office.web import host_allowed
-from tests.shenbao.conftest import FOLDER_CONFIG, Service
-from tests.shenbao.test_web import fill, running
+from tests.shenbao.conftest import FOLDER_CONFIG, Service, serving
+from tests.shenbao.test_web import fill
 
 
 def _status(url: str, path: str, host: str | None) -> int:
@@ -46,16 +46,16 @@ def test_only_the_views_own_names_are_served(site: Service, host: str | None, st
     """GIVEN the view on loopback with [web] hosts = ["Shenbao.JZGH.local"]
     WHEN asked with each Host header THEN loopback literals, localhost and the configured name are served,
     any other name (a DNS-rebinding page's) or no Host at all is refused."""
-    with running(site) as url:
-        port = str(urlsplit(url).port)
-        assert _status(url, "/", host.replace("{port}", port) if host is not None else None) == status
+    with serving(site) as web:
+        port = str(urlsplit(web.url).port)
+        assert _status(web.url, "/", host.replace("{port}", port) if host is not None else None) == status
 
 
 @pytest.mark.parametrize("path", ["/file/" + "9" * 40, "/thumb/" + "9" * 40, "/file/99999999999999999999",
                                   "/file/" + quote("١٢"), "/file/-1", "/file/0"])
 def test_a_file_number_that_is_no_file_is_404(site: Service, path: str) -> None:
-    with running(site) as url:
-        assert _status(url, path, "127.0.0.1") == 404
+    with serving(site) as web:
+        assert _status(web.url, path, "127.0.0.1") == 404
 
 
 @pytest.mark.parametrize(

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import base64
 import io
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -23,13 +20,10 @@ import openpyxl
 import pytest
 from PIL import Image
 
-from shenbao.config import load_config
 from shenbao.samples.build import CST, nomination_email
-from shenbao.store.db import Store
-from shenbao.office.web import WebApp, server_url, web_server
 from shenbao.office.web_auth import Login
 from tests.browser import Browser
-from tests.shenbao.conftest import FOLDER_CONFIG, Service
+from tests.shenbao.conftest import FOLDER_CONFIG, Service, Site, serving
 
 EDITOR, VIEWER = ("陈晓杰", "editor-pw"), ("李娜", "viewer-pw")
 ROSTER = """
@@ -60,28 +54,6 @@ role = "viewer"
 """
 
 
-@dataclass
-class Site:
-    service: Service
-    url: str
-    app: WebApp
-
-
-@contextmanager
-def running(service: Service) -> Iterator[Site]:
-    config = load_config(service.config)
-    server = web_server(Store(config.database_url, config.data_dir), config, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    try:
-        app = server.get_app()
-        assert isinstance(app, WebApp)
-        yield Site(service, server_url(server), app)
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     """A register with a complete nomination, a late one, and one from a unit outside the roster."""
@@ -98,7 +70,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
                                               from_addr="someone@example.com"),
                     datetime(2021, 4, 27, 9, 0, tzinfo=CST))
     service.run_once()
-    with running(service) as running_site:
+    with serving(service) as running_site:
         yield running_site
 
 
