@@ -34,6 +34,9 @@ QUICK = {"mails": 20, "runs": 1, "register": 1000, "latency_mails": 8, "latency_
 RUN_TMPFS = "shenbao run --once, fresh store on the same tmpfs, photos without EXIF"
 RUN_EXIF = "shenbao run --once as above, camera JPEGs with EXIF"
 RUN_ONE = "shenbao run --once as above, [performance] workers = 1"
+RUN_NO_OCR = "shenbao run --once as above, [ocr] enabled = false"
+NO_OCR = "\n[ocr]\nenabled = false\n"
+HAS_OCR = "[ocr]" in (Path(__file__).resolve().parents[1] / "config.example.toml").read_text(encoding="utf-8")
 
 
 def _arguments() -> argparse.Namespace:
@@ -127,11 +130,9 @@ def _measure(args: argparse.Namespace, dovecot: DovecotServer, smtp: SmtpServer,
     print(f"bench: the CPU comparison on tmpfs ({tmpfs}), {args.runs} round(s)", flush=True)
     results = variants.rounds(variants.cpu_steps(plain, tmpfs, {RUN_TMPFS: (service, store)}), args.runs,
                               megabytes, args.mails)
-    one = Service(tmpfs / "one", plain, smtp, extra="\n[performance]\nworkers = 1\n")
-    (tmpfs / "one").mkdir()
-    results += variants.rounds(variants.cpu_steps(plain, tmpfs, {RUN_ONE: (one, tmpfs / "one" / "store")})[1:], 1,
-                               megabytes, args.mails)
-    shutil.rmtree(tmpfs / "one", ignore_errors=True)
+    results += _once(RUN_ONE, plain, smtp, tmpfs / "one", "\n[performance]\nworkers = 1\n", megabytes, args.mails)
+    if HAS_OCR:  # issue 12's OCR runs by default: the run above includes it, this one does not
+        results += _once(RUN_NO_OCR, plain, smtp, tmpfs / "no-ocr", NO_OCR, megabytes, args.mails)
     results += variants.rounds(variants.cpu_steps(exif, tmpfs / "exif", {RUN_EXIF: (exif_service, tmpfs / "exif" / "store")})[1:],
                                1, exif_megabytes, args.mails)
     shutil.rmtree(tmpfs / "exif", ignore_errors=True)
@@ -145,12 +146,12 @@ def _measure(args: argparse.Namespace, dovecot: DovecotServer, smtp: SmtpServer,
         results.append(repeat("imapclient loop as above, imaplib debug 5 (imapclient's default)", 1,
                               lambda i: references.imap_loop_once(plain, work, i, keep_debug=True),
                               megabytes=megabytes, mails=args.mails, reference=variants.MBSYNC_DISK))
-    waiting = dovecot.add_user()
-    latency_service = Service(tmpfs, waiting, smtp)
-    results.append(variants.reply_latency("reply latency under shenbao run (IDLE), APPEND to reply taken, tmpfs",
-                                          latency_service, waiting, tmpfs / "store-latency",
-                                          corpus.mailbox(args.cache, args.latency_mails), args.latency_interval))
-    shutil.rmtree(tmpfs / "store-latency", ignore_errors=True)
+    for label, extra in (("", ""), *((", [ocr] enabled = false", NO_OCR),) * HAS_OCR):
+        waiting = dovecot.add_user()
+        results.append(variants.reply_latency(f"reply latency under shenbao run (IDLE), APPEND to reply taken, tmpfs{label}",
+                                              Service(tmpfs, waiting, smtp, extra), waiting, tmpfs / "store-latency",
+                                              corpus.mailbox(args.cache, args.latency_mails), args.latency_interval))
+        shutil.rmtree(tmpfs / "store-latency", ignore_errors=True)
     results.append(repeat("idle run --once, whole process", args.runs, lambda _i: service.idle_run(store)))
     cycle = service.idle_in_process(store, 20)
     median, worst = (float(x) for x in cycle.output.split())
@@ -162,6 +163,18 @@ def _measure(args: argparse.Namespace, dovecot: DovecotServer, smtp: SmtpServer,
     count = synthetic.grow(store / "shenbao.db", big / "shenbao.db", args.register)
     results += _register_steps(args, service, big, f"{count} nominations (synthetic)", count)
     return results
+
+
+def _once(name: str, account: ImapAccount, smtp: SmtpServer, root: Path, extra: str, megabytes: float,
+          mails: int) -> list[Result]:
+    """One ``run --once`` on a fresh store under ``root`` with ``extra`` config, against the tmpfs mbsync row."""
+    root.mkdir()
+    service = Service(root, account, smtp, extra=extra)
+    step = variants.Step(name, lambda i: service.fresh_run(i, root / "store"), variants.MBSYNC_TMPFS)
+    try:
+        return variants.rounds([step], 1, megabytes, mails)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def main() -> None:
