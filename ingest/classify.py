@@ -16,7 +16,7 @@ import re
 import unicodedata
 
 from ingest.decoration import is_decoration
-from ingest.formfields import compact
+from ingest.formfields import FLAT_MIN_LABELS, compact, flat_label_count
 from ingest.types import FileFacts, ImageInfo, Role
 
 Named = tuple[tuple[str, tuple[str, ...]], ...]  # (role, words of a document's file name that make it that role)
@@ -42,6 +42,12 @@ SCREEN_WHITE_SHARE = 0.45  # web pages are mostly white
 SCREEN_MAX_COLOURS = 80  # flat graphics use few exact colours; photos use hundreds
 PHOTO_MAX_WHITE_SHARE = 0.25
 PHOTO_MIN_COLOURS = 200
+DOCUMENT_WHITE_SHARE = 0.3  # a camera picture this white is of paper or a screen: it is read by OCR
+
+# Words of a web page's text (read by OCR) that make a picture a credit-check screenshot.
+PAGE_WORDS = ("信用中国", "执行信息公开", "百度", "失信", "被执行人", "限制消费", "查询", "搜索", "征信", "信用",
+              "未查询到", "暂无", "http", "www", ".cn", ".com")
+MIN_PAGE_WORDS = 2
 
 
 def _name(facts: FileFacts) -> str:
@@ -94,8 +100,38 @@ def looks_like(image: ImageInfo) -> Role | None:
     return None
 
 
+def wants_ocr(filename: str, image: ImageInfo) -> bool:
+    """Whether a picture's text should be read: screenshots and pictures of documents (a name
+    saying so, a page-like look, a camera picture mostly white); never a photo of people or a scene."""
+    name = unicodedata.normalize("NFKC", filename).lower()
+    if _has(name, CREDIT_NAMES) or "推荐表" in name:
+        return True
+    if image.camera:
+        return image.white_share >= DOCUMENT_WHITE_SHARE
+    return looks_like(image) != Role.PHOTO
+
+
+def page_words(text: str) -> int:
+    """How many of ``PAGE_WORDS`` occur in OCR text."""
+    flat = compact(text).lower()
+    return sum(1 for word in PAGE_WORDS if word in flat)
+
+
+def _read_role(facts: FileFacts) -> Role | None:
+    """The role the text read by OCR gives: the form's labels make the form (a scan or photo of it),
+    a web page's words a screenshot."""
+    if facts.scan and flat_label_count(facts.ocr_text) >= FLAT_MIN_LABELS:
+        return Role.FORM
+    if facts.ocr_state == "read" and page_words(facts.ocr_text) >= MIN_PAGE_WORDS:
+        return Role.SCREENSHOT
+    return None
+
+
 def _classify_image(facts: FileFacts, image: ImageInfo) -> Role:
     name = _name(facts)
+    read = _read_role(facts)
+    if read is not None:
+        return read
     if _has(name, CREDIT_NAMES):
         return Role.SCREENSHOT
     if image.camera:
@@ -120,7 +156,7 @@ def classify(facts: FileFacts, *, inline: bool = False, named: Named = ()) -> Ro
     if facts.unreadable:  # the file's own name, not the archive or folder it came in
         return Role.FORM if "推荐表" in _name(facts).rsplit("/", 1)[-1] else Role.OTHER
     if facts.kind in DOCUMENT_KINDS:
-        return _classify_document(facts, named)
+        return _read_role(facts) or _classify_document(facts, named)
     if facts.kind in IMAGE_KINDS and facts.image is not None:
         return _classify_image(facts, facts.image)
     return Role.OTHER

@@ -22,6 +22,8 @@ from ingest.forwarded import KIND as MAIL, mail_facts
 from ingest.limits import Limits, budget_refusal
 from ingest.names import safe_filename
 from ingest.read import BROKEN_FILE, CONVERTED_KINDS, read_file, sniff_kind
+from ingest.read_pdf import page_images
+from ingest.scan import OcrStep, PdfPictures, with_ocr
 from ingest.types import FileFacts
 from ingest.unpack import Unpacked, Unpacker, unpack, unpack_all
 
@@ -46,6 +48,20 @@ def budgeted(pool: Caller) -> FileReader:
         return FileFacts(name, len(data), digest, sniff_kind(data), unreadable=reason)
 
     return read
+
+
+def budgeted_pictures(pool: Caller, seconds: float) -> PdfPictures:
+    """``page_images`` of an image-only PDF in ``pool``'s worker under ``seconds`` of CPU (pypdf
+    decodes the pictures); none when it fails there."""
+
+    def pictures(data: bytes) -> list[bytes]:
+        outcome = pool.call(page_images, data, seconds=seconds)
+        if isinstance(outcome.value, list):
+            return outcome.value
+        log.info("the pictures of a PDF could not be taken out in its worker: %s", outcome.failure or outcome.error)
+        return []
+
+    return pictures
 
 
 ARCHIVE_BUDGET_FACTOR = 6  # an archive (all its members unpacked, nested ones too) gets this many file budgets
@@ -84,10 +100,11 @@ def _refused(item: Unpacked) -> FileFacts:
 
 def read_attachments(attachments: list[tuple[str, bytes]], limits: Limits, scratch_root: Path,
                      reader: FileReader = read_file, unpacker: Unpacker = unpack,
-                     digests: Sequence[str] = ()) -> list[ReadFile]:
+                     digests: Sequence[str] = (), ocr: OcrStep | None = None) -> list[ReadFile]:
     """Every file of one mail with its facts; never raises on hostile content. ``reader`` reads one
     file, ``unpacker`` one attachment (``budgeted(pool)``, ``budgeted_unpack(pool)``: in a worker,
-    under the time budget); ``digests`` as for ``unpack_all``."""
+    under the time budget); ``digests`` as for ``unpack_all``; ``ocr`` then reads the text of the
+    pictures that need it, in this process."""
     scratch_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch_root, prefix="mail-") as temp:
         workdir = Path(temp)
@@ -106,5 +123,7 @@ def read_attachments(attachments: list[tuple[str, bytes]], limits: Limits, scrat
             facts = mail_facts(item.name, item.data, item.sha256 or hashlib.sha256(item.data).hexdigest())
         else:
             facts = reader(item.name, item.data, limits, converted.get(str(index)), item.sha256)
+            if ocr is not None and facts.sha256 not in ocr.skip:
+                facts = with_ocr(facts, item.data, ocr.reader, ocr.pdf_pictures)
         out.append(ReadFile(item, facts))
     return out

@@ -127,3 +127,37 @@ def unit_from_lines(lines: Iterable[str]) -> str:
         if unit:
             return unit
     return ""
+
+
+# Every spelling of every label, longest first: at one place the longest label wins ("联系电话" over "电话").
+# Words that end a value without being a field themselves (the form's footer).
+_FLAT_STOPS = ("推荐单位(盖章)", "推荐单位(公章)", "推荐单位:", "申报单位", "填表日期", "填表人")
+_FLAT_LABELS = re.compile("|".join(re.escape(s) for s in sorted((*_CANONICAL, *_FLAT_STOPS), key=len, reverse=True)))
+_FLAT_MAX_VALUE = 200  # a value longer than this is running text, not a field (主要事迹 excepted)
+_FLAT_STRIP = ":;,.。；，、|"
+_PAREN_HEAD = re.compile(r"^:?\([^()]*\)")  # the label's own note: "主要事迹（简要，200字左右）"
+FLAT_MIN_LABELS = 4  # running text with this many different labels is a flattened form
+
+
+def fields_from_flat(text: str) -> dict[str, str]:
+    """Fields of a form whose table came out as running text ("姓  名赵刚性  别男出生年月1988年10月…",
+    an old .doc through LibreOffice, or a scan's OCR lines): the value of a label is the text up to
+    the next known label. Whitespace inside labels and values is dropped (it is layout there)."""
+    flat = compact(text)
+    matches = list(_FLAT_LABELS.finditer(flat))
+    fields: dict[str, str] = {}
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(flat)
+        key = _CANONICAL.get(match.group())
+        if key is None:
+            continue
+        value = _PAREN_HEAD.sub("", flat[match.end():end]).strip(_FLAT_STRIP)
+        if len(value) > _FLAT_MAX_VALUE and key != "主要事迹":
+            value = ""
+        _record(fields, key, value)
+    return fields
+
+
+def flat_label_count(text: str) -> int:
+    """How many different known labels occur in ``text`` read as running text."""
+    return len({_CANONICAL[m.group()] for m in _FLAT_LABELS.finditer(compact(text)) if m.group() in _CANONICAL})

@@ -42,7 +42,10 @@ class ImapMailbox:
 
     def __init__(self, cfg: ImapSettings, *, retry_delays: Sequence[float] = RETRY_DELAYS) -> None:
         self.cfg = cfg
-        self.name = f"imap:{cfg.folder}@{cfg.host}"
+        # The account is part of the name: two accounts on one server (a mailbox per city on
+        # imap.163.com) have their own UIDs, so their own cursor and (mailbox, UIDVALIDITY, UID) keys.
+        self.name = f"imap:{cfg.username}/{cfg.folder}@{cfg.host}"
+        self.former_names = (f"imap:{cfg.folder}@{cfg.host}",)  # the name before the account was in it
         self.retry_delays = tuple(retry_delays)
         self._client: IMAPClient | None = None
         self._uidnext: int | None = None  # UIDNEXT seen by the last fetch, to spot mail that came since

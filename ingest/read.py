@@ -23,7 +23,9 @@ from ingest.limits import IMAGE_TOO_LARGE, Limits
 from ingest.read_docx import DocumentContent, read_docx
 from ingest.read_image import PILLOW_FORMATS, decoders, heif_header, read_image
 from ingest.read_office import OLE2_MAGIC, RTF_MAGIC, ole_kind
+from ingest.ocr import OcrReader
 from ingest.read_pdf import read_pdf
+from ingest.scan import with_ocr
 from ingest.types import FileFacts, ImageInfo
 
 log = logging.getLogger(__name__)
@@ -168,19 +170,21 @@ def _read(kind: str, data: bytes, limits: Limits, converted: bytes | str | None)
 
 
 def read_file(filename: str, data: bytes, limits: Limits | None = None, converted: bytes | str | None = None,
-              sha256: str = "") -> FileFacts:
+              sha256: str = "", ocr: OcrReader | None = None) -> FileFacts:
     """Everything the rest of the service needs to know about one file's bytes.
 
     ``converted`` is what ingest.convert made of a .doc/.wps/.rtf (kind "doc"/"rtf"): the .docx
     bytes, or the Chinese reason it could not be converted. ``sha256``: of ``data``, when the
-    caller has hashed it already.
+    caller has hashed it already. ``ocr``: reads the text of pictures and image-only PDFs that
+    need it (``ingest.scan.with_ocr``: screenshots, pictures of documents; never camera photos);
+    None: no OCR (the service reads in a worker and applies OCR afterwards).
     """
     digest = sha256 or hashlib.sha256(data).hexdigest()
     if not data:
         return FileFacts(filename, 0, digest, "unknown", unreadable=EMPTY)
     kind = sniff_kind(data)
     reading = _read(kind, data, limits or Limits(), converted)
-    return FileFacts(
+    facts = FileFacts(
         filename=filename,
         size=len(data),
         sha256=digest,
@@ -192,3 +196,4 @@ def read_file(filename: str, data: bytes, limits: Limits | None = None, converte
         unreadable=reading.unreadable,
         embedded_images=reading.embedded_images,
     )
+    return facts if ocr is None else with_ocr(facts, data, ocr)

@@ -16,7 +16,7 @@ from docx.oxml.document import CT_Document
 from docx.oxml.parser import parse_xml
 from docx.table import Table, _Cell
 
-from ingest.formfields import fields_from_rows, unit_from_lines
+from ingest.formfields import FLAT_MIN_LABELS, fields_from_flat, fields_from_rows, flat_label_count, unit_from_lines
 
 MAX_MEMBERS = 2000
 MAX_UNCOMPRESSED = 100 * 1024 * 1024
@@ -153,4 +153,6 @@ def read_docx(data: bytes) -> DocumentContent:
         # Not a form: a document laid out in a table still counts as text (e.g. deeds in a frame).
         table_text = "\n".join("\n".join(_distinct(row)) for row in rows)
         text = f"{text}\n{table_text}" if text.strip() else table_text
+    if len(fields) < FLAT_MIN_LABELS and flat_label_count(text) >= FLAT_MIN_LABELS:
+        fields = fields_from_flat(text)  # a form whose table came out as running text (an old .doc)
     return DocumentContent(text=text, form_fields=fields, form_unit=unit, embedded_images=embedded_images(data))

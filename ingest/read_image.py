@@ -1,12 +1,11 @@
 """Reading an image with Pillow: header facts, EXIF camera, a cheap integrity check and a look.
 
-Only the header is read for size, format and EXIF. The look (colours, white share) comes from
-a downscaled decode (JPEG decodes at 1/8 scale through ``draft``), which also proves the pixel
-data complete; PNG's ``verify`` checks its chunk CRCs. That decode costs about 40 ms for a
-camera-size JPEG, so a JPEG whose EXIF names a camera is not decoded: ``ingest.classify`` makes
-it a photo without looking, and walking its segments to the first scan, then finding the
-end-of-image marker after it, proves it complete (anything the walk cannot vouch for is decoded
-as before, which raises when it is truncated). Decompression bombs are refused: more than ``MAX_PIXELS`` is an error here.
+Only the header is read for size, format and EXIF. The look (colours, white share) and a
+perceptual hash (``difference_hash``, for recycled photos) come from one reduced decode (a JPEG
+decodes at 1/8 scale through ``draft``: a few ms for a camera-size photo, where a full decode
+costs about 40 ms). For a JPEG whose EXIF names a camera, walking its segments to the first scan,
+then finding the end-of-image marker after it, proves it complete; anything else is verified as
+before (PNG's ``verify`` checks its chunk CRCs; a truncated file raises). Decompression bombs are refused: more than ``MAX_PIXELS`` is an error here.
 """
 
 from __future__ import annotations
@@ -81,13 +80,27 @@ def _exif(image: Image.Image) -> tuple[str, str]:
     return camera, taken
 
 
-def _look(image: Image.Image) -> tuple[int, float]:
-    """(distinct colours, near-white share) among the pixels of a <=64 px nearest-neighbour sample.
+def difference_hash(image: Image.Image) -> str:
+    """A 64-bit perceptual hash (dHash: is each of 8x8 cells brighter than its right neighbour)
+    of a decoded picture, as 16 hex digits. Resized, re-encoded and lightly cropped copies of a
+    photo differ from it in a few bits; different photos in about half of them."""
+    cells = image.convert("L").resize((9, 8), Image.Resampling.BOX).tobytes()
+    bits = 0
+    for row in range(8):
+        for column in range(8):
+            bits = (bits << 1) | (cells[row * 9 + column] > cells[row * 9 + column + 1])
+    return f"{bits:016x}"
+
+
+def _look(image: Image.Image) -> tuple[int, float, str]:
+    """(distinct colours, near-white share) among the pixels of a <=64 px nearest-neighbour sample,
+    and the picture's ``difference_hash``.
 
     Nearest-neighbour keeps flat screenshot colours exact where filtering would blend them.
     Decoding the sample also proves the pixel data is complete: a truncated file raises.
     """
-    image.draft(None, (_THUMB, _THUMB))  # JPEG: decode at 1/2..1/8 scale; others ignore it
+    image.draft(None, (_THUMB * 2, _THUMB * 2))  # JPEG: decode at 1/2..1/8 scale; others ignore it
+    phash = difference_hash(image)
     width, height = image.size
     scale = _THUMB / max(width, height, 1)
     target = (max(1, round(width * scale)), max(1, round(height * scale))) if scale < 1 else (width, height)
@@ -101,7 +114,7 @@ def _look(image: Image.Image) -> tuple[int, float]:
     raw = rgb.tobytes()
     pixels = [raw[i : i + 3] for i in range(0, len(raw), 3)]
     white = sum(1 for p in pixels if min(p) >= _WHITE)
-    return len(set(pixels)), white / max(len(pixels), 1)
+    return len(set(pixels)), white / max(len(pixels), 1), phash
 
 
 def jpeg_complete(data: bytes) -> bool:
@@ -149,14 +162,16 @@ def read_image(data: bytes, formats: tuple[str, ...], max_pixels: int = MAX_PIXE
             name = _FORMAT_NAMES.get(image.format or "", image.format or formats[0])
             width, height = image.size
             camera, taken_at = _exif(image)
-            if name == "JPEG" and camera and jpeg_complete(data):
-                return ImageInfo(name, width, height, camera, taken_at)  # a camera photo: no look needed
-            colours, white_share = -1, -1.0
+            colours, white_share, phash = -1, -1.0, ""
             if name == "JPEG" or width * height <= _MAX_LOOK_PIXELS:
-                colours, white_share = _look(image)  # the same image: a PNG that getexif loaded is not decoded again
+                # the same image: a PNG that getexif loaded is not decoded again; a JPEG at 1/8 scale
+                colours, white_share, phash = _look(image)
+            if name == "JPEG" and camera and jpeg_complete(data):
+                # the reduced decode above proved nothing about the rest of the scan data: the end marker does
+                return ImageInfo(name, width, height, camera, taken_at, colours, round(white_share, 4), phash)
         with Image.open(io.BytesIO(data), formats=formats) as image:
             image.verify()
-    return ImageInfo(name, width, height, camera, taken_at, colours, round(white_share, 4))
+    return ImageInfo(name, width, height, camera, taken_at, colours, round(white_share, 4), phash)
 
 
 def heif_header(data: bytes) -> ImageInfo:

@@ -63,6 +63,22 @@ def fields_from_words(words: list[str]) -> dict[str, str]:
     return fields
 
 
+MAX_SCAN_PAGES = 2  # an image-only PDF is read by OCR from its first pages: the form is one or two
+MAX_SCAN_IMAGE_BYTES = 30_000_000
+
+
+def page_images(data: bytes) -> list[bytes]:
+    """The largest picture of each of the first ``MAX_SCAN_PAGES`` pages, as image file bytes
+    (what pypdf makes of the page's image XObjects: JPEG for DCT, PNG otherwise)."""
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    out: list[bytes] = []
+    for page in reader.pages[:MAX_SCAN_PAGES]:
+        pictures = [image.data for image in page.images if len(image.data) <= MAX_SCAN_IMAGE_BYTES]
+        if pictures:
+            out.append(max(pictures, key=len))
+    return out
+
+
 def read_pdf(data: bytes) -> DocumentContent:
     """Read a PDF's bytes. Raises what pypdf raises on a broken file."""
     reader = PdfReader(io.BytesIO(data), strict=False)

@@ -11,7 +11,7 @@ from enum import Enum
 class RawMail:
     """One message as it came from a mailbox, before any parsing.
 
-    ``mailbox`` names the source (``imap:INBOX@host`` or ``folder:/abs/path``); together
+    ``mailbox`` names the source (``imap:user/INBOX@host`` or ``folder:/abs/path``); together
     with ``uidvalidity`` and ``uid`` it is the idempotency key of the message.
     """
 
@@ -85,6 +85,7 @@ class ImageInfo:
     # photo by that alone:
     colours: int = -1  # distinct colours among the sample's pixels; -1 = not measured
     white_share: float = -1.0  # share of near-white pixels, 0..1; -1 = not measured
+    phash: str = ""  # 64-bit difference hash (16 hex digits) of a reduced decode; "" = not measured
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,11 @@ class FileFacts:
     unreadable: str = ""  # Chinese reason when the file could not be read, "" when fine
     embedded_images: int = 0  # pictures pasted inside a Word document (they are not photo attachments)
     mail_headers: dict[str, str] = field(default_factory=dict)  # of an attached mail (kind "eml"): from, subject...
+    # OCR (ingest.ocr), only for pictures and scanned PDFs that need it: "" = not run, "read" = text
+    # found, "empty" = no text found, "failed" = the engine could not run (ocr_text then says why).
+    ocr_state: str = ""
+    ocr_text: str = ""  # the lines read, one per line, in reading order
+    scan: bool = False  # the form fields (if any) were read by OCR from a picture or an image-only PDF
 
 
 def role_value(role: Role | str) -> str:

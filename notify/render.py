@@ -136,7 +136,7 @@ def reply_subject(original: str, ref: str, campaign_name: str) -> str:
 def reply_values(ctx: ReplyContext) -> dict[str, Any]:
     """The values the letter templates are filled with (one nomination's part of a reply)."""
     shown = [p for p in ctx.problems if not (ctx.kind == "late" and p.code == "deadline.late")]
-    lines = [render_problem(p, ctx.timezone) for p in shown]
+    lines = [render_problem(p, ctx.timezone, to_sender=True) for p in shown]
     return {
         "kind": ctx.kind,
         "occasion": ctx.occasion,

@@ -129,17 +129,19 @@ def wording() -> dict[str, Any]:
         return tomllib.load(handle)
 
 
-def render_problem(problem: Problem, timezone: str = "Asia/Shanghai", *, strict: bool = False) -> ProblemLine:
-    """The problem's Chinese text and hint. ``strict`` raises on a placeholder its detail lacks."""
+def render_problem(problem: Problem, timezone: str = "Asia/Shanghai", *, strict: bool = False,
+                   to_sender: bool = False) -> ProblemLine:
+    """The problem's Chinese text and hint. ``strict`` raises on a placeholder its detail lacks.
+    ``to_sender``: for the unit's letter, where the wording names no other unit's nomination."""
     code = base_code(problem.code)
     entry = wording()["problems"].get(code) or wording()["fallback"]
     blocking = CODES.get(code, True)
     try:
-        text, hint = _render_entry(entry, problem, timezone, strict)
+        text, hint = _render_entry(entry, problem, timezone, strict, to_sender)
     except (TemplateError, TypeError, ValueError, ArithmeticError):
         if strict:
             raise
-        text, hint = _render_entry(wording()["fallback"], problem, timezone, strict=False)
+        text, hint = _render_entry(wording()["fallback"], problem, timezone, False, to_sender)
     return ProblemLine(code=problem.code, text=text, hint=hint, blocking=blocking)
 
 
@@ -149,6 +151,7 @@ def _render_wording(source: str, values: dict[str, Any], strict: bool) -> str:
     return _wording_template(strict, source).render(values).strip()
 
 
-def _render_entry(entry: dict[str, str], problem: Problem, timezone: str, strict: bool) -> tuple[str, str]:
-    values = {"code": problem.code, **problem.detail, "timezone": timezone}
+def _render_entry(entry: dict[str, str], problem: Problem, timezone: str, strict: bool,
+                  to_sender: bool) -> tuple[str, str]:
+    values = {"code": problem.code, **problem.detail, "timezone": timezone, "to_sender": to_sender}
     return _render_wording(entry["text"], values, strict), _render_wording(entry.get("hint", ""), values, strict)

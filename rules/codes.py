@@ -37,6 +37,11 @@ CODES: dict[str, bool] = {
     "attachment.unreadable": False,
     "attachment.cloud_link": False,
     "candidate.unmatched": True,
+    "credit.name_mismatch": True,
+    "credit.record_found": False,
+    "credit.unreadable": False,
+    "form.scan_only": True,
+    "photos.duplicate": False,
 }
 
 

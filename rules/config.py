@@ -18,6 +18,8 @@ class PhotoRules(_Frozen):
     max_count: PositiveInt = 3
     min_bytes: PositiveInt = 2_000_000
     formats: tuple[str, ...] = ("jpeg",)
+    # photos.duplicate: perceptual hashes at most this many bits apart (of 64) are the same photo
+    duplicate_max_distance: int = Field(default=10, ge=0, le=32)
 
     @field_validator("formats")
     @classmethod
@@ -47,6 +49,7 @@ class EligibilityRules(_Frozen):
 
 class CreditRules(_Frozen):
     required: bool = True
+    read_text: bool = True  # judge what OCR read in the screenshots (name, records); false: presence only
 
 
 # The notice: 县市区/示范区/市直机关/产业工会 2 candidates each, 市属基层工会 1.

@@ -16,8 +16,10 @@ from ingest.names import compact
 
 from rules.codes import Status, is_blocking
 from rules.config import Campaign, Rules
+from rules.credit import read_credit, shows_name
 from rules.facts import DeedsFacts, FormFacts, NominationFacts, Problem, Verdict
 from rules.materials import Build, built
+from rules.photos import check_duplicates
 from rules.quota import check_quota
 
 Check = Callable[[NominationFacts, Rules, Campaign], list[Problem]]
@@ -37,9 +39,12 @@ def _aware(moment: datetime, campaign: Campaign) -> datetime:
 
 
 def latest_readable_form(facts: NominationFacts) -> FormFacts | None:
-    """The last readable form received (``facts.forms`` is in arrival order)."""
+    """The last readable electronic form received (``facts.forms`` is in arrival order), else the
+    last readable scan or photo of it (kept as the stamped copy beside an electronic one)."""
     readable = [form for form in facts.forms if not form.unreadable]
-    return readable[-1] if readable else None
+    electronic = [form for form in readable if not form.scan]
+    kept = electronic or readable
+    return kept[-1] if kept else None
 
 
 def check_deadline(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list[Problem]:
@@ -59,9 +64,16 @@ def check_form(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list
     if not facts.forms:
         return [Problem("form.missing")]
     form = latest_readable_form(facts)
+    problems = []
+    if form is None or form.scan:
+        files = [{"name": f.filename, "reason": f.unreadable} for f in facts.forms if f.unreadable]
+        if files:
+            problems.append(Problem("form.unreadable", {"files": sorted(files, key=lambda f: f["name"])}))
     if form is None:
-        files = [{"name": f.filename, "reason": f.unreadable} for f in facts.forms]
-        return [Problem("form.unreadable", {"files": sorted(files, key=lambda f: f["name"])})]
+        return problems
+    if form.scan:  # its fields were read by OCR and are shown to the office; the electronic version is asked for
+        scans = sorted({f.filename for f in facts.forms if f.scan and not f.unreadable})
+        return [*problems, Problem("form.scan_only", {"files": [{"name": name} for name in scans]})]
     filled = {compact(label): value for label, value in form.fields.items() if value.strip()}
     return [
         Problem(f"form.field_empty:{field}", {"field": field, "name": form.filename})
@@ -71,9 +83,28 @@ def check_form(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list
 
 
 def check_credit(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list[Problem]:
-    if rules.credit.required and not facts.screenshots:
-        return [Problem("credit.missing")]
-    return []
+    if not facts.screenshots:
+        return [Problem("credit.missing")] if rules.credit.required else []
+    if not rules.credit.read_text:
+        return []
+    shots = sorted(facts.screenshots, key=lambda shot: shot.filename)
+    problems = [Problem("credit.unreadable", {"name": s.filename}) for s in shots if s.ocr_state == "empty"]
+    read = [(shot, read_credit(shot.text)) for shot in shots if shot.ocr_state == "read"]
+    candidate = compact(facts.candidate)
+    if not read or not candidate:
+        return problems  # nothing read (or OCR not run): no claim about what the screenshots say
+    showing = [(shot, reading) for shot, reading in read if shows_name(shot.text, candidate)]
+    others = [(shot, reading) for shot, reading in read if not shows_name(shot.text, candidate)
+              and (reading.names or not showing)]  # a screenshot of someone else; or no name anywhere
+    if others:
+        files = [{"name": shot.filename, "site": reading.site, "shown": "、".join(reading.names)}
+                 for shot, reading in others]
+        problems.append(Problem("credit.name_mismatch", {"candidate": facts.candidate.strip(), "files": files}))
+    listed = [{"name": shot.filename, "site": reading.site, "records": list(reading.records[:5])}
+              for shot, reading in showing if reading.records]
+    if listed:
+        problems.append(Problem("credit.record_found", {"candidate": facts.candidate.strip(), "files": listed}))
+    return problems
 
 
 def _form_deeds(facts: NominationFacts, rules: Rules) -> list[DeedsFacts]:
@@ -139,7 +170,8 @@ def _photo_size(facts: NominationFacts, rules: Rules) -> list[Problem]:
 
 
 def check_photos(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list[Problem]:
-    return _photo_count(facts, rules) + _photo_format(facts, rules) + _photo_size(facts, rules)
+    return (_photo_count(facts, rules) + _photo_format(facts, rules) + _photo_size(facts, rules)
+            + check_duplicates(facts, rules.photos.duplicate_max_distance))
 
 
 def check_present(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list[Problem]:
@@ -179,10 +211,9 @@ def check_eligibility(facts: NominationFacts, rules: Rules, campaign: Campaign) 
 
 
 def check_attachments(facts: NominationFacts, rules: Rules, campaign: Campaign) -> list[Problem]:
-    problems = [
-        Problem("attachment.unreadable", {"name": f.filename, "reason": f.reason})
-        for f in sorted(facts.unreadable, key=lambda f: (f.filename, f.reason))
-    ]
+    unreadable = [(f.filename, f.reason) for f in facts.unreadable]
+    unreadable += [(form.filename, form.unreadable) for form in facts.forms if form.unreadable]  # and form.unreadable
+    problems = [Problem("attachment.unreadable", {"name": name, "reason": reason}) for name, reason in sorted(unreadable)]
     if facts.cloud_links:
         detail = {"links": sorted(set(facts.cloud_links)), "min_bytes": rules.photos.min_bytes}
         problems.append(Problem("attachment.cloud_link", detail))

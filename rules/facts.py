@@ -13,6 +13,7 @@ class FormFacts:
     fields: dict[str, str]  # label without spaces -> value
     unit: str = ""
     unreadable: str = ""  # reason when the form was recognised but could not be read
+    scan: bool = False  # a scan or photo of the form: its fields were read by OCR
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,18 @@ class PhotoFacts:
     format: str  # lower-case content format: "jpeg", "png", "heif", ...
     width: int = 0
     height: int = 0
+    phash: str = ""  # perceptual hash (16 hex digits), "" when not measured
+
+
+@dataclass(frozen=True)
+class OtherPhoto:
+    """A current photo of another nomination, for ``photos.duplicate`` (passed in by the wiring)."""
+
+    ref: str  # the other nomination's reference, e.g. "JZ2021-003"
+    candidate: str
+    unit: str
+    filename: str
+    phash: str
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,8 @@ class EmbeddedImages:
 @dataclass(frozen=True)
 class ScreenshotFacts:
     filename: str
+    ocr_state: str = ""  # "" not read (OCR off or unavailable), "read", "empty" (no text found), "failed"
+    text: str = ""  # the lines OCR read
 
 
 @dataclass(frozen=True)
@@ -72,6 +87,7 @@ class NominationFacts:
     quota: int | None = None  # how many candidates the unit may nominate; None = no limit known
     arrival_rank: int = 0  # 1-based place among the unit's nominations in order of arrival; 0 = not counted
     unit_count: int = 0  # how many nominations of the unit are counted
+    other_photos: tuple[OtherPhoto, ...] = ()  # current photos of other nominations (recycled photos)
 
 
 @dataclass(frozen=True)

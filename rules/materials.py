@@ -130,17 +130,25 @@ class Brief(Protocol):
     def form_unit(self) -> str: ...
     @property
     def form_fields(self) -> dict[str, str]: ...
+    @property
+    def scan(self) -> bool: ...
+    @property
+    def phash(self) -> str: ...
+    @property
+    def ocr_state(self) -> str: ...
+    @property
+    def ocr_text(self) -> str: ...
 
 
 def _facts(build: Build, row: FileRow, brief: Brief) -> Any:
     if build is Build.FORM:
-        return FormFacts(row.filename, brief.form_fields, brief.form_unit, row.unreadable)
+        return FormFacts(row.filename, brief.form_fields, brief.form_unit, row.unreadable, brief.scan)
     if build is Build.TEXT:
         return DeedsFacts(row.filename, brief.text_chars)
     if build is Build.PICTURE:
-        return PhotoFacts(row.filename, row.size, row.kind, brief.width, brief.height)
+        return PhotoFacts(row.filename, row.size, row.kind, brief.width, brief.height, brief.phash)
     if build is Build.SCREENSHOT:
-        return ScreenshotFacts(row.filename)
+        return ScreenshotFacts(row.filename, brief.ocr_state, brief.ocr_text)
     return MaterialFile(row.role, row.filename)
 
 

@@ -1,11 +1,13 @@
 #!/bin/sh
 # Install the Debian packages the integration tests need (a real Dovecot IMAP server and the
 # openssl CLI for its self-signed certificate; LibreOffice to read and make .doc/.wps/.rtf/.pdf,
-# unar to unpack .rar, a Chinese font so LibreOffice's PDFs keep their text). Idempotent: apt runs only when something is
-# missing. Meant for CI (root) on Debian 12; as a normal user it uses sudo when available.
+# unar to unpack .rar, a Chinese font so LibreOffice's PDFs keep their text and the sample pages have
+# real text, libGL for OpenCV under the OCR engine, PostgreSQL for the tests that run the register on
+# a temporary cluster). Idempotent: apt runs only when something is missing. Meant for CI (root) on
+# Debian 12; as a normal user it uses sudo when available.
 set -eu
 
-PACKAGES="dovecot-imapd openssl chromium libreoffice-writer-nogui unar fonts-wqy-microhei"
+PACKAGES="dovecot-imapd openssl chromium libreoffice-writer-nogui unar fonts-wqy-microhei libgl1 libglib2.0-0 postgresql"
 
 missing=""
 for package in $PACKAGES; do

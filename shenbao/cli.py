@@ -73,7 +73,8 @@ def check_config(ctx: click.Context) -> None:
 def run(ctx: click.Context, once: bool) -> None:
     """Run the service: poll the mailbox, reply, send the digest on schedule."""
     from shenbao.collector import settle_after_imports
-    from shenbao.service.daemon import Daemon, instance_lock
+    from shenbao.service.daemon import Daemon
+    from shenbao.service.instance import instance_guard
     from shenbao.service.logs import file_log
     from shenbao.replies.outbox import recover_interrupted
     from shenbao.service.wiring import build_pipeline
@@ -91,7 +92,7 @@ def run(ctx: click.Context, once: bool) -> None:
         if not once:
             Daemon(config, pipeline, utc_now).run()
             return
-        with instance_lock(config.data_dir):
+        with instance_guard(config.data_dir, pipeline.store, pipeline.mailbox.name):
             recover_interrupted(pipeline.store)
             report = pipeline.run_once()
         progress.close()
@@ -298,7 +299,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 @click.pass_context
 @handle_errors
 def doctor(ctx: click.Context, probe: bool) -> None:
-    """Check the IMAP login (with ID and SELECT) and the SMTP login, step by step."""
+    """Check the register (database kind, schema version), the IMAP login (with ID and SELECT) and the SMTP login."""
     from shenbao.service import doctor as checks
     from shenbao.service.wiring import open_store
 
@@ -311,6 +312,16 @@ def doctor(ctx: click.Context, probe: bool) -> None:
     text, ok = checks.render(sections)
     click.echo(text)
     ctx.exit(0 if ok else 1)
+
+
+@cli.command()
+@click.pass_context
+@handle_errors
+def migrate(ctx: click.Context) -> None:
+    """Create the register or bring it to this shenbao's schema (every command also does this when it opens it)."""
+    from shenbao.service.wiring import open_store
+
+    click.echo(open_store(load(ctx)).migration.describe())
 
 
 @cli.command()

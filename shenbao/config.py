@@ -281,6 +281,12 @@ class PerformanceConfig(_Frozen):
     workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=64)
 
 
+class OcrConfig(_Frozen):
+    """``[ocr]``: reading the text of credit screenshots, scanned and photographed forms (ingest.ocr)."""
+
+    enabled: bool = True
+
+
 class Config(_Frozen):
     mailbox: MailboxConfig
     smtp: SmtpConfig
@@ -292,6 +298,7 @@ class Config(_Frozen):
     web: WebConfig = Field(default_factory=WebConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     performance: PerformanceConfig = Field(default_factory=PerformanceConfig)
+    ocr: OcrConfig = Field(default_factory=OcrConfig)
     units: tuple[UnitConfig, ...] = ()
     base_dir: Path = Path(".")  # directory of the config file; set by load_config
     source: Path | None = None  # the config file itself; set by load_config (the daemon watches it)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from tests.servers_imap import DovecotServer, ImapAccount
 from tests.servers_imap_proxy import ImapProxy
 from tests.servers_loopback import make_certificate
+from tests.servers_postgres import PostgresServer
 from tests.servers_smtp import SmtpServer
 
 
@@ -23,6 +25,52 @@ def dovecot() -> Iterator[DovecotServer]:
     server = DovecotServer().start()
     yield server
     server.stop()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_databases: run the test on SQLite and again on PostgreSQL (the "
+                                       "fixtures that open a register take their URL from database_url)")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("both_databases") and "database_kind" in metafunc.fixturenames:
+        metafunc.parametrize("database_kind", ["sqlite", "postgresql"], indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """"sqlite" (the default), or "postgresql" for a test marked ``both_databases``; with
+    ``SHENBAO_TEST_DATABASE=postgresql`` every test whose register comes from ``database_url``
+    runs on PostgreSQL (a whole-suite check, not the default)."""
+    return str(getattr(request, "param", os.environ.get("SHENBAO_TEST_DATABASE", "sqlite")))
+
+
+@pytest.fixture
+def database_url(database_kind: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """"" for the test's own SQLite file, else an empty database on the session's PostgreSQL."""
+    if database_kind != "postgresql":
+        yield ""
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    url = server.new_database()
+    yield url
+    server.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A temporary PostgreSQL cluster on loopback, once per session."""
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer) -> Iterator[str]:
+    """An empty database of its own on the session's PostgreSQL (``postgresql+psycopg://…``)."""
+    url = postgres.new_database()
+    yield url
+    postgres.drop_database(url)
 
 
 @pytest.fixture

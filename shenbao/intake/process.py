@@ -7,23 +7,25 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ingest.classify import classify
 from ingest.links import find_cloud_links
 from ingest.html_text import body_text
+from ingest.ocr import OcrReader
 from ingest.parse import parse_mail
-from ingest.types import ClassifiedFile, FileFacts, ParsedMail, role_value
+from ingest.types import ClassifiedFile, ParsedMail, role_value
 from rules.guards import is_bounce, no_material_reason, no_reply_reason
 from rules.materials import named, roles
 from shenbao.config import Config
 from shenbao.intake.attach import register_email
-from shenbao.intake.prepare import RETURNED_PART_MAX_BYTES, Prepared, read_files
+from shenbao.intake.prepare import RETURNED_PART_MAX_BYTES, Prepared, PreparedFile, ocr_prepared, read_files
 from shenbao.store.models import Email
 from shenbao.replies.outbox import mark_bounced
 from shenbao.intake.oversize import DISPOSITION, answer_oversize
 from shenbao.store.brief import non_space_chars
 from shenbao.store.db import Store
+from shenbao.store.ocr import reader_for
 from shenbao.intake.copies import DISPOSITION as DUPLICATE, is_copy
 
 log = logging.getLogger(__name__)
@@ -42,19 +44,21 @@ def _fill_headers(email: Email, parsed: ParsedMail) -> None:
     email.defects = json.dumps(list(parsed.defects), ensure_ascii=False)
 
 
-def _read_attachments(store: Store, config: Config, parsed: ParsedMail) -> tuple[tuple[tuple[FileFacts, bool], ...], frozenset[str]]:
-    """``read_files`` in the service's reader worker, under [limits] file_seconds per file."""
+def _read_attachments(store: Store, config: Config, parsed: ParsedMail, ocr: OcrReader | None = None
+                      ) -> tuple[tuple[PreparedFile, ...], frozenset[str]]:
+    """``read_files`` in the service's reader worker, under [limits] file_seconds per file; then
+    ``ocr`` reads the pictures that need it, in this process."""
     from ingest.budget import shared_pool
 
-    return read_files(parsed, config.limits.for_ingest(), store.path(SCRATCH_DIR), shared_pool())
+    return read_files(parsed, config.limits.for_ingest(), store.path(SCRATCH_DIR), shared_pool(), ocr)
 
 
-def _classified(store: Store, read: Iterable[tuple[FileFacts, bool]], inline: frozenset[str]) -> list[tuple[ClassifiedFile, str]]:
+def _classified(store: Store, read: Iterable[PreparedFile], inline: frozenset[str]) -> list[tuple[ClassifiedFile, str]]:
     """Each read file classified (``inline``: the digests of the pictures the body shows), with its
     place under data_dir (filled from the raw mail when first read; "" for a refused member)."""
-    return [(ClassifiedFile(facts, classify(facts, inline=facts.sha256 in inline, named=named())),
-             store.attachment_path(facts.sha256, facts.filename) if has_data else "")
-            for facts, has_data in read]
+    return [(ClassifiedFile(f.facts, classify(f.facts, inline=f.facts.sha256 in inline, named=named())),
+             store.attachment_path(f.facts.sha256, f.facts.filename) if f.has_data else "")
+            for f in read]
 
 
 def _bounce_text(raw: bytes, parsed: ParsedMail) -> bytes:
@@ -67,7 +71,9 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime, pr
     """Process one stored email to its disposition, in one transaction with its reply. ``prepared``:
     the mail already parsed and its files read in a pool worker (``shenbao.intake.prepare``)."""
     with store.session() as s:
-        email = s.get(Email, email_id)
+        # The row stays locked until the disposition is committed: another instance on a shared
+        # register skips it (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite has one writer anyway).
+        email = s.exec(select(Email).where(col(Email.id) == email_id).with_for_update(skip_locked=True)).first()
         if email is None or email.state != "stored":
             return
         if not email.raw_path:  # too large, and not even its header block was kept: nobody to answer
@@ -84,14 +90,20 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime, pr
         if reason:
             _finish(s, email, f"ignored:{reason}")
             return
-        if is_copy(s, email):  # copied or moved back under a new UID: recorded, not processed or answered again
+        with s.no_autoflush:  # the header fields stay unwritten: no write lock while the files are read and OCRed
+            copy = is_copy(s, email)
+        if copy:  # copied or moved back under a new UID: recorded, not processed or answered again
             _finish(s, email, DUPLICATE)
             return
         if store.headers_only(email):  # too large to download: recorded from its header and answered
             answer_oversize(s, config, email, now)
             _finish(s, email, DISPOSITION)
             return
-        read, inline = _read_attachments(store, config, parsed) if prepared is None else (prepared.files, prepared.inline)
+        ocr = reader_for(s, config.ocr.enabled, now)  # results kept in ocr_results, committed with the verdict
+        if prepared is None:
+            read, inline = _read_attachments(store, config, parsed, ocr)
+        else:
+            read, inline = ocr_prepared(prepared.files, ocr), prepared.inline
         files = _classified(store, read, inline)
         email.cloud_links = json.dumps(list(find_cloud_links(parsed.text_body, parsed.html_body)), ensure_ascii=False)
         body = body_text(parsed)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from notify.office import decision_text, disposition_label, label, zone_name
+from notify.reading import credit_note
 from notify.render import template_env
 from notify.wording import format_size, render_problem, wording
 from rules.materials import Build, build_of
@@ -34,12 +35,23 @@ def _when(moment: str, config: Config) -> str:
     return local_time(moment, config.campaign.timezone)[:16].replace("T", " ") if moment else ""
 
 
+def _ocr_line(row: StoredFile, facts: dict[str, Any]) -> str:
+    """What OCR read in a screenshot (site, name shown, result), or that it read nothing."""
+    if row.role != "screenshot":
+        return ""
+    note = credit_note(str(facts.get("ocr_state") or ""), str(facts.get("ocr_text") or ""), office=True)
+    return f"；{note}" if note else ""
+
+
 def _facts_line(row: StoredFile) -> str:
     """What reading the file found, in a few words."""
     if row.unreadable:
         return f"无法读取：{row.unreadable}"
     facts: dict[str, Any] = json.loads(row.facts or "{}")
     build = build_of(row.role)
+    if build is Build.FORM and facts.get("scan"):
+        fields = [f"{k}={v}" for k, v in list(facts.get("form_fields", {}).items())[:FIELDS_SHOWN] if v]
+        return "扫描件或照片（文字识别）：" + "，".join(fields)
     if build is Build.FORM:
         fields = [f"{k}={v}" for k, v in list(facts.get("form_fields", {}).items())[:FIELDS_SHOWN] if v]
         unit = f"申报单位={facts['form_unit']}；" if facts.get("form_unit") else ""
@@ -49,7 +61,7 @@ def _facts_line(row: StoredFile) -> str:
     image = facts.get("image") or {}
     if image:
         camera = f"，{image['camera']}" if image.get("camera") else ""
-        return f"{image.get('format', row.kind)} {image.get('width', 0)}×{image.get('height', 0)}{camera}"
+        return f"{image.get('format', row.kind)} {image.get('width', 0)}×{image.get('height', 0)}{camera}" + _ocr_line(row, facts)
     return row.kind
 
 

@@ -53,13 +53,17 @@ class FileRow:
     picture: bool  # a photo or screenshot
     preview: bool  # a thumbnail can be made
     inline: bool  # a browser can show the original
+    ocr: str = ""  # the text OCR read in it (screenshots, scans), shown beside the thumbnail
 
 
 def _file_row(row: StoredFile) -> FileRow:
     assert row.id is not None
     roles: dict[str, str] = wording()["roles"]
+    read = json.loads(row.facts or "{}")
+    ocr = str(read.get("ocr_text") or "") if read.get("ocr_state") == "read" else ""
     return FileRow(row.id, row.filename, roles.get(row.role, row.role), format_size(row.size), row.kind.upper(),
-                   row.unreadable, is_picture(row.role), can_preview(row), row.kind in INLINE_KINDS)
+                   row.unreadable, is_picture(row.role) or bool(read.get("scan")), can_preview(row),
+                   row.kind in INLINE_KINDS, ocr)
 
 
 def _time(value: str, zone: str) -> str:

@@ -10,10 +10,12 @@ import re
 from dataclasses import replace
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col
 
+from ingest.types import Role
 from rules.evaluate import evaluate
-from rules.facts import DeedsFacts, NominationFacts, Verdict
+from rules.facts import DeedsFacts, NominationFacts, OtherPhoto, Verdict
 from rules.materials import Build, built, gather
 from shenbao.config import Config
 from shenbao.register.bulk import LightFile, Material, light_materials, materials
@@ -102,6 +104,21 @@ def facts_of(sub: Submission, material: Material) -> NominationFacts:
                            deeds=tuple(deeds), cloud_links=tuple(cloud), **gathered)
 
 
+def other_photos(s: Session, sub: Submission, facts: NominationFacts) -> tuple[OtherPhoto, ...]:
+    """The current photos of every other (not absorbed) nomination, when this one has hashed photos."""
+    if not any(photo.phash for photo in facts.photos):
+        return ()
+    query = (select_columns(col(Submission.ref), col(Submission.candidate), col(Submission.unit),
+                            col(StoredFile.id), col(StoredFile.filename), col(StoredFile.brief))
+             .join(Submission, col(Submission.id) == col(StoredFile.submission_id))
+             .where(col(StoredFile.role) == Role.PHOTO.value, col(StoredFile.replaced_by).is_(None),
+                    col(StoredFile.unreadable) == "", col(StoredFile.submission_id) != sub.id,
+                    col(Submission.merged_into).is_(None)))
+    found = [(ref, candidate, unit, name, Brief.decode(brief, f"file {file_id} ({name})").phash)
+             for ref, candidate, unit, file_id, name, brief in s.execute(query)]
+    return tuple(OtherPhoto(ref, candidate, unit, name, phash) for ref, candidate, unit, name, phash in found if phash)
+
+
 def reevaluate(s: Session, config: Config, sub: Submission, now: datetime,
                ranks: dict[int, int] | None = None, material: Material | None = None) -> Verdict:
     """Judge a nomination over everything current it has gathered, and record the verdict on it
@@ -109,8 +126,9 @@ def reevaluate(s: Session, config: Config, sub: Submission, now: datetime,
     material = material or materials(s, [sub])[sub.id or 0]
     refresh_current(s, sub, config.rules.photos.min_count, material)
     ranks = arrival_ranks(s, sub.unit) if ranks is None else ranks  # its query flushes what refresh_current marked
-    facts = replace(facts_of(sub, material), quota=unit_quota(config, sub.unit),
-                    arrival_rank=ranks.get(sub.id or 0, 0), unit_count=len(ranks))
+    facts = facts_of(sub, material)
+    facts = replace(facts, quota=unit_quota(config, sub.unit), arrival_rank=ranks.get(sub.id or 0, 0),
+                    unit_count=len(ranks), other_photos=other_photos(s, sub, facts))
     verdict = evaluate(facts, config.rules, config.campaign)
     sub.status, sub.problems = verdict.status, problems_json(verdict.problems)
     sub.updated_at = utc_iso(now)

@@ -19,14 +19,14 @@ from shenbao.config import Config
 from shenbao.register.decisions import reply_kind, shown_problems
 from shenbao.store.models import Email, Reply, StoredFile, Submission
 from shenbao.register.nominations import emails_of, files_of, latest_decision
-from shenbao.replies.outbox import enqueue
+from shenbao.replies.outbox import enqueue, material_line
 from shenbao.register.verdict import BODY_DEEDS_SOURCE, nomination_facts
 from shenbao.register.roster import greeting
 from shenbao.store.verdicts import told_json, told_of, verdict_of
 
 
 def material_lines(files: list[StoredFile]) -> tuple[MaterialLine, ...]:
-    return tuple(MaterialLine(f.filename, f.role, f.size, f.unreadable) for f in files)
+    return tuple(material_line(f) for f in files)
 
 
 def pasted_deeds_lines(s: Session, sub: Submission) -> tuple[MaterialLine, ...]:

@@ -24,6 +24,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from ingest.addresses import mailbox_key
+from notify.reading import credit_note
 from notify.render import MaterialLine, RenderedReply, ReplyContext, ReplyKind, build_reply_message, render_reply
 from notify.send import Sender
 from rules.guards import over_reply_cap
@@ -31,6 +32,7 @@ from shenbao.replies.claims import LEASE, machine_now, owner_gone, owner_id
 from shenbao.config import Config
 from shenbao.errors import PermanentSendError, SendError
 from shenbao.store.models import Email, Reply, StoredFile, Submission
+from shenbao.store.brief import Brief
 from shenbao.store.db import Store, utc_iso
 from shenbao.store.verdicts import verdict_of
 from shenbao.register.roster import greeting
@@ -44,8 +46,16 @@ COUNTED_STATES = ("pending", "sending", "sent")
 def _materials(s: Session, sub: Submission | None, email: Email) -> tuple[MaterialLine, ...]:
     query = select(StoredFile).where(StoredFile.submission_id == sub.id) if sub else \
         select(StoredFile).where(StoredFile.email_id == email.id)
-    return tuple(MaterialLine(f.filename, f.role, f.size, f.unreadable)
-                 for f in s.exec(query.order_by(col(StoredFile.id))))
+    return tuple(material_line(f) for f in s.exec(query.order_by(col(StoredFile.id))))
+
+
+def material_line(f: StoredFile) -> MaterialLine:
+    """A received file as the reply lists it; a credit screenshot with what OCR read in it."""
+    note = f.unreadable
+    if not note and f.role == "screenshot":
+        brief = Brief.of_row(f)
+        note = credit_note(brief.ocr_state, brief.ocr_text)
+    return MaterialLine(f.filename, f.role, f.size, note)
 
 
 def _recent_sent(s: Session, to_addr: str, now: datetime) -> list[datetime]:

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from shenbao.samples.docs import TEMPLATE_LABELS, deeds_docx, deeds_text, form_docx
+from shenbao.samples.pages import form_photo_jpeg
 from shenbao.samples.images import heif_stub, photo_as, photo_jpeg, photo_png, screenshot_png, small_photo_jpeg
 from shenbao.samples.mail import CLIENTS, CST, OFFICE_ADDRESS, build_email
 
@@ -52,6 +53,10 @@ KINDS: dict[str, datetime] = {
     "deeds_in_body": datetime(2021, 4, 29, 16, 20, 7, tzinfo=CST),
     "autoreply": datetime(2021, 4, 28, 14, 2, 9, tzinfo=CST),
     "late": datetime(2021, 5, 6, 9, 12, 44, tzinfo=CST),
+    # the 信用中国 screenshot shows the name of the clerk who made the query, not the candidate's
+    "credit_mismatch": datetime(2021, 4, 28, 17, 5, 31, tzinfo=CST),
+    # the 推荐表 only as a phone photo of the stamped paper form
+    "scanned_form": datetime(2021, 4, 29, 10, 11, 12, tzinfo=CST),
 }
 
 
@@ -81,11 +86,15 @@ def _html(text: str) -> str:
 def _attachments(kind: str, unit: DemoUnit, candidate: str, seed: int, sent: datetime) -> list[tuple[str, bytes]]:
     short = unit.name.removesuffix("总工会").removesuffix("工会")
     signed = f"{sent.year}年{sent.month}月{sent.day}日"
-    files = [(f"{short}-{candidate}-推荐表.docx", form_docx(candidate, unit.name, date=signed))]
+    if kind == "scanned_form":
+        files = [(f"IMG_{sent:%Y%m%d}_101.jpg", form_photo_jpeg(candidate, unit.name))]
+    else:
+        files = [(f"{short}-{candidate}-推荐表.docx", form_docx(candidate, unit.name, date=signed))]
     if kind != "deeds_in_body":
         files.append((f"{candidate}事迹材料.docx", deeds_docx(candidate)))
-    files.append(("征信查询截图.png", screenshot_png("信用中国", candidate)))
-    if kind in ("complete", "late"):
+    shown = unit.contact if kind == "credit_mismatch" else candidate
+    files.append(("征信查询截图.png", screenshot_png("信用中国", shown)))
+    if kind in ("complete", "late", "credit_mismatch", "scanned_form"):
         phone_shot = screenshot_png("中国执行信息公开网", candidate, size=(750, 1334))
         files.append((f"中国执行信息公开网-{candidate}.png", phone_shot))
         files += [
@@ -111,7 +120,8 @@ def nomination_email(
     seed: int = 0,
 ) -> bytes:
     """A whole scenario as one raw mail: "complete", "missing_photos", "small_photos",
-    "deeds_in_body", "autoreply" or "late" (complete material sent after the deadline)."""
+    "deeds_in_body", "autoreply", "late" (complete material sent after the deadline),
+    "credit_mismatch" (the screenshot shows another name) or "scanned_form" (the form only as a photo)."""
     if kind not in KINDS:
         raise ValueError(f"unknown scenario {kind!r}; choose one of {', '.join(KINDS)}")
     sender = _unit(unit)
@@ -162,12 +172,14 @@ _DEMO_PLAN: tuple[tuple[str, str, str, str, str, datetime], ...] = (
     ("06-shizhi-complete.eml", "complete", "市直机关工委工会", "周文静", "foxmail",
      datetime(2021, 4, 29, 11, 8, 44, tzinfo=CST)),
     ("07-gongdian-late.eml", "late", "焦作供电公司工会", "陈立新", "foxmail", KINDS["late"]),
+    ("08-mengzhou-credit-mismatch.eml", "credit_mismatch", "孟州市总工会", "马建军", "163", KINDS["credit_mismatch"]),
+    ("09-jiefangqu-scanned-form.eml", "scanned_form", "解放区总工会", "杨丽萍", "163", KINDS["scanned_form"]),
 )
 
 
 # The follow-up: 山阳区 answers the checklist of its nomination (the 2nd mail read, so JZ2021-002:
 # the folder is read in order of file name) with the missing photos, a day later.
-_DEMO_FOLLOW_UP = ("08-shanyangqu-follow-up-photos.eml", "山阳区总工会", "李秀梅", "JZ2021-002",
+_DEMO_FOLLOW_UP = ("10-shanyangqu-follow-up-photos.eml", "山阳区总工会", "李秀梅", "JZ2021-002",
                    datetime(2021, 4, 25, 8, 52, 31, tzinfo=CST))
 
 

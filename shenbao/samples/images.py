@@ -1,8 +1,7 @@
 """Deterministic sample pictures: camera photos, WeChat-compressed photos, credit-check screenshots.
 
-Photos are a sky-to-ground gradient under seeded noise (noise keeps JPEG files big, as real
-photos are); screenshots are a white page with a coloured header bar and grey "text" lines,
-drawn without fonts. The same arguments always give the same bytes.
+Photos are a sky-to-ground gradient with seeded shapes under seeded noise (noise keeps JPEG files
+big, as real photos are); screenshots are result pages with real text (``shenbao.samples.pages``). The same arguments always give the same bytes.
 """
 
 from __future__ import annotations
@@ -14,6 +13,8 @@ import struct
 
 from PIL import ExifTags, Image, ImageDraw
 from PIL.PngImagePlugin import PngInfo
+
+from shenbao.samples.pages import credit_page
 
 _QUALITIES = (70, 80, 86, 90, 93, 95, 97)
 _NOISE_SCALES = (2, 1)  # noise cell size in pixels: coarse noise compresses better
@@ -30,6 +31,12 @@ def _photo_image(size: tuple[int, int], seed: int, noise_scale: int) -> Image.Im
     bottom = tuple(rng.randrange(40, 120) for _ in range(3))
     mask = Image.linear_gradient("L").resize(size)
     scene = Image.composite(Image.new("RGB", size, bottom), Image.new("RGB", size, top), mask)
+    draw = ImageDraw.Draw(scene)
+    for _ in range(12):  # people and things in the scene: each photo's own shapes (what a perceptual hash sees)
+        x, y = rng.randrange(width), rng.randrange(height)
+        w, h = rng.randrange(width // 10, width // 3), rng.randrange(height // 8, height // 2)
+        colour = tuple(rng.randrange(20, 235) for _ in range(3))
+        (draw.ellipse if rng.random() < 0.5 else draw.rectangle)((x - w // 2, y - h // 2, x + w // 2, y + h // 2), fill=colour)
     return Image.blend(scene, noise, 0.35)
 
 
@@ -103,47 +110,14 @@ def photo_png(*, seed: int = 0, size: tuple[int, int] = (1600, 1200), camera: tu
     return photo_as("PNG", seed=seed, size=size, camera=camera)
 
 
-def _palette(title: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-    """Header and accent colours chosen from the site's name, like the real pages' branding."""
-    if "执行" in title:
-        return (178, 34, 34), (210, 160, 60)
-    if "百度" in title:
-        return (41, 98, 255), (230, 230, 230)
-    digest = hashlib.sha256(title.encode("utf-8")).digest()
-    return (20 + digest[0] % 40, 70 + digest[1] % 60, 150 + digest[2] % 80), (240, 130, 40)
-
-
-def screenshot_png(title: str = "信用中国", name: str = "张三", *, size: tuple[int, int] = (1366, 768)) -> bytes:
-    """A credit-check page screenshot: white page, coloured header, search box, grey text lines.
-
-    ``title`` and ``name`` pick the colours and layout and are stored in the PNG's text chunk.
-    """
-    width, height = size
-    header, accent = _palette(title)
-    rng = random.Random(f"{title}/{name}")
-    image = Image.new("RGB", size, (255, 255, 255))
-    draw = ImageDraw.Draw(image)
-    bar = max(height // 9, 24)
-    draw.rectangle((0, 0, width, bar), fill=header)
-    draw.rectangle((width // 30, bar // 4, width // 30 + width // 6, bar * 3 // 4), fill=(255, 255, 255))
-    box_top = bar + height // 16
-    draw.rectangle((width // 5, box_top, width * 4 // 5, box_top + bar // 2), outline=(190, 190, 190), width=2)
-    draw.rectangle((width * 4 // 5 - width // 12, box_top, width * 4 // 5, box_top + bar // 2), fill=accent)
-    y = box_top + bar
-    line_gap = max(height // 28, 10)
-    while y < height - line_gap * 2:
-        left = width // 8 + (width // 40 if rng.random() < 0.3 else 0)
-        length = int(width * rng.uniform(0.25, 0.7))
-        grey = rng.choice((90, 120, 150))
-        draw.rectangle((left, y, left + length, y + max(line_gap // 3, 3)), fill=(grey, grey, grey))
-        if rng.random() < 0.15:
-            rule = y + line_gap // 2 + 2
-            draw.line((width // 10, rule, width * 9 // 10, rule), fill=(225, 225, 225))
-        y += line_gap
+def screenshot_png(title: str = "信用中国", name: str = "张三", *, size: tuple[int, int] = (1366, 768),
+                   records: bool = False) -> bytes:
+    """A credit-check result page for ``name`` on the site ``title`` (``shenbao.samples.pages``), with
+    real text that OCR reads; ``title`` and ``name`` are also stored in the PNG's text chunk."""
     info = PngInfo()
     info.add_itxt("Title", f"{title} - {name}", lang="zh", tkey="标题")
     out = io.BytesIO()
-    image.save(out, "PNG", pnginfo=info)
+    credit_page(title, name, size=size, records=records).save(out, "PNG", pnginfo=info)
     return out.getvalue()
 
 

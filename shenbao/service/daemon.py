@@ -22,7 +22,6 @@ is computed from it, so a test can run a simulated day without sleeping.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import signal
@@ -31,9 +30,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from pathlib import Path
 from types import FrameType
-from typing import IO, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -45,6 +43,7 @@ from shenbao.config import Config
 from shenbao.service.digest_job import DigestJob, digest_trigger
 from shenbao.errors import EXPECTED, StoreError
 from shenbao.replies.outbox import recover_interrupted, send_due
+from shenbao.service.instance import instance_guard
 from shenbao.service.pipeline import Clock, Pipeline
 from shenbao.service.wiring import open_sender
 from shenbao.service.reload import ConfigWatcher
@@ -54,29 +53,6 @@ IDLE_SLICE_SECONDS = 5.0  # re-enter IDLE this often: a stop request waits at mo
 DIGEST_GRACE_SECONDS = 6 * 3600  # a digest up to 6 h late (machine asleep, busy) is still sent
 DIGEST_RETRY = timedelta(minutes=5)  # after a digest could not be made (database busy, a bug)
 OUTBOX_SWEEP_SECONDS = 60.0
-
-
-@contextmanager
-def instance_lock(data_dir: Path) -> Iterator[IO[str]]:
-    """One running service per data_dir; a second one gets a clear error, not a shared register."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    handle = (data_dir / "shenbao.lock").open("a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
-        raise StoreError(f"{data_dir}: already served by {holder} (stop it first; one shenbao per data_dir)") from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"pid {os.getpid()}")
-    handle.flush()
-    try:
-        yield handle
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
 
 
 def _cycle(pipeline: Pipeline) -> None:
@@ -130,7 +106,8 @@ class Daemon:
     # -- the loop -------------------------------------------------------------------------------
 
     def run(self) -> None:
-        with instance_lock(self.config.data_dir), self._signals():
+        with instance_guard(self.config.data_dir, self.pipeline.store, self.pipeline.mailbox.name, self.stop.set), \
+                self._signals():
             recover_interrupted(self.pipeline.store)  # before the scheduler's digest job can send
             self.scheduler = self.start_scheduler()
             log.info("shenbao running: %s, polling every %ds", self.pipeline.mailbox.name,

@@ -169,7 +169,10 @@ class DigestJob:
             last = _meta_time(s, LAST_SLOT_KEY)
             if last is None:
                 _set_meta(s, LAST_SLOT_KEY, utc_iso(slot or now))
-                s.commit()
+                try:
+                    s.commit()
+                except IntegrityError:  # another instance on the shared register started at this moment
+                    s.rollback()
                 return False
         return slot is not None and not slot_handled(last, slot, self.config.campaign.timezone)
 

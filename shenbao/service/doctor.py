@@ -1,4 +1,4 @@
-"""``shenbao doctor``: check the configured mailbox and mail server step by step, in plain words."""
+"""``shenbao doctor``: check the register, the configured mailbox, mail server and OCR engine step by step, in plain words."""
 
 from __future__ import annotations
 
@@ -8,10 +8,17 @@ from collections.abc import Callable
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
+from pathlib import Path
 
+from sqlalchemy import create_engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from ingest.ocr import engine_error
 from ingest.types import Cursor
 from shenbao.config import Config
-from shenbao.errors import EXPECTED
+from shenbao.errors import EXPECTED, StoreError
+from shenbao.store.migrations import read_version
+from shenbao.store.models import SCHEMA_VERSION
 from shenbao.service.wiring import open_mailbox, open_sender
 
 Step = tuple[str, bool, str]
@@ -34,8 +41,53 @@ def _password_step(variable: str) -> list[Step]:
                                  "(password_env) is not set or is empty: set it to the password (the 163 授权码)")]
 
 
+def _ocr_steps(config: Config) -> list[Step]:
+    """Whether the OCR engine loads (``[ocr] enabled``): without it screenshots are judged by presence only."""
+    if not config.ocr.enabled:
+        return [("engine", True, "已关闭（[ocr] enabled = false），截图只检查是否收到 / off: screenshots are only counted")]
+    error = engine_error()
+    if not error:
+        return [("engine", True, "文字识别可用 / the OCR engine loads")]
+    return [("engine", False, f"文字识别组件无法加载（{error}）：请安装 libgl1 和 libglib2.0-0，或在配置中设 [ocr] "
+                              "enabled = false / the OCR engine does not load: install libgl1 libglib2.0-0")]
+
+
+def _version_step(kind: str, version: int | None) -> Step:
+    if version is None:
+        return ("schema", True, f"{kind}: 空库，首次启动时建立 / empty; shenbao creates the register on first start")
+    if version > SCHEMA_VERSION:
+        return ("schema", False, f"{kind}, schema {version}: 比本程序新（需要 {SCHEMA_VERSION}）/ newer than this "
+                                 f"shenbao (needs {SCHEMA_VERSION}): upgrade shenbao")
+    if version < SCHEMA_VERSION:
+        return ("schema", True, f"{kind}, schema {version}: 启动或 shenbao migrate 时升级到 {SCHEMA_VERSION} / "
+                                f"upgraded to {SCHEMA_VERSION} on start or by shenbao migrate")
+    return ("schema", True, f"{kind}, schema {version}")
+
+
+def register_section(config: Config) -> tuple[str, list[Step]]:
+    """The register's database kind and schema version, read without changing anything (nor
+    creating a SQLite file that is not there yet)."""
+    engine = create_engine(config.database_url)
+    shown, kind = engine.url.render_as_string(hide_password=True), engine.dialect.name
+    database = engine.url.database or ""
+    title = f"register {shown}"
+    try:
+        if kind == "sqlite" and database not in ("", ":memory:") and not Path(database).exists():
+            return title, [("schema", True, f"{kind}: 尚未建立，首次启动时建立 / not there yet; created on first start")]
+        with engine.connect() as conn:
+            return title, [_version_step(kind, read_version(conn))]
+    except StoreError as exc:
+        return title, [("schema", False, f"{kind}: {exc}")]
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return title, [("connect", False, f"{kind}: 无法连接 / cannot connect ({reason})")]
+    finally:
+        engine.dispose()
+
+
 def check(config: Config) -> list[tuple[str, list[Step]]]:
-    """(section, steps) for the mailbox and the mail server; a login whose password_env is unset is not tried."""
+    """(section, steps) for the register, the mailbox, the mail server and the OCR engine; a login
+    whose password_env is unset is not tried."""
     if config.mailbox.kind == "folder":
         mailbox = _folder_steps(config)
     else:
@@ -46,8 +98,10 @@ def check(config: Config) -> list[tuple[str, list[Step]]]:
     else:
         missing = config.smtp.missing_secret()
         sender = _password_step(missing) if missing else open_sender(config).doctor()  # type: ignore[attr-defined]
-    return [(f"IMAP {config.mailbox.host}" if config.mailbox.kind == "imap" else "mailbox", mailbox),
-            (f"SMTP {config.smtp.host}" if config.smtp.kind == "smtp" else "outbox", sender)]
+    return [register_section(config),
+            (f"IMAP {config.mailbox.host}" if config.mailbox.kind == "imap" else "mailbox", mailbox),
+            (f"SMTP {config.smtp.host}" if config.smtp.kind == "smtp" else "outbox", sender),
+            ("OCR", _ocr_steps(config))]
 
 
 class _NothingKnown:

@@ -69,7 +69,7 @@ class Ahead:
             raw_path = self.store.path(email.raw_path)
         limits = self.config.limits.for_ingest()
         outcome = self.pool.call(prepare_mail, str(raw_path), limits, str(self.store.path(SCRATCH_DIR)),
-                                 seconds=None, wall_seconds=wall_seconds(limits))
+                                 self.config.ocr.enabled, seconds=None, wall_seconds=wall_seconds(limits))
         if isinstance(outcome.value, Prepared):
             return outcome.value
         log.info("email %s could not be prepared in a worker (%s): processed in the service",

@@ -154,7 +154,9 @@ class Pipeline:
             return False
 
     def process_pending(self) -> tuple[int, int]:
-        pending = self.store.pending_emails()
+        # On a shared register each instance processes its own mailbox's mail, in order, as one
+        # instance would (another mailbox's are its poller's; intake also claims each row).
+        pending = self.store.pending_emails(self.mailbox.name if self.store.shared else None)
         ids: queue.SimpleQueue[int | None] = queue.SimpleQueue()
         for email_id in (*pending, None):
             ids.put(email_id)

@@ -41,4 +41,6 @@ def open_sender(config: Config) -> Sender:
 
 
 def build_pipeline(config: Config, clock: Clock) -> Pipeline:
-    return Pipeline(config, open_store(config), open_mailbox(config), open_sender(config), clock)
+    store, mailbox = open_store(config), open_mailbox(config)
+    store.adopt_mailbox(mailbox.name, getattr(mailbox, "former_names", ()))
+    return Pipeline(config, store, mailbox, open_sender(config), clock)

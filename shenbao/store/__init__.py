@@ -1,4 +1,4 @@
-"""The store: the database (db), its tables (models), the data directory and everything written there
+"""The store: the database (db), its tables (models) and their numbered migrations, the data directory and everything written there
 (datadir, fsutil, derived files), faults of the machine and each stored file's brief.
 
 May import: shenbao.config/errors/secrets/collector, rules, ingest. Nothing above it."""

@@ -4,7 +4,7 @@ A file's facts (``StoredFile.facts``) are the JSON of everything reading it foun
 text included: most of the register's bytes. Judging a nomination and listing 10 000 of them
 need only the text's length, pictures pasted into a document, a photo's size in pixels and a
 form's fields: a ``Brief`` keeps those in ``StoredFile.brief`` when the file is stored (and
-when an older register is upgraded, see ``shenbao.store.db``), so they are read without parsing
+when an older register is upgraded, see ``shenbao.store.migrations``), so they are read without parsing
 the facts. ``Brief`` is the one place that encodes and decodes the column: a JSON object of
 named fields; registers written before it hold a JSON array of the fields in their order, which
 ``decode`` still reads (no schema change).
@@ -25,6 +25,7 @@ from shenbao.store.models import StoredFile
 
 log = logging.getLogger(__name__)
 LEGACY_FIELDS = 6  # the array of an earlier register: text_chars to form_fields
+OCR_TEXT_KEPT = 4000  # characters of OCR text kept in the brief (a credit page has a few hundred)
 _ARRAY = TypeAdapter(list[Any])
 
 _INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
@@ -51,7 +52,10 @@ class Brief(BaseModel):
     height: int = Field(default=0, ge=0)
     form_unit: str = ""  # the unit a 推荐表 names
     form_fields: dict[str, str] = Field(default_factory=dict)  # a 推荐表's fields
-    # Issue 12 (OCR) adds its facts here, each with a default: phash, ocr_state, ocr_text, scan.
+    phash: str = ""  # a photo's perceptual hash (16 hex digits; recycled photos), "" when not measured
+    ocr_state: str = ""  # OCR (ingest.ocr): "" not run, "read", "empty", "failed"
+    ocr_text: str = ""  # the lines OCR read, at most OCR_TEXT_KEPT characters
+    scan: bool = False  # a scan or photo of the form: its fields were read by OCR
 
     @classmethod
     def of_facts(cls, facts: Mapping[str, Any]) -> Brief:
@@ -61,7 +65,9 @@ class Brief(BaseModel):
         return cls(text_chars=non_space_chars(str(facts.get("text") or "")),
                    embedded_images=int(facts.get("embedded_images") or 0), width=int(image.get("width") or 0),
                    height=int(image.get("height") or 0), form_unit=str(facts.get("form_unit") or ""),
-                   form_fields={str(k): str(v) for k, v in fields.items()} if isinstance(fields, dict) else {})
+                   form_fields={str(k): str(v) for k, v in fields.items()} if isinstance(fields, dict) else {},
+                   phash=str(image.get("phash") or ""), ocr_state=str(facts.get("ocr_state") or ""),
+                   ocr_text=str(facts.get("ocr_text") or "")[:OCR_TEXT_KEPT], scan=bool(facts.get("scan")))
 
     def encode(self) -> str:
         return self.model_dump_json()

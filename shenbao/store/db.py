@@ -7,25 +7,24 @@ before anything parses it; nothing is ever written outside ``data_dir``.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlmodel import Session, SQLModel, col, create_engine, select
+from sqlmodel import Session, col, create_engine, select
 
 from ingest.types import Cursor, RawMail
-from shenbao.store.brief import brief_json
 from shenbao.store.datadir import DataDir
 from shenbao.errors import StoreError
 from shenbao.store.faults import database_error
-from shenbao.store.models import SCHEMA_VERSION, Email, MailboxState, Meta
+from shenbao.store.migrations import Migration, migrate
+from shenbao.store.models import Email, MailboxState
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +47,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_timeout_ms: int = 
     cursor.close()
 
 
+def _postgres_connection(dbapi_connection: Any, _record: Any) -> None:
+    """PostgreSQL's text cannot hold NUL, which mail and documents do carry (SQLite keeps it):
+    every string goes to PostgreSQL with U+FFFD in place of NUL, as text in UTF-8."""
+    from shenbao.store.postgres import register_nul_safe_text
+
+    register_nul_safe_text(dbapi_connection)
+
+
+def engine_options(database_url: str, busy_timeout_ms: int) -> dict[str, Any]:
+    """``create_engine`` arguments per database: on PostgreSQL a wait for another program's row or
+    table lock ends after ``busy_timeout_ms`` (as SQLite's busy_timeout), and connections are
+    checked before use (a restarted server)."""
+    if not database_url.startswith("postgresql"):
+        return {}
+    return {"pool_pre_ping": True,
+            "connect_args": {"client_encoding": "utf8", "options": f"-c lock_timeout={int(busy_timeout_ms)}"}}
+
+
 class Store(DataDir):
     """The register, and (``DataDir``) the files under data_dir."""
 
@@ -64,69 +81,23 @@ class Store(DataDir):
                 db_file.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"storage.database_url: cannot create {db_file.parent} ({exc.strerror})") from None
-        self.engine: Engine = create_engine(database_url)
+        busy_ms = int(busy_timeout_seconds * 1000)
+        self.engine: Engine = create_engine(database_url, **engine_options(database_url, busy_ms))
         if self.engine.dialect.name == "sqlite":
-            busy_ms = int(busy_timeout_seconds * 1000)
             event.listen(self.engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, busy_ms))
+        elif self.engine.dialect.name == "postgresql":
+            event.listen(self.engine, "connect", _postgres_connection)
         self._migrate(database_url)
 
     def _migrate(self, database_url: str) -> None:
+        """Create or upgrade the register (``shenbao.store.migrations``); refuse what is not shenbao's."""
+        shown = self.engine.url.render_as_string(hide_password=True)
         try:
-            tables = set(inspect(self.engine).get_table_names())
-            if tables and "meta" not in tables:
-                raise StoreError(f"storage.database_url {database_url}: holds tables that are not shenbao's; "
-                                 "point it at a new or a shenbao database")
-            if "files" in tables:
-                self._upgrade(database_url)
-            self._check_columns(database_url, tables)
-            SQLModel.metadata.create_all(self.engine)
-            with Session(self.engine) as session:
-                version = session.get(Meta, "schema_version")
-                if version is None:
-                    session.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
-                    session.commit()
-                elif int(version.value) != SCHEMA_VERSION:
-                    raise StoreError(f"storage.database_url {database_url}: schema version {version.value}, "
-                                     f"this shenbao needs {SCHEMA_VERSION}; upgrade or use a new database")
+            self.migration: Migration = migrate(self.engine, shown)
+        except StoreError as exc:
+            raise StoreError(f"storage.database_url {shown}: {exc}") from None
         except OperationalError as exc:
             raise database_error(self.engine, exc, self.busy_timeout_seconds, "cannot open the database") from None
-
-    def _upgrade(self, database_url: str) -> None:
-        """Older schemas step by step, each step in one transaction with its new version:
-        1 -> 2: every file's brief (``shenbao.store.brief``) computed from its facts;
-        2 -> 3: replies.claimed_by and replies.lease_until (outbox claims with an owner and a lease;
-        a reply left ``sending`` by schema 2 has no owner and is taken back as before).
-        Other versions are left to the check."""
-        with self.engine.begin() as conn:
-            version = conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'schema_version'").scalar()
-            if version == "1":
-                log.info("%s: upgrading the register from schema 1 to 2 (files.brief)", database_url)
-                conn.exec_driver_sql("ALTER TABLE files ADD COLUMN brief VARCHAR NOT NULL DEFAULT ''")
-                rows = conn.exec_driver_sql("SELECT id, facts FROM files").fetchall()
-                for file_id, facts in rows:
-                    conn.exec_driver_sql("UPDATE files SET brief = ? WHERE id = ?",
-                                         (brief_json(json.loads(facts or "{}")), file_id))
-                conn.exec_driver_sql("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-        with self.engine.begin() as conn:
-            version = conn.exec_driver_sql("SELECT value FROM meta WHERE key = 'schema_version'").scalar()
-            if version == "2":
-                log.info("%s: upgrading the register from schema 2 to 3 (outbox claims with owner and lease)",
-                         database_url)
-                conn.exec_driver_sql("ALTER TABLE replies ADD COLUMN claimed_by VARCHAR NOT NULL DEFAULT ''")
-                conn.exec_driver_sql("ALTER TABLE replies ADD COLUMN lease_until VARCHAR NOT NULL DEFAULT ''")
-                conn.exec_driver_sql("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
-
-    def _check_columns(self, database_url: str, tables: set[str]) -> None:
-        """A shenbao table missing columns this version needs was made by an older shenbao."""
-        inspector = inspect(self.engine)
-        for table in SQLModel.metadata.sorted_tables:
-            if table.name not in tables:
-                continue
-            have = {column["name"] for column in inspector.get_columns(table.name)}
-            missing = sorted(column.name for column in table.columns if column.name not in have)
-            if missing:
-                raise StoreError(f"storage.database_url {database_url}: table {table.name} lacks {', '.join(missing)} "
-                                 "(made by an older shenbao); point it at a new database")
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -149,6 +120,25 @@ class Store(DataDir):
         with self.session() as s:
             state = s.get(MailboxState, mailbox)
             return Cursor(state.uidvalidity, state.last_uid) if state else Cursor()
+
+    def adopt_mailbox(self, name: str, former: Sequence[str]) -> int:
+        """A register that knew this mailbox by a former name (``ingest.imap``: before the account
+        was part of it) keeps its cursor and its record of what was stored under the new name, so
+        nothing is fetched again. Only on SQLite, a register of one instance: on a shared register
+        the former name may stand for several accounts. How many emails were renamed."""
+        if self.engine.dialect.name != "sqlite" or not former:
+            return 0
+        with self.session() as s:
+            if s.get(MailboxState, name) is not None or s.exec(select(Email.id).where(Email.mailbox == name)).first():
+                return 0
+            moved = 0
+            for old in former:
+                moved += int(s.exec(update(Email).where(col(Email.mailbox) == old).values(mailbox=name)).rowcount or 0)
+                s.exec(update(MailboxState).where(col(MailboxState.mailbox) == old).values(mailbox=name))
+            s.commit()
+        if moved:
+            log.info("the register's %d emails of %s are now under %s", moved, ", ".join(former), name)
+        return moved
 
     def save_raw(self, mail: RawMail, now: datetime) -> Email | None:
         """Store the raw bytes and commit the row; None when this (mailbox, UIDVALIDITY, UID) is known.
@@ -204,8 +194,16 @@ class Store(DataDir):
     def read_raw(self, email: Email) -> bytes:
         return self.path(email.raw_path).read_bytes() if email.raw_path else b""
 
-    def pending_emails(self) -> list[int]:
-        """Ids of emails stored but not yet processed (a crash left them, or they just came)."""
+    @property
+    def shared(self) -> bool:
+        """True for a register several instances may serve at once (not a SQLite file)."""
+        return self.engine.dialect.name != "sqlite"
+
+    def pending_emails(self, mailbox: str | None = None) -> list[int]:
+        """Ids of emails stored but not yet processed (a crash left them, or they just came), of
+        ``mailbox`` only when given."""
+        query = select(Email.id).where(Email.state == "stored")
+        if mailbox is not None:
+            query = query.where(Email.mailbox == mailbox)
         with self.session() as s:
-            return [i for i in s.exec(select(Email.id).where(Email.state == "stored").order_by(col(Email.id)))
-                    if i is not None]
+            return [i for i in s.exec(query.order_by(col(Email.id))) if i is not None]

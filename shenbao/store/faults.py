@@ -56,7 +56,7 @@ def database_error(engine: Engine, exc: DatabaseError, busy_timeout_seconds: flo
     where = f"storage.database_url {engine.url.render_as_string(hide_password=True)}"
     text = str(exc.orig) if exc.orig is not None else str(exc)
     lowered = text.lower()
-    if "locked" in lowered or "busy" in lowered:
+    if "locked" in lowered or "busy" in lowered or "lock timeout" in lowered:
         fix = (f"the register is locked by another program (a backup, a database browser?) for more than "
                f"{busy_timeout_seconds:g}s (storage.busy_timeout_seconds); close it")
     elif "disk is full" in lowered or "no space" in lowered:
@@ -65,6 +65,8 @@ def database_error(engine: Engine, exc: DatabaseError, busy_timeout_seconds: flo
         fix = "a disk I/O error (SQLite reports a full disk this way too); check free space and the disk"
     elif "readonly" in lowered or "read-only" in lowered:
         fix = "the register is read-only; give the service user write access to it and its folder"
+    elif "connection refused" in lowered or "could not connect" in lowered or "connection failed" in lowered:
+        fix = "the database server cannot be reached; start it or check the host and port in the URL"
     else:
         fix = f"{text}; check the database"
     return StoreError(f"{where}: {doing + ': ' if doing else ''}{fix}; {RESUME}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlalchemy import BigInteger, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 SCHEMA_VERSION = 3  # 2: files.brief (shenbao.store.brief); 3: replies.claimed_by, replies.lease_until
@@ -19,8 +19,8 @@ class MailboxState(SQLModel, table=True):
 
     __tablename__ = "mailbox_state"
     mailbox: str = Field(primary_key=True)
-    uidvalidity: int | None = None
-    last_uid: int = 0
+    uidvalidity: int | None = Field(default=None, sa_type=BigInteger)  # IMAP's are unsigned 32-bit
+    last_uid: int = Field(default=0, sa_type=BigInteger)
 
 
 class Email(SQLModel, table=True):
@@ -30,7 +30,7 @@ class Email(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("mailbox", "uidvalidity", "uid", name="uq_email_source"),)
     id: int | None = Field(default=None, primary_key=True)
     mailbox: str
-    uidvalidity: int
+    uidvalidity: int = Field(sa_type=BigInteger)  # unsigned 32-bit: above PostgreSQL's INTEGER
     uid: str
     sha256: str = Field(index=True)
     raw_path: str = ""  # relative to data_dir; "" when not downloaded (oversize)
@@ -71,6 +71,18 @@ class StoredFile(SQLModel, table=True):
     replaced_by: int | None = None
     replaced_reason: str = ""
     brief: str = ""  # JSON object of the facts judging reads (shenbao.store.brief.Brief); added in schema 2
+
+
+class OcrResult(SQLModel, table=True):
+    """What OCR read in a file's bytes, by the bytes' SHA-256: the same picture is recognised once,
+    whichever mail brings it again (a new table: an older register gains it empty)."""
+
+    __tablename__ = "ocr_results"
+    sha256: str = Field(primary_key=True)
+    state: str  # ingest.ocr READ | EMPTY (a failure is not kept: it is tried again)
+    text: str = ""
+    seconds: float = 0.0
+    created_at: str = ""
 
 
 class Submission(SQLModel, table=True):
@@ -148,3 +160,15 @@ class PaperCopy(SQLModel, table=True):
     note: str = ""
     marked_by: str
     marked_at: str  # UTC ISO
+
+
+class Lease(SQLModel, table=True):
+    """A named lease on a shared register (PostgreSQL): which process serves a mailbox, until when.
+    Renewed while it runs; after ``lease_until`` (or once its owner is known gone) another may take it.
+    A table added after schema 3: created by ``create_all``, no numbered step (``store/migrations.py``)."""
+
+    __tablename__ = "leases"
+    name: str = Field(primary_key=True)  # "mailbox imap:INBOX@imap.163.com"
+    owner: str  # "host/pid/start" (shenbao.replies.claims.owner_id)
+    lease_until: str  # UTC ISO on the machine's clock
+    since: str = ""  # when this owner took it

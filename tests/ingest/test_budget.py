@@ -10,13 +10,16 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from PIL import Image
 
 from ingest.budget import BudgetPool, InProcess, Outcome
-from ingest.files import budgeted, budgeted_unpack
+from ingest.files import budgeted, budgeted_pictures, budgeted_unpack
 from ingest.limits import Limits
 from ingest.read import read_file
+from ingest.read_pdf import page_images
 from ingest.unpack import unpack
 from shenbao.samples.build import deeds_docx
+from shenbao.samples.pages import form_scan_pdf
 from tests.formats.builders import gbk_zip
 from tests.reliability.stalls import vmerge_docx
 
@@ -118,3 +121,14 @@ def test_each_file_of_a_whole_mail_read_in_one_worker_keeps_its_own_budget(pool:
     assert broken.error.startswith("BadZipFile") and broken.value is None
     assert (good.value, good.failure, good.error) == (3, "", "")
     assert pool.replaced == 0
+
+
+def test_a_scanned_pdfs_pictures_are_taken_out_in_the_worker(pool: BudgetPool) -> None:
+    """GIVEN an image-only PDF (a scanned form) THEN the worker gives the same page picture pypdf gives
+    in-process (OCR then reads it in the service's own process); a PDF pypdf cannot read gives none,
+    and the worker reads on."""
+    scan = form_scan_pdf(Image.new("RGB", (620, 877), (250, 250, 250)))
+    pictures = budgeted_pictures(pool, 5)
+    assert pictures(scan) == page_images(scan) and len(pictures(scan)) == 1
+    assert pictures(b"%PDF-1.4\n" + b"\x00" * 50) == []
+    _next_reading_works(pool)

@@ -12,6 +12,7 @@ import pytest
 
 from ingest.classify import classify
 from ingest.read import read_file
+from ingest.scan import needs_ocr
 from ingest.types import FileFacts, ImageInfo, Role
 from shenbao.samples.build import (
     deeds_docx,
@@ -162,3 +163,37 @@ NAMED = (("letter", ("推荐函",)),)  # a further material, as the wiring hands
 def test_a_further_material_is_recognised_by_its_own_file_name(name: str, make: Callable[[], bytes],
                                                               role: Role | str) -> None:
     assert classify(read_file(name, make()), named=NAMED) == role
+
+
+PAGE_TEXT = "信用中国\nwww.creditchina.gov.cn\n搜索关键词：赵刚\n查询结果\n未查询到相关信息"
+FORM_TEXT = "推荐表\n姓名\n赵刚\n性别\n男\n出生年月\n1988年10月\n政治面貌\n中共党员\n联系电话\n13800000000"
+
+
+@pytest.mark.parametrize(("name", "camera", "ocr_state", "text", "scan", "role"), [
+    # a 3 MB JPEG without EXIF that looks like a photo: its words make it a screenshot of a web page
+    ("mmexport1619401.jpg", "", "read", PAGE_TEXT, False, Role.SCREENSHOT),
+    # a phone photo of the paper 推荐表: its labels make it the form, never a photo
+    ("IMG_5021.JPG", "HUAWEI ELE-AL00", "read", FORM_TEXT, True, Role.FORM),
+    # a camera photo read as paper but with one page word only (a sign in the picture): still a photo
+    ("IMG_5022.JPG", "HUAWEI ELE-AL00", "read", "查询", False, Role.PHOTO),
+    ("IMG_5023.JPG", "HUAWEI ELE-AL00", "", "", False, Role.PHOTO),  # a photo of a person: never read
+    ("mmexport1619402.jpg", "", "empty", "", False, Role.PHOTO),  # nothing read: the look decides
+])
+def test_the_text_ocr_read_decides_the_role(name: str, camera: str, ocr_state: str, text: str, scan: bool,
+                                            role: Role) -> None:
+    info = ImageInfo("JPEG", 3024, 4032, camera, "", 250, 0.1)
+    facts = FileFacts(name, 3_100_000, "0" * 64, "jpeg", image=info, ocr_state=ocr_state, ocr_text=text, scan=scan)
+    assert classify(facts) is role
+
+
+@pytest.mark.parametrize(("name", "size", "width", "camera", "colours", "white", "wanted"), [
+    ("征信查询截图.jpg", 400_000, 1080, "", 250, 0.1, True),  # the name says so
+    ("a.png", 400_000, 1366, "", 20, 0.9, True),  # a page's look
+    ("IMG_1.JPG", 3_000_000, 4000, "HUAWEI", 250, 0.35, True),  # a camera picture mostly white: paper
+    ("IMG_2.JPG", 3_000_000, 4000, "HUAWEI", 250, 0.1, False),  # a camera photo of people: never read
+    ("征信.png", 900, 120, "", 20, 0.9, False),  # a decoration (issue 16), whatever its name
+])
+def test_only_pictures_that_may_show_text_are_read(name: str, size: int, width: int, camera: str, colours: int,
+                                                   white: float, wanted: bool) -> None:
+    info = ImageInfo("JPEG", width, width * 3 // 4, camera, "", colours, white)
+    assert needs_ocr(FileFacts(name, size, "0" * 64, "jpeg", image=info)) is wanted

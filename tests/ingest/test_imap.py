@@ -64,7 +64,7 @@ def test_fetch_passes_the_netease_id_check(imap_account: ImapAccount, netease_pr
     mails = Store().take(box)
     box.close()
     assert [m.raw for m in mails] == [raw]
-    assert mails[0].mailbox == f"imap:INBOX@{HOST}" and mails[0].uid == "1"
+    assert mails[0].mailbox == f"imap:{imap_account.user}/INBOX@{HOST}" and mails[0].uid == "1"
 
 
 def test_netease_proxy_refuses_select_before_id(imap_account: ImapAccount, netease_proxy: ImapProxy) -> None:
@@ -116,7 +116,7 @@ def test_uidvalidity_reset_yields_everything_again(imap_account: ImapAccount) ->
     after = list(box.fetch_new(cursor_after(before), Store()))
     assert [m.uid for m in after] == ["1", "2"]  # below the old cursor, found because UIDVALIDITY changed
     assert after[0].uidvalidity != before[0].uidvalidity and after[0].raw == make_mail(4)
-    assert box.name == f"imap:{folder}@{HOST}"
+    assert box.name == f"imap:{imap_account.user}/{folder}@{HOST}"
 
 
 def test_oversize_mail_is_flagged_and_only_its_header_fetched(imap_account: ImapAccount) -> None:

@@ -73,6 +73,10 @@ BASE_TABLES: dict[str, Table] = {
     "storage": {"database_url": "sqlite:///var/shenbao.db", "data_dir": "var/data"},
     "rules.photos": {"min_bytes": PHOTO_MIN_BYTES},
     "replies": {"max_per_sender_per_day": 200, "max_per_sender_per_3h": 200, "max_per_hour": 1000},
+    # These suites attack storage, network, loops and hostile input, with a fresh process per trial:
+    # OCR (about 1 s a screenshot, tested in tests/ingest/test_ocr.py and tests/shenbao/test_ocr_intake.py)
+    # would only multiply their time.
+    "ocr": {"enabled": False},
 }
 
 

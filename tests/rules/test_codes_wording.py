@@ -12,7 +12,8 @@ from notify.wording import ProblemLine, format_size, render_problem, wording
 from rules.codes import CODES, base_code
 from rules.config import Campaign, EligibilityRules, Rules
 from rules.evaluate import evaluate
-from rules.facts import DeedsFacts, FormFacts, NominationFacts, PhotoFacts, Problem, UnreadableFacts
+from rules.facts import (DeedsFacts, FormFacts, NominationFacts, OtherPhoto, PhotoFacts, Problem, ScreenshotFacts,
+                         UnreadableFacts)
 
 CST = timezone(timedelta(hours=8))
 RULES = Rules(eligibility=EligibilityRules(previous_winners=("王建国@解放区总工会",)))
@@ -34,6 +35,14 @@ SCENARIOS = (
     _nomination(forms=(FormFacts("推荐表.docx", {"姓名": "王建国", "工作单位及职务": "解放区某局 局长"}),),
                 deeds=(DeedsFacts("事迹材料.docx", 1502),),
                 photos=tuple(PhotoFacts(f"照片{i}.jpg", 2_400_000, "jpeg") for i in range(1, 5))),
+    _nomination(forms=(FormFacts("推荐表扫描件.jpg", {"姓名": "王建国"}, scan=True),),
+                screenshots=(ScreenshotFacts("信用中国.png", "read", "信用中国\n搜索关键词：李四\n未查询到相关信息"),
+                             ScreenshotFacts("执行.png", "read", "中国执行信息公开网\n被执行人姓名/名称：王建国\n"
+                                             "案号（2020）豫0802执1234号"),
+                             ScreenshotFacts("模糊.jpg", "empty")),
+                photos=(PhotoFacts("1.jpg", 2_400_000, "jpeg", phash="00ff00ff00ff00ff"),
+                        PhotoFacts("2.jpg", 2_400_000, "jpeg", phash="00ff00ff00ff00fe")),
+                other_photos=(OtherPhoto("JZ2021-003", "李四", "山阳区总工会", "照片.jpg", "00ff00ff00ff00ff"),)),
 )
 PRODUCED = [problem for facts in SCENARIOS for problem in evaluate(facts, RULES, Campaign()).problems]
 # Codes the wiring produces (it sees every nomination of a unit), with the detail it passes.

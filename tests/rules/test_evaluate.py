@@ -60,9 +60,9 @@ def test_complete_nomination_has_no_problems() -> None:
     [
         pytest.param({"forms": ()}, ["form.missing"], "incomplete", id="no-form"),
         pytest.param({"forms": (FormFacts("推荐表.doc", {}, unreadable="文件已损坏"),)},
-                     ["form.unreadable"], "incomplete", id="only-unreadable-form"),
+                     ["form.unreadable", "attachment.unreadable"], "incomplete", id="only-unreadable-form"),
         pytest.param({"forms": (FormFacts("推荐表.doc", {}, unreadable="文件已损坏"), FORM)},
-                     [], "complete", id="unreadable-form-replaced-by-readable-one"),
+                     ["attachment.unreadable"], "complete", id="unreadable-form-beside-a-readable-one"),
         pytest.param({"forms": (replace(FORM, fields={**FIELDS, "联系电话": "  "}),)},
                      ["form.field_empty:联系电话"], "incomplete", id="blank-field"),
         pytest.param({"forms": (replace(FORM, fields={k: v for k, v in FIELDS.items() if k != "性别"}),)},
@@ -170,13 +170,16 @@ def test_problem_details_carry_what_the_reply_needs() -> None:
 
 
 def test_unreadable_form_lists_every_file_and_reason() -> None:
+    """An unreadable 推荐表 is form.unreadable, and each file is attachment.unreadable beside it."""
     forms = (
         FormFacts("推荐表.wps", {}, unreadable="无法识别的文件格式"),
         FormFacts("推荐表.doc", {}, unreadable="文件已损坏"),
     )
-    (problem,) = evaluate(facts(forms=forms), RULES, CAMPAIGN).problems
+    problem, *beside = evaluate(facts(forms=forms), RULES, CAMPAIGN).problems
     assert problem.detail == {"files": [{"name": "推荐表.doc", "reason": "文件已损坏"},
                                         {"name": "推荐表.wps", "reason": "无法识别的文件格式"}]}
+    assert [(p.code, p.detail["name"]) for p in beside] == [("attachment.unreadable", "推荐表.doc"),
+                                                            ("attachment.unreadable", "推荐表.wps")]
 
 
 def test_leader_detail_names_the_post_and_keyword() -> None:

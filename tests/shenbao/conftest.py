@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import text
 
 from shenbao.cli import cli
 from shenbao.config import load_config
@@ -23,7 +24,10 @@ from shenbao.office.web import WebApp, server_url, web_server
 from shenbao.service.demo import folder_config
 from shenbao.store.db import Store
 
-FOLDER_CONFIG = folder_config(database="var/shenbao.db", data_dir="var/data", from_address="jzghxjb@163.com")
+FOLDER_CONFIG = folder_config(database="var/shenbao.db", data_dir="var/data", from_address="jzghxjb@163.com").replace(
+    "[storage]", "[ocr]  # the wiring tests judge screenshots by presence; OCR through the service: ocr_service, the demo\n"
+                 "enabled = false\n\n[storage]")
+OCR_CONFIG = FOLDER_CONFIG.replace("enabled = false", "enabled = true")
 
 
 @dataclass
@@ -56,9 +60,28 @@ class Service:
         data: dict[str, Any] = json.loads(result.output)
         return data
 
+    def sql(self, query: str, **params: Any) -> list[tuple[Any, ...]]:
+        """Run ``query`` (named ``:params``) on this installation's register, SQLite or PostgreSQL,
+        committed; its rows."""
+        config = load_config(self.config)
+        store = Store(config.database_url, config.data_dir)
+        try:
+            with store.engine.begin() as conn:
+                result = conn.execute(text(query), params)
+                return [tuple(row) for row in result] if result.returns_rows else []
+        finally:
+            store.engine.dispose()
+
     def replies(self) -> list[EmailMessage]:
         files = sorted((self.root / "replies").glob("*.eml")) if (self.root / "replies").exists() else []
         return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in files]  # type: ignore[misc]
+
+
+def service_config(database_url: str = "") -> str:
+    """``FOLDER_CONFIG``, its register at ``database_url`` when one is given (PostgreSQL)."""
+    if not database_url:
+        return FOLDER_CONFIG
+    return FOLDER_CONFIG.replace('database_url = "sqlite:///var/shenbao.db"', f'database_url = "{database_url}"')
 
 
 @dataclass
@@ -87,19 +110,27 @@ def serving(service: Service, host: str = "127.0.0.1") -> Iterator[Site]:
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> Service:
+def service(tmp_path: Path, database_url: str) -> Service:
     (tmp_path / "mailbox").mkdir()
-    (tmp_path / "config.toml").write_text(FOLDER_CONFIG, encoding="utf-8")
+    (tmp_path / "config.toml").write_text(service_config(database_url), encoding="utf-8")
     return Service(tmp_path)
 
 
 @pytest.fixture
-def service_with(tmp_path: Path) -> Callable[[str], Service]:
+def ocr_service(tmp_path: Path) -> Service:
+    """A service that reads the pictures' text (the real OCR engine, about 1 s a new picture)."""
+    (tmp_path / "mailbox").mkdir()
+    (tmp_path / "config.toml").write_text(OCR_CONFIG, encoding="utf-8")
+    return Service(tmp_path)
+
+
+@pytest.fixture
+def service_with(tmp_path: Path, database_url: str) -> Callable[[str], Service]:
     """A service whose config has extra TOML appended."""
 
     def make(extra: str) -> Service:
         (tmp_path / "mailbox").mkdir(exist_ok=True)
-        (tmp_path / "config.toml").write_text(FOLDER_CONFIG + extra, encoding="utf-8")
+        (tmp_path / "config.toml").write_text(service_config(database_url) + extra, encoding="utf-8")
         return Service(tmp_path)
 
     return make

@@ -3,7 +3,6 @@ recorded as ignored, never answered, and a bounce of one of our replies marks th
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 
@@ -11,6 +10,8 @@ import pytest
 
 from shenbao.samples.build import CST, nomination_email
 from tests.shenbao.conftest import Service
+
+pytestmark = pytest.mark.both_databases  # the store, intake, outbox and digest on SQLite and PostgreSQL
 
 WHEN = datetime(2021, 4, 26, 10, 0, tzinfo=CST)
 ISSUE_462 = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "realworld" / "php-imap" / "issue-462.eml"
@@ -23,8 +24,7 @@ def bounce(subject: str, body: str = "Test message", from_line: str = BROKEN_FRO
 
 
 def _replies(service: Service) -> list[tuple[str, str]]:
-    with sqlite3.connect(service.root / "var" / "shenbao.db") as db:
-        return list(db.execute("SELECT to_addr, state FROM replies ORDER BY id"))
+    return service.sql("SELECT to_addr, state FROM replies ORDER BY id")
 
 
 CASES = [pytest.param(bounce("Undeliverable: Some subject"), id="generated-issue-462"),

@@ -61,9 +61,10 @@ TAKEN_BACK = {"a dead process, lease valid", "a recycled pid (another start time
               "a live process, lease expired", "no owner (schema 2)"}
 
 
-def test_only_claims_of_gone_owners_or_expired_leases_are_taken_back(tmp_path: Path,
+@pytest.mark.both_databases
+def test_only_claims_of_gone_owners_or_expired_leases_are_taken_back(tmp_path: Path, database_url: str,
                                                                      live: subprocess.Popen[bytes]) -> None:
-    store = Store(f"sqlite:///{tmp_path}/db.sqlite", tmp_path / "data")
+    store = Store(database_url or f"sqlite:///{tmp_path}/db.sqlite", tmp_path / "data")
     owners = _owners(live.pid)
     with store.session() as s:
         for name, (owner, lease) in owners.items():

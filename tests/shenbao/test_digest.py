@@ -6,7 +6,6 @@ import io
 import json
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -17,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import update
+from sqlmodel import col
 from PIL import Image
 
 from notify.digest import render_digest
@@ -29,8 +30,9 @@ from shenbao.replies.outbox import recover_interrupted, send_due
 from shenbao.service.wiring import build_pipeline, open_sender
 from shenbao.samples.build import CST, build_email, nomination_email
 from shenbao.store.db import Store, utc_iso
+from shenbao.store.models import Reply
 from tests.browser import Browser
-from tests.shenbao.conftest import FOLDER_CONFIG, Service
+from tests.shenbao.conftest import Service, service_config
 
 ROSTER = """
 [digest]
@@ -71,18 +73,30 @@ def filled(service: Service) -> Service:
 
 
 @pytest.fixture(scope="module")
-def filled_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A register with four mails, made once; each test gets its own copy."""
+def filled_root(tmp_path_factory: pytest.TempPathFactory, database_kind: str, request: pytest.FixtureRequest) -> Path:
+    """A register with four mails, made once; each test gets its own copy (of its PostgreSQL database too)."""
     root = tmp_path_factory.mktemp("digest")
     (root / "mailbox").mkdir()
-    (root / "config.toml").write_text(FOLDER_CONFIG + ROSTER, encoding="utf-8")
+    url = ""
+    if database_kind == "postgresql":
+        server = request.getfixturevalue("postgres")
+        url = server.new_database()
+        request.addfinalizer(lambda: server.drop_database(url))
+    (root / "config.toml").write_text(service_config(url) + ROSTER, encoding="utf-8")
     filled(Service(root))
     return root
 
 
 @pytest.fixture
-def office(filled_root: Path, tmp_path: Path) -> Service:
+def office(filled_root: Path, tmp_path: Path, database_kind: str, request: pytest.FixtureRequest) -> Service:
     shutil.copytree(filled_root, tmp_path / "office")
+    if database_kind == "postgresql":
+        config = tmp_path / "office" / "config.toml"
+        original = load_config(config).database_url
+        server = request.getfixturevalue("postgres")
+        copy = server.new_database(copy_of=original)
+        request.addfinalizer(lambda: server.drop_database(copy))
+        config.write_text(config.read_text(encoding="utf-8").replace(original, copy), encoding="utf-8")
     return Service(tmp_path / "office")
 
 
@@ -95,6 +109,7 @@ def digest_mails(service: Service) -> list[EmailMessage]:
     return [m for m in service.replies() if m["Auto-Submitted"] == "auto-generated"]
 
 
+@pytest.mark.both_databases
 def test_the_digest_names_every_figure_and_item_the_office_acts_on(office: Service) -> None:
     config, store = setup(office)
     text = render_digest(gather(store, config, NOW, None)).text
@@ -123,10 +138,9 @@ def test_days_left_follow_the_campaign_calendar(office: Service, now: datetime, 
 
 
 def test_failed_replies_and_a_refused_config_edit_are_warned_about(office: Service) -> None:
-    with sqlite3.connect(office.root / "var" / "shenbao.db") as db:
-        db.execute("update replies set state = 'failed', last_error = '550 Mailbox not found' where id = 1")
-        db.execute("insert into meta (key, value) values ('config.errors', ?)",
-                   (json.dumps(["rules.photos.min_bytes: must be a positive integer"]),))
+    office.sql("update replies set state = 'failed', last_error = '550 Mailbox not found' where id = 1")
+    office.sql("insert into meta (key, value) values ('config.errors', :errors)",
+               errors=json.dumps(["rules.photos.min_bytes: must be a positive integer"]))
     config, store = setup(office)
     text = render_digest(gather(store, config, NOW, None)).text
     assert "回信发送失败：jfqzgh@163.com" in text and "550 Mailbox not found" in text
@@ -152,6 +166,7 @@ def test_the_html_digest_renders_in_chromium_with_its_key_figures(office: Servic
         assert sum(1 for count in image.convert("L").histogram() if count) > 16  # text and colours, not blank
 
 
+@pytest.mark.both_databases
 def test_digest_send_mails_the_office_with_the_register_attached(office: Service) -> None:
     result = office.cli("digest", "--send")
     assert result.exit_code == 0 and "digest sent to office@example.com, chen@example.com" in result.output
@@ -186,6 +201,7 @@ def test_the_due_slot_is_the_last_digest_time_in_the_campaign_zone(office: Servi
     assert latest_slot(digest_trigger(config), now) == slot
 
 
+@pytest.mark.both_databases
 def test_one_slot_gives_one_digest_however_often_and_by_however_many_jobs_it_is_checked(office: Service) -> None:
     config, store = setup(office)
     clock = iter([NOW - timedelta(minutes=5)] + [NOW + timedelta(seconds=i) for i in range(10)])
@@ -196,6 +212,7 @@ def test_one_slot_gives_one_digest_however_often_and_by_however_many_jobs_it_is_
     assert len(digest_mails(office)) == 1
 
 
+@pytest.mark.both_databases
 def test_a_reply_another_sender_is_handing_over_is_not_sent_again_until_a_restart_recovers_it(office: Service) -> None:
     """GIVEN the digest queued and claimed by another live process (a `digest --send`, say: 'sending',
     its owner and lease recorded) WHEN this process's outbox round runs THEN it leaves that reply
@@ -205,9 +222,10 @@ def test_a_reply_another_sender_is_handing_over_is_not_sent_again_until_a_restar
     assert reply is not None and reply.id is not None
     claimant = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     start = Path(f"/proc/{claimant.pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[19].decode()
-    with sqlite3.connect(config.database_url.removeprefix("sqlite:///")) as conn:
-        conn.execute("update replies set state = 'sending', attempts = 1, claimed_by = ?, lease_until = ? where id = ?",
-                     (f"{socket.gethostname()}/{claimant.pid}/{start}", utc_iso(machine_now() + LEASE), reply.id))
+    with store.engine.begin() as conn:
+        conn.execute(update(Reply).where(col(Reply.id) == reply.id).values(
+            state="sending", attempts=1, claimed_by=f"{socket.gethostname()}/{claimant.pid}/{start}",
+            lease_until=utc_iso(machine_now() + LEASE)))
     try:
         assert send_due(store, config, open_sender(config), NOW) == (0, 0)
         assert digest_mails(office) == [] and recover_interrupted(store) == 0
@@ -220,6 +238,7 @@ def test_a_reply_another_sender_is_handing_over_is_not_sent_again_until_a_restar
     assert len(digest_mails(office)) == 1
 
 
+@pytest.mark.both_databases
 def test_a_restart_after_a_missed_slot_reports_it_missed_once(office: Service) -> None:
     config, store = setup(office)
     DigestJob(store, config, lambda: NOW - timedelta(hours=1)).prepare()

@@ -49,8 +49,18 @@ def test_doctor_reports_each_step_ok(tmp_path: Path, imap_account: ImapAccount, 
     code, output = doctor(write_config(tmp_path / "c.toml", imap_account, smtp_server.port))
     assert code == 0, output
     steps = [line.split(":")[0].strip() for line in output.splitlines() if line.startswith("  [")]
-    assert steps == ["[OK] connect", "[OK] TLS", "[OK] login", "[OK] ID", "[OK] select",
-                     "[OK] connect", "[OK] TLS", "[OK] auth"]
+    assert steps == ["[OK] schema", "[OK] connect", "[OK] TLS", "[OK] login", "[OK] ID", "[OK] select",
+                     "[OK] connect", "[OK] TLS", "[OK] auth", "[OK] engine"]
+    assert "OCR\n  [OK] engine: 文字识别可用" in output  # the engine of the default install loads
+
+
+def test_doctor_says_ocr_is_off_when_the_config_turns_it_off(tmp_path: Path, imap_account: ImapAccount,
+                                                              smtp_server: SmtpServer) -> None:
+    os.environ["DOCTOR_PW"] = imap_account.password
+    config = write_config(tmp_path / "c.toml", imap_account, smtp_server.port)
+    config.write_text(config.read_text(encoding="utf-8") + "[ocr]\nenabled = false\n", encoding="utf-8")
+    code, output = doctor(config)
+    assert code == 0 and "[OK] engine: 已关闭（[ocr] enabled = false），截图只检查是否收到" in output
 
 
 def test_doctor_explains_a_refused_login_with_the_authorization_code_hint(
@@ -109,6 +119,6 @@ path = "replies"
     code, output = doctor(config)
     assert code == 1
     steps = [line.strip() for line in output.splitlines() if line.startswith("  [")]
-    assert steps[0].startswith("[FAIL] password: 环境变量 DOCTOR_UNSET_PW 未设置或为空")
-    assert "DOCTOR_UNSET_PW (password_env) is not set or is empty" in steps[0] and "b'" not in output
+    assert steps[1].startswith("[FAIL] password: 环境变量 DOCTOR_UNSET_PW 未设置或为空")
+    assert "DOCTOR_UNSET_PW (password_env) is not set or is empty" in steps[1] and "b'" not in output
     assert not any(step.startswith("[FAIL] connect") for step in steps)  # no login was tried with an empty password

@@ -11,6 +11,8 @@ import pytest
 from shenbao.samples.build import KINDS, nomination_email
 from tests.shenbao.conftest import Service
 
+pytestmark = pytest.mark.both_databases  # the store, intake, outbox and digest on SQLite and PostgreSQL
+
 SHARED_SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
 LABELLED = sorted(SHARED_SAMPLES.glob("sample_*.json")) if SHARED_SAMPLES.is_dir() else []
 REPLY_KIND_MARKS = {"accepted": "材料齐全", "incomplete": "尚不完整", "late": "截止"}
@@ -23,7 +25,10 @@ EXPECTED: dict[str, tuple[str, list[str], str] | None] = {
     "deeds_in_body": ("complete", [], "accepted"),
     "autoreply": None,
     "late": ("late", ["deadline.late"], "late"),
+    "credit_mismatch": ("incomplete", ["credit.name_mismatch"], "incomplete"),
+    "scanned_form": ("incomplete", ["form.scan_only"], "incomplete"),
 }
+READ_BY_OCR = {"credit_mismatch", "scanned_form"}  # their verdicts come from what the pictures say
 
 
 def reply_kind(text: str) -> str:
@@ -35,7 +40,8 @@ def body(message) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("scenario", sorted(KINDS))
-def test_generated_scenario_gets_its_labelled_verdict_and_reply(service: Service, scenario: str) -> None:
+def test_generated_scenario_gets_its_labelled_verdict_and_reply(request: pytest.FixtureRequest, scenario: str) -> None:
+    service: Service = request.getfixturevalue("ocr_service" if scenario in READ_BY_OCR else "service")
     service.deliver(f"{scenario}.eml", nomination_email(scenario, unit="解放区总工会", candidate="王建国"),
                     KINDS[scenario])
     service.run_once()

@@ -52,6 +52,9 @@ starttls = false
 from_address = "jzghxjb@163.com"
 timeout_seconds = 5
 
+[ocr]  # OCR is tested in tests/shenbao/test_ocr_intake.py
+enabled = false
+
 [storage]
 database_url = "sqlite:///var/shenbao.db"
 data_dir = "var/data"

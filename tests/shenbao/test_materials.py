@@ -41,7 +41,7 @@ CASES: dict[str, tuple[Callable[[], list[tuple[str, bytes]]], str, list[str]]] =
     "complete": (lambda: full_set(), "complete", []),
     "form missing": (lambda: full_set(form=None), "incomplete", ["form.missing"]),
     "form unreadable": (lambda: full_set(form=[("推荐表.docx", form_docx(NAME, UNIT)[:3000])]), "incomplete",
-                        ["form.unreadable"]),
+                        ["attachment.unreadable", "form.unreadable"]),  # DESIGN: always attachment.unreadable
     "unnamed unreadable document": (lambda: full_set(form=[("材料.docx", form_docx(NAME, UNIT)[:3000])]),
                                     "incomplete", ["attachment.unreadable", "form.missing"]),
     "form fields empty": (lambda: full_set(form=[form(empty_fields=("联系电话", "政治面貌"))]), "incomplete",

@@ -34,6 +34,9 @@ kind = "file"
 path = "{root}/replies"
 from_address = "jzghxjb@163.com"
 
+[ocr]  # OCR is tested in tests/shenbao/test_ocr_intake.py
+enabled = false
+
 [storage]
 database_url = "sqlite:///{root}/var/shenbao.db"
 data_dir = "{root}/var/data"

@@ -7,6 +7,7 @@ import json
 import unicodedata
 from datetime import datetime, timedelta
 
+import pytest
 from sqlmodel import select
 
 from shenbao.config import load_config
@@ -15,6 +16,8 @@ from shenbao.samples.build import CST, build_email
 from shenbao.store.db import Store
 from tests.shenbao.conftest import Service
 from tests.shenbao.unitmail import package
+
+pytestmark = pytest.mark.both_databases  # the store, intake, outbox and digest on SQLite and PostgreSQL
 
 AT = datetime(2021, 4, 26, 10, 0, tzinfo=CST)
 

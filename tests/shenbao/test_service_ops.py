@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from shenbao.service.daemon import instance_lock
+from shenbao.service.instance import instance_lock
 from shenbao.service.logs import JsonFormatter, KeyValueFormatter
 from shenbao.service.progress import Progress
 from shenbao.samples.build import CST, build_email, form_docx

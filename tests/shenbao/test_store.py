@@ -8,17 +8,22 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from ingest.types import Cursor, RawMail
 from shenbao.errors import StoreError
+from shenbao.store.brief import Brief
 from shenbao.store.db import Store
 
 NOW = datetime(2021, 4, 26, 2, 0, tzinfo=timezone.utc)
 
 
+pytestmark = pytest.mark.both_databases  # the tests that take the ``store`` fixture
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(f"sqlite:///{tmp_path}/db.sqlite", tmp_path / "data")
+def store(tmp_path: Path, database_url: str) -> Store:
+    return Store(database_url or f"sqlite:///{tmp_path}/db.sqlite", tmp_path / "data")
 
 
 def mail(uid: str, raw: bytes = b"Subject: x\r\n\r\nbody", uidvalidity: int = 7) -> RawMail:
@@ -90,35 +95,92 @@ def test_a_database_made_before_a_table_gained_columns_is_refused(tmp_path: Path
         Store(f"sqlite:///{tmp_path}/db.sqlite", tmp_path / "data")
 
 
-def test_a_schema_1_register_is_upgraded_with_the_brief_of_every_file(tmp_path: Path) -> None:
+def test_a_schema_1_register_is_upgraded_with_the_brief_of_every_file(tmp_path: Path, database_url: str) -> None:
     """GIVEN a register made by schema 1 (files without their brief) holding a deeds file and a photo
     WHEN it is opened
-    THEN each file's brief is computed from its facts and the register is at schema 3 (2, then 3), once."""
-    url, data = f"sqlite:///{tmp_path}/db.sqlite", tmp_path / "data"
-    Store(url, data)
+    THEN each file's brief is computed from its facts and the register is at schema 3 (2, then 3), once
+    (the same steps on SQLite and PostgreSQL)."""
+    url, data = database_url or f"sqlite:///{tmp_path}/db.sqlite", tmp_path / "data"
+    engine = Store(url, data).engine
     deeds = {"filename": "事迹.docx", "text": "王 建国\n　同志", "embedded_images": 2, "image": None, "form_fields": {}}
     photo = {"filename": "1.jpg", "text": "", "image": {"width": 4000, "height": 3000}}
-    with sqlite3.connect(tmp_path / "db.sqlite") as conn:
-        conn.execute("alter table files drop column brief")
-        conn.execute("alter table replies drop column claimed_by")
-        conn.execute("alter table replies drop column lease_until")
-        conn.execute("update meta set value = '1' where key = 'schema_version'")
+    with engine.begin() as conn:
+        for statement in ("alter table files drop column brief", "alter table replies drop column claimed_by",
+                          "alter table replies drop column lease_until",
+                          "update meta set value = '1' where key = 'schema_version'"):
+            conn.execute(text(statement))
+        conn.execute(text("insert into emails (mailbox, uidvalidity, uid, sha256, raw_path, size, received_at, stored_at, "
+                          "state, message_id, from_addr, from_name, subject, in_reply_to, \"references\", disposition, "
+                          "body_chars, cloud_links, defects) values ('m', 1, '1', '', '', 0, '', '', 'stored', '', '', "
+                          "'', '', '', '', '', 0, '[]', '[]')"))
         for role, facts in (("deeds", deeds), ("photo", photo)):
-            conn.execute("insert into files (email_id, filename, path, sha256, size, kind, role, unreadable, facts, "
-                         "replaced_reason) values (1, ?, '', '', 1, 'docx', ?, '', ?, '')",
-                         (facts["filename"], role, json.dumps(facts, ensure_ascii=False)))
-    Store(url, data)
-    Store(url, data)  # the second opening finds schema 3: nothing to do
-    with sqlite3.connect(tmp_path / "db.sqlite") as conn:
-        briefs = [json.loads(row[0]) for row in conn.execute("select brief from files order by id")]
-        version = conn.execute("select value from meta where key = 'schema_version'").fetchone()[0]
+            conn.execute(text("insert into files (email_id, filename, path, sha256, size, kind, role, unreadable, facts, "
+                              "replaced_reason) values (1, :name, '', '', 1, 'docx', :role, '', :facts, '')"),
+                         {"name": facts["filename"], "role": role, "facts": json.dumps(facts, ensure_ascii=False)})
+    engine.dispose()
+    assert Store(url, data).migration.describe().endswith("upgraded from schema 1 to 3")
+    again = Store(url, data)  # the second opening finds schema 3: nothing to do
+    assert again.migration.before == 3
+    with again.engine.connect() as conn:
+        briefs = [json.loads(row[0]) for row in conn.execute(text("select brief from files order by id"))]
+        version = conn.execute(text("select value from meta where key = 'schema_version'")).scalar()
     empty = {"width": 0, "height": 0, "form_unit": "", "form_fields": {}}
-    assert briefs == [{"text_chars": 5, "embedded_images": 2, **empty},
-                      {**empty, "text_chars": 0, "embedded_images": 0, "width": 4000, "height": 3000}]
+    ocr = {"phash": "", "ocr_state": "", "ocr_text": "", "scan": False}  # a file of schema 1 was never read by OCR
+    assert briefs == [{"text_chars": 5, "embedded_images": 2, **empty, **ocr},
+                      {**empty, "text_chars": 0, "embedded_images": 0, "width": 4000, "height": 3000, **ocr}]
     assert version == "3"
 
 
-def test_the_database_runs_in_wal_mode(store: Store, tmp_path: Path) -> None:
-    store.save_raw(mail("1"), NOW)
+def test_a_register_made_before_ocr_gains_the_empty_ocr_results_table(tmp_path: Path) -> None:
+    """GIVEN a schema-3 register without ocr_results (made before OCR) WHEN opened THEN the table is added,
+    empty, and the register stays at schema 3 (a brief stored before OCR decodes with no OCR facts)."""
+    url, data = f"sqlite:///{tmp_path}/db.sqlite", tmp_path / "data"
+    Store(url, data)
+    with sqlite3.connect(tmp_path / "db.sqlite") as conn:
+        conn.execute("drop table ocr_results")
+    Store(url, data)
+    with sqlite3.connect(tmp_path / "db.sqlite") as conn:
+        assert conn.execute("select count(*) from ocr_results").fetchone() == (0,)
+        assert conn.execute("select value from meta where key = 'schema_version'").fetchone() == ("3",)
+    before = Brief.decode('{"text_chars": 5, "embedded_images": 2, "width": 0, "height": 0, "form_unit": "", '
+                          '"form_fields": {}}', "file 1")
+    assert (before.phash, before.ocr_state, before.ocr_text, before.scan) == ("", "", "", False)
+
+
+def test_the_sqlite_database_runs_in_wal_mode(tmp_path: Path) -> None:
+    Store(f"sqlite:///{tmp_path}/db.sqlite", tmp_path / "data").save_raw(mail("1"), NOW)
     with sqlite3.connect(tmp_path / "db.sqlite") as conn:
         assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_uidvalidity_of_the_whole_32_bit_range_is_kept(store: Store) -> None:
+    """IMAP's UIDVALIDITY and UIDs are unsigned 32-bit: above PostgreSQL's INTEGER."""
+    top = 2**32 - 1
+    assert store.save_raw(mail(str(top), uidvalidity=top), NOW) is not None
+    assert store.cursor("imap:INBOX@h") == Cursor(top, top) and store.uid_seen("imap:INBOX@h", top, str(top))
+
+
+def test_a_nul_character_in_a_mail_header_is_stored_not_refused(store: Store) -> None:
+    """PostgreSQL text cannot hold NUL: it is stored as U+FFFD there, as it is on SQLite."""
+    email = store.save_raw(mail("1"), NOW)
+    assert email is not None
+    with store.session() as s:
+        email.subject, email.from_name = "请查收\x00附件", "\x00"
+        s.add(email)
+        s.commit()
+    with store.session() as s:
+        stored = s.get(type(email), email.id)
+        nul = "\ufffd" if store.engine.dialect.name == "postgresql" else "\x00"
+        assert stored is not None and (stored.subject, stored.from_name) == (f"请查收{nul}附件", nul)
+
+
+def test_a_register_that_knew_the_imap_mailbox_by_its_former_name_keeps_its_cursor(tmp_path: Path) -> None:
+    """GIVEN a SQLite register whose mails were stored under ``imap:INBOX@host`` (before the account
+    was part of the name) WHEN the mailbox is opened under ``imap:user/INBOX@host`` THEN its cursor
+    and stored UIDs carry over (nothing is fetched again), once."""
+    store = Store(f"sqlite:///{tmp_path}/db.sqlite", tmp_path / "data")
+    assert store.save_raw(mail("5"), NOW) is not None  # mailbox "imap:INBOX@h"
+    new = "imap:jzghxjb@163.com/INBOX@h"
+    assert store.adopt_mailbox(new, ("imap:INBOX@h",)) == 1 and store.adopt_mailbox(new, ("imap:INBOX@h",)) == 0
+    assert store.cursor(new) == Cursor(7, 5) and store.uid_seen(new, 7, "5")
+    assert store.cursor("imap:INBOX@h") == Cursor()

@@ -88,7 +88,9 @@ FULL = {"text_chars": 2100, "embedded_images": 1, "width": 4000, "height": 3000,
     (json.dumps(FULL, ensure_ascii=False), Brief(**FULL)),  # type: ignore[arg-type]
     (json.dumps(list(FULL.values()), ensure_ascii=False), Brief(**FULL)),  # type: ignore[arg-type]
     ('{"width": 800, "height": 600}', Brief(width=800, height=600)),  # a field left out takes its default
-    ('{"text_chars": 5, "ocr_state": "read"}', Brief(text_chars=5)),  # a field of a later version is ignored
+    ('{"text_chars": 5, "later_fact": "x"}', Brief(text_chars=5)),  # a field of a later version is ignored
+    ('{"text_chars": 5, "ocr_state": "read", "ocr_text": "信用中国", "phash": "00ff00ff00ff00ff", "scan": true}',
+     Brief(text_chars=5, ocr_state="read", ocr_text="信用中国", phash="00ff00ff00ff00ff", scan=True)),  # issue 12's
 ])
 def test_a_brief_is_read_from_its_named_object_or_the_array_of_an_earlier_register(
         stored_text: str, expected: Brief) -> None:
