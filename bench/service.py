@@ -39,20 +39,22 @@ max_per_hour = 100000
 
 [digest]
 recipients = ["office@bench.test"]
-"""
+{extra}"""
 
 
 class Service:
-    """One shenbao config over the benchmark's Dovecot account and aiosmtpd server."""
+    """One shenbao config over the benchmark's Dovecot account and aiosmtpd server; fresh stores
+    are made under ``work`` (a disk or a tmpfs); ``extra`` is appended to the config (TOML)."""
 
-    def __init__(self, work: Path, account: ImapAccount, smtp: SmtpServer) -> None:
-        self.work, self.account, self.smtp = work, account, smtp
+    def __init__(self, work: Path, account: ImapAccount, smtp: SmtpServer, extra: str = "") -> None:
+        self.work, self.account, self.smtp, self.extra = work, account, smtp, extra
         self.env = {PASSWORD_ENV: account.password}
 
     def config(self, store: Path) -> Path:
         path = store.with_suffix(".toml")
         path.write_text(CONFIG.format(host=self.account.host, port=self.account.port, user=self.account.user,
-                                      password_env=PASSWORD_ENV, smtp_port=self.smtp.port, store=store),
+                                      password_env=PASSWORD_ENV, smtp_port=self.smtp.port, store=store,
+                                      extra=self.extra),
                         encoding="utf-8")
         return path
 
@@ -63,8 +65,8 @@ class Service:
         """``run --once`` on an empty store; the store of the last run is kept as ``keep``."""
         store = self.work / f"store-{index}"
         shutil.rmtree(store, ignore_errors=True)
+        shutil.rmtree(keep, ignore_errors=True)  # first: one store of N mails at a time (on tmpfs that is memory)
         sample = self.cli(self.config(store), "run", "--once")
-        shutil.rmtree(keep, ignore_errors=True)
         store.rename(keep)
         keep.with_suffix(".toml").unlink(missing_ok=True)
         store.with_suffix(".toml").unlink()

@@ -12,10 +12,10 @@ crash in a C extension) is ``failure = "crashed"``.
 
 Workers are fresh interpreters (no locks or threads inherited from the service, no main module run
 again; a socket pair, nothing written to disk), each talking over one ``multiprocessing``
-connection (pickled messages). A
-task is any picklable module-level function and its arguments, so the same pool can run a whole
-mail's parse and read later (``[performance] workers``): the function would call ``cpu_budget``
-around each file inside the worker, and ``BudgetPool(workers=N)`` hands each call a free worker.
+connection (pickled messages). A task is any picklable module-level function and its arguments,
+so the same pool runs a whole mail's parse and read (``[performance] workers``,
+``shenbao.intake.prepare``): called with ``seconds=None`` the function budgets each file itself
+inside the worker (``InProcess``), and ``BudgetPool(workers=N)`` hands each call a free worker.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +101,11 @@ def serve(fd: int) -> None:
         except (EOFError, OSError):
             return
         try:
-            with cpu_budget(seconds):
+            if seconds is None:  # the function budgets its own parts (``InProcess``)
                 reply: tuple[str, Any] = ("ok", func(*args))
+            else:
+                with cpu_budget(seconds):
+                    reply = ("ok", func(*args))
         except OverBudget:
             reply = ("timeout", None)
         except Exception as exc:  # noqa: BLE001 - the caller records it; the worker goes on
@@ -115,6 +118,28 @@ class Outcome:
     value: Any = None
     failure: str = ""  # "" | "timeout" (over its budget) | "crashed" (the worker died of something else)
     error: str = ""  # the exception the function raised in the worker, if any (value is None then)
+
+
+class Caller(Protocol):
+    """What runs a reading under a CPU budget: a ``BudgetPool`` (in a worker) or ``InProcess``."""
+
+    def call(self, func: Callable[..., Any], *args: Any, seconds: float) -> Outcome: ...
+
+
+class InProcess:
+    """``func(*args)`` under ``seconds`` of CPU in this very process: for code that already runs in
+    a pool worker (a whole mail's reading, ``[performance] workers``), where a second worker per
+    file would only add a process. A reader stuck in C code is not stopped here: the parent's
+    wall-clock backstop on the whole call kills the worker."""
+
+    def call(self, func: Callable[..., Any], *args: Any, seconds: float) -> Outcome:
+        try:
+            with cpu_budget(seconds):
+                return Outcome(func(*args))
+        except OverBudget:
+            return Outcome(failure="timeout")
+        except Exception as exc:  # noqa: BLE001 - the caller records it, as the pool's worker would
+            return Outcome(error=f"{type(exc).__name__}: {exc}")
 
 
 class _Worker:
@@ -162,9 +187,11 @@ class BudgetPool:
         self._lock = threading.Lock()
         self.replaced = 0  # workers killed over their budget, or dead, and replaced
 
-    def call(self, func: Callable[..., Any], *args: Any, seconds: float) -> Outcome:
-        """``func(*args)`` in a worker with ``seconds`` of CPU. A worker that cannot start at all
-        (the machine refuses processes) leaves the reading to this process, unbudgeted."""
+    def call(self, func: Callable[..., Any], *args: Any, seconds: float | None,
+             wall_seconds: float | None = None) -> Outcome:
+        """``func(*args)`` in a worker with ``seconds`` of CPU (None: the function budgets its own
+        parts; then ``wall_seconds`` is the backstop). A worker that cannot start at all (the
+        machine refuses processes) leaves the reading to this process, unbudgeted."""
         with self._free:
             with self._lock:
                 index = next(i for i in range(len(self._slots)) if i not in self._busy)
@@ -172,13 +199,14 @@ class BudgetPool:
                 worker = self._slots[index] or _Worker()
                 self._slots[index] = worker
             try:
-                return self._run(worker, index, func, args, seconds)
+                wall = wall_seconds if seconds is None else seconds * self.wall_factor + self.wall_grace_seconds
+                return self._run(worker, index, func, args, seconds, wall or self.wall_grace_seconds)
             finally:
                 with self._lock:
                     self._busy.discard(index)
 
     def _run(self, worker: _Worker, index: int, func: Callable[..., Any], args: tuple[Any, ...],
-             seconds: float) -> Outcome:
+             seconds: float | None, wall: float) -> Outcome:
         if not worker.wait_ready():
             log.warning("a reader worker did not start (exit code %s): reading in the service's own process",
                         worker.stop())
@@ -186,7 +214,7 @@ class BudgetPool:
             return Outcome(func(*args))
         try:
             worker.conn.send((func, args, seconds))
-            if worker.conn.poll(seconds * self.wall_factor + self.wall_grace_seconds):
+            if worker.conn.poll(wall):
                 kind, value = worker.conn.recv()
                 return Outcome(value if kind == "ok" else None, "timeout" if kind == "timeout" else "",
                                value if kind == "error" else "")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from ingest.archives import archive_format
-from ingest.budget import BudgetPool
+from ingest.budget import Caller
 from ingest.convert import to_docx
 from ingest.forwarded import KIND as MAIL, mail_facts
 from ingest.limits import Limits, budget_refusal
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 FileReader = Callable[[str, bytes, Limits, "bytes | str | None", str], FileFacts]
 
 
-def budgeted(pool: BudgetPool) -> FileReader:
+def budgeted(pool: Caller) -> FileReader:
     """``read_file`` in ``pool``'s worker, under ``limits.file_seconds`` of CPU per file: a file
     over it (or one that kills its worker) is unreadable with the reason, and the next goes on."""
 
@@ -50,7 +50,7 @@ def budgeted(pool: BudgetPool) -> FileReader:
     return read
 
 
-def budgeted_pictures(pool: BudgetPool, seconds: float) -> PdfPictures:
+def budgeted_pictures(pool: Caller, seconds: float) -> PdfPictures:
     """``page_images`` of an image-only PDF in ``pool``'s worker under ``seconds`` of CPU (pypdf
     decodes the pictures); none when it fails there."""
 
@@ -67,7 +67,7 @@ def budgeted_pictures(pool: BudgetPool, seconds: float) -> PdfPictures:
 ARCHIVE_BUDGET_FACTOR = 6  # an archive (all its members unpacked, nested ones too) gets this many file budgets
 
 
-def budgeted_unpack(pool: BudgetPool) -> Unpacker:
+def budgeted_unpack(pool: Caller) -> Unpacker:
     """``unpack`` of an archive in ``pool``'s worker under ARCHIVE_BUDGET_FACTOR × ``file_seconds``;
     a plain attachment needs no unpacking and is passed on here."""
 

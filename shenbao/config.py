@@ -280,6 +280,13 @@ def unit_for_address(units: tuple[UnitConfig, ...], address: str) -> UnitConfig 
     return next((u for u in units if key and key in {mailbox_key(a) for a in u.emails}), None)
 
 
+class PerformanceConfig(_Frozen):
+    """``[performance]``: how many worker processes parse and read stored mail ahead of its turn
+    (``shenbao.service.parallel``); 1 = one mail at a time in the service, its files in one worker."""
+
+    workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1, le=64)
+
+
 class OcrConfig(_Frozen):
     """``[ocr]``: reading the text of credit screenshots, scanned and photographed forms (ingest.ocr)."""
 
@@ -296,6 +303,7 @@ class Config(_Frozen):
     digest: DigestConfig = Field(default_factory=DigestConfig)
     web: WebConfig = Field(default_factory=WebConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    performance: PerformanceConfig = Field(default_factory=PerformanceConfig)
     ocr: OcrConfig = Field(default_factory=OcrConfig)
     units: tuple[UnitConfig, ...] = ()
     base_dir: Path = Path(".")  # directory of the config file; set by load_config

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from ingest.classify import classify
-from ingest.budget import shared_pool
-from ingest.files import budgeted, budgeted_pictures, budgeted_unpack, read_attachments
 from ingest.links import find_cloud_links
 from ingest.html_text import body_text
 from ingest.ocr import OcrReader
 from ingest.parse import parse_mail
-from ingest.scan import OcrStep
 from ingest.types import ClassifiedFile, ParsedMail, role_value
 from rules.guards import is_bounce, no_material_reason, no_reply_reason
 from rules.materials import named, roles
 from shenbao.config import Config
 from shenbao.intake.attach import register_email
+from shenbao.intake.prepare import RETURNED_PART_MAX_BYTES, Prepared, PreparedFile, ocr_prepared, read_files
 from shenbao.store.models import Email
 from shenbao.replies.outbox import mark_bounced
 from shenbao.intake.oversize import DISPOSITION, answer_oversize
@@ -47,40 +45,31 @@ def _fill_headers(email: Email, parsed: ParsedMail) -> None:
 
 
 def _read_attachments(store: Store, config: Config, parsed: ParsedMail, ocr: OcrReader | None = None
-                      ) -> list[tuple[ClassifiedFile, str]]:
-    """Read every attachment (archives unpacked into their members, each its own file): (classified
-    file, its place under data_dir, filled from the raw mail when first read; "" for a refused member)."""
-    out = []
-    attachments = [(a.filename, a.data) for a in parsed.attachments]
-    digests = [hashlib.sha256(a.data).hexdigest() for a in parsed.attachments]  # the one hashing of each
-    inline = _inline_digests(parsed, digests)
-    limits = config.limits.for_ingest()
-    pool = shared_pool()  # every archive unpacked and every file read in a worker, under [limits] file_seconds
-    step = None if ocr is None else OcrStep(ocr, budgeted_pictures(pool, limits.file_seconds), skip=inline)
-    for read in read_attachments(attachments, limits, store.path(SCRATCH_DIR), budgeted(pool), budgeted_unpack(pool),
-                                 digests, step):
-        facts = read.facts
-        path = store.attachment_path(facts.sha256, facts.filename) if read.item.data else ""
-        out.append((ClassifiedFile(facts, classify(facts, inline=facts.sha256 in inline, named=named())), path))
-    return out
+                      ) -> tuple[tuple[PreparedFile, ...], frozenset[str]]:
+    """``read_files`` in the service's reader worker, under [limits] file_seconds per file; then
+    ``ocr`` reads the pictures that need it, in this process."""
+    from ingest.budget import shared_pool
+
+    return read_files(parsed, config.limits.for_ingest(), store.path(SCRATCH_DIR), shared_pool(), ocr)
 
 
-def _inline_digests(parsed: ParsedMail, digests: list[str]) -> frozenset[str]:
-    """SHA-256 (``digests``, one per attachment) of the pictures the HTML body shows inline and the
-    mail does not also attach."""
-    inline = {digest for a, digest in zip(parsed.attachments, digests, strict=True) if a.inline}
-    attached = {digest for a, digest in zip(parsed.attachments, digests, strict=True) if not a.inline}
-    return frozenset(inline - attached)
+def _classified(store: Store, read: Iterable[PreparedFile], inline: frozenset[str]) -> list[tuple[ClassifiedFile, str]]:
+    """Each read file classified (``inline``: the digests of the pictures the body shows), with its
+    place under data_dir (filled from the raw mail when first read; "" for a refused member)."""
+    return [(ClassifiedFile(f.facts, classify(f.facts, inline=f.facts.sha256 in inline, named=named())),
+             store.attachment_path(f.facts.sha256, f.facts.filename) if f.has_data else "")
+            for f in read]
 
 
 def _bounce_text(raw: bytes, parsed: ParsedMail) -> bytes:
     """Where a bounce may quote our reply's Message-ID: headers, decoded bodies, returned parts."""
-    returned = b"".join(a.data for a in parsed.attachments if len(a.data) < 1_000_000)
+    returned = b"".join(a.data for a in parsed.attachments if len(a.data) < RETURNED_PART_MAX_BYTES)
     return b"\n".join([raw, parsed.text_body.encode(), parsed.html_body.encode(), returned])
 
 
-def process_email(store: Store, config: Config, email_id: int, now: datetime) -> None:
-    """Process one stored email to its disposition, in one transaction with its reply."""
+def process_email(store: Store, config: Config, email_id: int, now: datetime, prepared: Prepared | None = None) -> None:
+    """Process one stored email to its disposition, in one transaction with its reply. ``prepared``:
+    the mail already parsed and its files read in a pool worker (``shenbao.intake.prepare``)."""
     with store.session() as s:
         # The row stays locked until the disposition is committed: another instance on a shared
         # register skips it (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite has one writer anyway).
@@ -90,12 +79,12 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
         if not email.raw_path:  # too large, and not even its header block was kept: nobody to answer
             _finish(s, email, DISPOSITION)
             return
-        raw = store.read_raw(email)
-        parsed = parse_mail(raw)
+        raw = store.read_raw(email) if prepared is None else b""
+        parsed = parse_mail(raw) if prepared is None else prepared.parsed
         _fill_headers(email, parsed)
         reason = no_reply_reason(parsed, own_addresses=frozenset({config.smtp.from_address, config.mailbox.username.lower()}),
                                  own_message_id_domain=config.smtp.domain)
-        if is_bounce(parsed) and mark_bounced(s, _bounce_text(raw, parsed), config.smtp.domain):
+        if is_bounce(parsed) and mark_bounced(s, _bounce_text(raw or store.read_raw(email), parsed), config.smtp.domain):
             reason = "bounce-of-our-reply"
         del raw  # what is read from here on is in ``parsed``: one copy of the mail in memory, not two
         if reason:
@@ -110,7 +99,12 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime) ->
             answer_oversize(s, config, email, now)
             _finish(s, email, DISPOSITION)
             return
-        files = _read_attachments(store, config, parsed, reader_for(s, config.ocr.enabled, now))
+        ocr = reader_for(s, config.ocr.enabled, now)  # results kept in ocr_results, committed with the verdict
+        if prepared is None:
+            read, inline = _read_attachments(store, config, parsed, ocr)
+        else:
+            read, inline = ocr_prepared(prepared.files, ocr), prepared.inline
+        files = _classified(store, read, inline)
         email.cloud_links = json.dumps(list(find_cloud_links(parsed.text_body, parsed.html_body)), ensure_ascii=False)
         body = body_text(parsed)
         body_chars = non_space_chars(body)

@@ -21,9 +21,10 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ingest.mailbox import Mailbox
 from notify.send import Sender
@@ -32,6 +33,10 @@ from shenbao.store.faults import as_store_error, is_machine_failure
 from shenbao.replies.outbox import send_due
 from shenbao.service.progress import ProgressSink, no_progress
 from shenbao.store.db import Store
+
+if TYPE_CHECKING:
+    from shenbao.intake.prepare import Prepared
+    from shenbao.service.parallel import Ahead
 
 log = logging.getLogger(__name__)
 WAIT_SLICE_SECONDS = 0.2  # the main thread wakes this often to see a stop request
@@ -49,11 +54,39 @@ def _next_id(ids: queue.SimpleQueue[int | None], pipeline: Pipeline) -> int | No
 Clock = Callable[[], datetime]
 
 
-def process_email(store: Store, config: Config, email_id: int, now: datetime) -> None:
+def _one_by_one(first: int, ids: queue.SimpleQueue[int | None], pipeline: Pipeline) -> Iterator[tuple[int, Prepared | None]]:
+    email_id: int | None = first
+    while email_id is not None:
+        yield email_id, None
+        email_id = _next_id(ids, pipeline)
+
+
+def _read_ahead(first: int, ids: queue.SimpleQueue[int | None], pipeline: Pipeline,
+                ahead: Ahead) -> Iterator[tuple[int, Prepared | None]]:
+    """Each id in order with its preparation, keeping up to ``ahead.size`` mails in the workers."""
+    ahead.add(first)
+    ended = False
+    while not pipeline.stopping():
+        while not ended and not ahead.full():
+            try:
+                got = ids.get(timeout=WAIT_SLICE_SECONDS) if ahead.empty() else ids.get_nowait()
+            except queue.Empty:
+                if ahead.empty() and not pipeline.stopping():
+                    continue
+                break
+            ended = got is None
+            if got is not None:
+                ahead.add(got)
+        if ahead.empty():
+            return
+        yield ahead.next()
+
+
+def process_email(store: Store, config: Config, email_id: int, now: datetime, prepared: Prepared | None = None) -> None:
     """``shenbao.intake.process.process_email``, imported on first use: an idle cycle never loads the readers."""
     from shenbao.intake.process import process_email as process
 
-    process(store, config, email_id, now)
+    process(store, config, email_id, now, prepared)
 
 
 def record_failure(store: Store, email_id: int, exc: Exception) -> None:
@@ -76,6 +109,15 @@ class Pipeline:
         self.config, self.store, self.mailbox, self.sender, self.clock = config, store, mailbox, sender, clock
         self.progress: ProgressSink = no_progress  # told (stage, done, total) after each mail
         self.stopping: Callable[[], bool] = lambda: False  # checked between mails: finish the one in hand, stop
+        self._ahead: Ahead | None = None  # [performance] workers > 1: mails read in workers, started when first needed
+
+    def ahead(self) -> Ahead | None:
+        """The workers that read stored mail ahead of its turn; None with ``[performance] workers = 1``."""
+        if self._ahead is None and self.config.performance.workers > 1:
+            from shenbao.service.parallel import Ahead
+
+            self._ahead = Ahead(self.store, self.config, self.config.performance.workers)
+        return self._ahead
 
     def fetch(self, stored: Callable[[int], None] | None = None, stopping: Callable[[], bool] | None = None) -> int:
         """Store every new message, raw bytes and row first; nothing is parsed here.
@@ -98,11 +140,11 @@ class Pipeline:
                 break
         return count
 
-    def process_one(self, email_id: int) -> bool:
+    def process_one(self, email_id: int, prepared: Prepared | None = None) -> bool:
         """Process one stored mail; False when it failed (its failure is recorded). A machine
         failure (the disk or the database, not the mail) is raised as StoreError: stop, lose nothing."""
         try:
-            process_email(self.store, self.config, email_id, self.clock())
+            process_email(self.store, self.config, email_id, self.clock(), prepared)
             return True
         except Exception as exc:  # loop boundary: record the mail's failure, go on
             if is_machine_failure(exc):
@@ -112,19 +154,35 @@ class Pipeline:
             return False
 
     def process_pending(self) -> tuple[int, int]:
-        processed = errors = 0
         # On a shared register each instance processes its own mailbox's mail, in order, as one
         # instance would (another mailbox's are its poller's; intake also claims each row).
         pending = self.store.pending_emails(self.mailbox.name if self.store.shared else None)
-        for done, email_id in enumerate(pending, start=1):
-            if self.stopping():
-                break
-            if self.process_one(email_id):
-                processed += 1
-            else:
-                errors += 1
-            self.progress("process", done, len(pending))
+        ids: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+        for email_id in (*pending, None):
+            ids.put(email_id)
+        _taken, processed, errors = self.process_queue(ids, len(pending))
         return processed, errors
+
+    def process_queue(self, ids: queue.SimpleQueue[int | None], total: int | None = None) -> tuple[int, int, int]:
+        """Process the stored mails whose ids come through ``ids`` (None: no more), in that order:
+        (ids taken, processed, errors). With workers each is read ahead in a worker (``Ahead``);
+        they are started only once there is mail (an idle cycle loads no reader)."""
+        first = _next_id(ids, self)
+        if first is None:
+            return 0, 0, 0
+        ahead = self.ahead()
+        processed = errors = dropped = 0
+        try:
+            for email_id, prepared in _one_by_one(first, ids, self) if ahead is None else _read_ahead(first, ids, self, ahead):
+                if self.process_one(email_id, prepared):
+                    processed += 1
+                else:
+                    errors += 1
+                self.progress("process", processed + errors, total)
+        finally:
+            if ahead is not None:
+                dropped = ahead.drop()  # a stop or a machine failure: what is not handed back stays stored
+        return processed + errors + dropped, processed, errors
 
     def fetch_and_process(self) -> tuple[int, int, int]:
         """Fetch new mail in a thread while processing each stored one here: (fetched, processed, errors)."""
@@ -141,16 +199,9 @@ class Pipeline:
                 ids.put(None)
 
         thread = threading.Thread(target=fetch, name="shenbao-fetch", daemon=True)
-        fetched = processed = errors = 0
         thread.start()
         try:
-            while (email_id := _next_id(ids, self)) is not None:
-                fetched += 1
-                if self.process_one(email_id):
-                    processed += 1
-                else:
-                    errors += 1
-                self.progress("process", fetched, None)
+            fetched, processed, errors = self.process_queue(ids)
         finally:
             done.set()
             thread.join()

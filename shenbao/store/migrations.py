@@ -164,13 +164,17 @@ def migrate(engine: Engine, shown: str) -> Migration:
             if before is not None and step.version > before:
                 _run_step(engine, step, shown)
         _check_columns(engine)
-        SQLModel.metadata.create_all(engine)
+        # A new register's tables are made in the transaction that records its version (SQLite's DDL
+        # too, once the INSERT has begun it): a kill meanwhile leaves a new register, or only ``meta``
+        # (read as new), never tables without a version.
+        SQLModel.metadata.create_all(engine, tables=[SQLModel.metadata.tables["meta"]])
         try:
             with engine.begin() as conn:
                 if before is None and conn.execute(_version_query).scalar() is None:
                     conn.execute(_meta.insert().values(key=VERSION_KEY, value=str(SCHEMA_VERSION)))
-        except IntegrityError:
-            pass  # a program opening the new register at the same moment recorded it
+                SQLModel.metadata.create_all(conn)
+        except IntegrityError:  # a program opening the new register at the same moment recorded it
+            SQLModel.metadata.create_all(engine)
         with engine.connect() as conn:
             now = read_version(conn)
         if now != SCHEMA_VERSION:

@@ -12,7 +12,7 @@ import pytest
 from docx import Document
 from PIL import Image
 
-from ingest.budget import BudgetPool
+from ingest.budget import BudgetPool, InProcess, Outcome
 from ingest.files import budgeted, budgeted_pictures, budgeted_unpack
 from ingest.limits import Limits
 from ingest.read import read_file
@@ -29,6 +29,13 @@ def python_docx_cell_walk(data: bytes) -> int:
     import io
 
     return sum(len(row.cells) for table in Document(io.BytesIO(data)).tables for row in table.rows)
+
+
+def two_readings_in_one_worker(crafted: bytes) -> tuple[Outcome, Outcome, Outcome]:
+    """In a pool worker (a whole mail's reading): a crafted file over its own budget, a broken one, a good one."""
+    here = InProcess()
+    return (here.call(python_docx_cell_walk, crafted, seconds=1), here.call(python_docx_cell_walk, b"PK-not-a-docx", seconds=1),
+            here.call(len, b"abc", seconds=1))
 
 
 def sleeps(seconds: float) -> str:
@@ -102,6 +109,18 @@ def test_an_archive_is_unpacked_in_the_worker_as_in_the_service_itself(pool: Bud
     unpack_one = budgeted_unpack(pool)
     for name, data in (("材料.zip", archive), ("说明.txt", "正文".encode())):
         assert unpack_one(name, data, Limits(), tmp_path, "") == unpack(name, data, Limits(), tmp_path, "")
+
+
+def test_each_file_of_a_whole_mail_read_in_one_worker_keeps_its_own_budget(pool: BudgetPool) -> None:
+    """GIVEN a call with no budget of its own (``seconds=None``, as ``[performance] workers`` makes)
+    WHEN it reads a crafted file, a broken one and a good one through ``InProcess``  THEN the first
+    is a timeout, the second an error, the third read, all in the same worker (not replaced)."""
+    outcome = pool.call(two_readings_in_one_worker, vmerge_docx(20_000), seconds=None, wall_seconds=120)
+    over, broken, good = outcome.value
+    assert (over.failure, over.value) == ("timeout", None)
+    assert broken.error.startswith("BadZipFile") and broken.value is None
+    assert (good.value, good.failure, good.error) == (3, "", "")
+    assert pool.replaced == 0
 
 
 def test_a_scanned_pdfs_pictures_are_taken_out_in_the_worker(pool: BudgetPool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -91,3 +92,30 @@ def test_a_converter_that_hangs_is_killed_with_its_children_at_the_timeout(tmp_p
     assert _run(["sh", "-c", f"echo $$ > {pids}; sleep 30 & echo $! >> {pids}; sleep 30"], tmp_path, timeout=5) is False
     group, child = pids.read_text().split()  # both were started before the timeout
     assert _survivors(group, child) == []
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("workers = 0", "performance.workers: must be at least 1"),
+        ("workers = 65", "performance.workers: must be at most 64"),
+        ('workers = "all"', "performance.workers: must be a positive integer"),
+        ("worker = 2", ("performance.worker: unknown key (check the spelling against config.example.toml) "
+                        "(did you mean workers?)")),
+    ],
+)
+def test_a_bad_worker_count_is_named_by_its_key_path(tmp_path: Path, toml: str, expected: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f"{FOLDER_CONFIG}\n[performance]\n{toml}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.errors == [expected]
+
+
+@pytest.mark.parametrize(("toml", "workers"), [("", os.cpu_count() or 1), ("[performance]\nworkers = 3\n", 3)])
+def test_workers_default_to_the_machines_cores(tmp_path: Path, toml: str, workers: int) -> None:
+    """GIVEN no [performance] table (the example leaves it commented) or workers = 3  THEN the count is the cores or 3."""
+    path = tmp_path / "config.toml"
+    path.write_text(f"{FOLDER_CONFIG}\n{toml}", encoding="utf-8")
+    assert load_config(path).performance.workers == workers
+    assert load_config(ROOT / "config.example.toml").performance.workers == (os.cpu_count() or 1)

@@ -5,10 +5,13 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from shenbao.store.db import Store
 from shenbao.store.migrations import STEPS
 from shenbao.store.models import SCHEMA_VERSION
 from tests.servers_loopback import HOST, free_port
@@ -99,3 +102,34 @@ def test_doctor_says_a_database_server_cannot_be_reached_with_the_password_maske
     code, lines = _doctor_register_line(_with_url(service, f"postgresql+psycopg://shenbao:s3cret@{HOST}:{free_port()}/x"))
     assert code == 1 and "[FAIL] connect: postgresql: 无法连接 / cannot connect" in lines
     assert "s3cret" not in lines and f"shenbao:***@{HOST}" in lines
+
+
+KILLED_WHILE_CREATING = """
+import os, sys
+from pathlib import Path
+from sqlmodel import SQLModel
+from shenbao.store.db import Store
+
+real = SQLModel.metadata.create_all
+def dying(bind, tables=None, checkfirst=True):
+    if tables is not None:
+        return real(bind, tables=tables, checkfirst=checkfirst)
+    real(bind, tables=SQLModel.metadata.sorted_tables[:5], checkfirst=checkfirst)
+    os._exit(9)  # the process dies with half the tables made
+SQLModel.metadata.create_all = dying
+Store("sqlite:///" + sys.argv[1], Path(sys.argv[2]))
+"""
+
+
+def test_a_register_whose_creation_was_killed_halfway_opens_as_a_new_one(tmp_path: Path) -> None:
+    """GIVEN a process killed while it created a new register (half its tables made; the crash suite's
+    SIGKILL at start-up)  WHEN shenbao opens it again  THEN it is created anew (the tables are made in
+    the transaction that records the version), not refused as schema version 0."""
+    db = tmp_path / "shenbao.db"
+    dead = subprocess.run([sys.executable, "-c", KILLED_WHILE_CREATING, str(db), str(tmp_path)], cwd=Path.cwd(),
+                          check=False, timeout=120)
+    assert dead.returncode == 9
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select name from sqlite_master where type = 'table'").fetchall() == [("meta",)]
+    store = Store(f"sqlite:///{db}", tmp_path)
+    assert (store.migration.before, store.migration.after) == (None, SCHEMA_VERSION)

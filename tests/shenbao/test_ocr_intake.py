@@ -6,16 +6,23 @@ from __future__ import annotations
 import io
 import sqlite3
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 import ingest.ocr
 import shenbao.store.ocr
+from ingest.budget import InProcess
+from ingest.limits import Limits
+from ingest.parse import parse_mail
 from shenbao.config import load_config
+from shenbao.intake.prepare import ocr_prepared, prepare_mail, read_files
 from shenbao.office.web_pages import Visitor, nomination_page
 from shenbao.samples.build import CST, build_email, deeds_docx, form_docx, photo_jpeg, screenshot_png
 from shenbao.store.db import Store
+from shenbao.samples.pages import credit_page, encoded
+from tests.formats.screens import form_pdf, form_photo
 from tests.shenbao.conftest import Service
 
 SENT = datetime(2021, 4, 26, 10, 0, tzinfo=CST)
@@ -86,11 +93,16 @@ def test_credit_and_recycled_photos_through_the_service(ocr_service: Service) ->
     assert after["李秀梅"] == ["credit.name_mismatch", "photos.duplicate"]
 
 
-def test_ocr_holds_no_write_lock_on_the_register(ocr_service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
-    """GIVEN a mail with a credit screenshot WHEN its picture is recognised THEN another connection can
-    write meanwhile (the fetch thread storing new mail is not kept waiting: nothing of the mail is
-    flushed before its files are read), and the result is kept once."""
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ocr_holds_no_write_lock_on_the_register(ocr_service: Service, monkeypatch: pytest.MonkeyPatch,
+                                                 workers: int) -> None:
+    """GIVEN a mail with a credit screenshot, read in the service's reader (1 worker) or in a pool
+    worker that sends the picture back (2) WHEN its picture is recognised (in the service) THEN another
+    connection can write meanwhile (the fetch thread storing new mail is not kept waiting: nothing of
+    the mail is flushed before its files are read), and the result is kept once."""
     service = ocr_service
+    with open(service.config, "a", encoding="utf-8") as config:
+        config.write(f"\n[performance]\nworkers = {workers}\n")
     files = [("推荐表.docx", form_docx("王建国", "解放区总工会")), ("征信.png", screenshot_png("信用中国", "王建国"))]
     service.deliver("1.eml", build_email(from_addr="jfqzgh@163.com", from_name="解放区总工会", subject="推荐材料-王建国",
                                          text="请查收。", html="<p>请查收。</p>", attachments=files, date=SENT), SENT)
@@ -109,3 +121,21 @@ def test_ocr_holds_no_write_lock_on_the_register(ocr_service: Service, monkeypat
     with sqlite3.connect(service.root / "var" / "shenbao.db") as db:
         assert db.execute("SELECT count(*), min(state) FROM ocr_results").fetchone() == (1, "read")
         assert db.execute("SELECT role FROM files WHERE filename = '征信.png'").fetchone() == ("screenshot",)
+
+
+def test_a_mail_read_in_a_pool_worker_is_ocred_in_the_service_as_when_read_there(tmp_path: Path) -> None:
+    """GIVEN a mail with a credit screenshot, a scanned form PDF, a photographed form and a .docx
+    WHEN a pool worker reads it (``prepare_mail`` with OCR: the pictures sent back, a scan's pages
+    taken out there) and the service then OCRs what it sent (``ocr_prepared``) THEN every file's facts
+    equal those of reading and OCRing it all in one place (``read_files`` with the reader)."""
+    mail = build_email(from_addr="jfqzgh@163.com", from_name="解放区总工会", subject="推荐材料-赵刚", text="请查收。",
+                       html="<p>请查收。</p>", date=SENT,
+                       attachments=[("征信.png", encoded(credit_page("信用中国", "赵刚"))), ("推荐表.pdf", form_pdf()),
+                                    ("推荐表照片.jpg", form_photo()), ("事迹材料.docx", deeds_docx("赵刚"))])
+    (tmp_path / "1.eml").write_bytes(mail)
+    prepared = prepare_mail(str(tmp_path / "1.eml"), Limits(), str(tmp_path / "tmp"), ocr=True)
+    sent = {f.facts.filename: f.pictures is not None for f in prepared.files}
+    assert sent == {"征信.png": True, "推荐表.pdf": True, "推荐表照片.jpg": True, "事迹材料.docx": False}
+    here, _inline = read_files(parse_mail(mail), Limits(), tmp_path / "tmp", InProcess(), ingest.ocr.recent_reader)
+    assert [f.facts for f in ocr_prepared(prepared.files, ingest.ocr.recent_reader)] == [f.facts for f in here]
+    assert {f.facts.filename for f in here if f.facts.ocr_state == "read"} == {"征信.png", "推荐表.pdf", "推荐表照片.jpg"}
