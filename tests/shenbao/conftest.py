@@ -78,10 +78,14 @@ class Service:
 
 
 def service_config(database_url: str = "") -> str:
-    """``FOLDER_CONFIG``, its register at ``database_url`` when one is given (PostgreSQL)."""
+    """``FOLDER_CONFIG``, its register at ``database_url`` when one is given (PostgreSQL), read in the
+    service's process (``workers = 1``): these tests deliver a mail or two, where starting reader workers
+    for each command only costs time; the workers' path has its own tests (tests/reliability/test_workers.py,
+    test_ocr_intake) and the reliability suites run with the default."""
+    config = FOLDER_CONFIG + "\n[performance]\nworkers = 1\n"
     if not database_url:
-        return FOLDER_CONFIG
-    return FOLDER_CONFIG.replace('database_url = "sqlite:///var/shenbao.db"', f'database_url = "{database_url}"')
+        return config
+    return config.replace('database_url = "sqlite:///var/shenbao.db"', f'database_url = "{database_url}"')
 
 
 @dataclass
