@@ -25,19 +25,25 @@ def test_example_limits_are_the_safe_defaults() -> None:
 
 
 @pytest.mark.parametrize(
-    ("toml", "expected"),
+    ("table", "toml", "expected"),
     [
-        ("max_archive_members = 0", "limits.max_archive_members: must be a positive integer"),
-        ("max_nesting_depth = 11", "limits.max_nesting_depth: must be at most 10"),
-        ("conversion_timeout_seconds = 1", "limits.conversion_timeout_seconds: must be at least 5"),
-        ('max_image_pixels = "many"', "limits.max_image_pixels: must be a positive integer"),
-        ("max_zip_bytes = 5", ("limits.max_zip_bytes: unknown key (check the spelling against config.example.toml) "
-                               "(did you mean max_archive_total_bytes?)")),
+        ("limits", "max_archive_members = 0", "limits.max_archive_members: must be a positive integer"),
+        ("limits", "max_nesting_depth = 11", "limits.max_nesting_depth: must be at most 10"),
+        ("limits", "conversion_timeout_seconds = 1", "limits.conversion_timeout_seconds: must be at least 5"),
+        ("limits", 'max_image_pixels = "many"', "limits.max_image_pixels: must be a positive integer"),
+        ("limits", "max_zip_bytes = 5", ("limits.max_zip_bytes: unknown key (check the spelling against "
+                                         "config.example.toml) (did you mean max_archive_total_bytes?)")),
+        ("performance", "workers = 0", "performance.workers: must be at least 1"),
+        ("performance", "workers = 65", "performance.workers: must be at most 64"),
+        ("performance", 'workers = "all"', "performance.workers: must be a positive integer"),
+        ("performance", "worker = 2", ("performance.worker: unknown key (check the spelling against "
+                                       "config.example.toml) (did you mean workers?)")),
     ],
 )
-def test_a_bad_limit_is_named_by_its_key_path(tmp_path: Path, toml: str, expected: str) -> None:
+def test_a_bad_limit_or_worker_count_is_named_by_its_key_path(tmp_path: Path, table: str, toml: str,
+                                                              expected: str) -> None:
     path = tmp_path / "config.toml"
-    path.write_text(f"{FOLDER_CONFIG}\n[limits]\n{toml}\n", encoding="utf-8")
+    path.write_text(f"{FOLDER_CONFIG}\n[{table}]\n{toml}\n", encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert caught.value.errors == [expected]
@@ -92,24 +98,6 @@ def test_a_converter_that_hangs_is_killed_with_its_children_at_the_timeout(tmp_p
     assert _run(["sh", "-c", f"echo $$ > {pids}; sleep 30 & echo $! >> {pids}; sleep 30"], tmp_path, timeout=5) is False
     group, child = pids.read_text().split()  # both were started before the timeout
     assert _survivors(group, child) == []
-
-
-@pytest.mark.parametrize(
-    ("toml", "expected"),
-    [
-        ("workers = 0", "performance.workers: must be at least 1"),
-        ("workers = 65", "performance.workers: must be at most 64"),
-        ('workers = "all"', "performance.workers: must be a positive integer"),
-        ("worker = 2", ("performance.worker: unknown key (check the spelling against config.example.toml) "
-                        "(did you mean workers?)")),
-    ],
-)
-def test_a_bad_worker_count_is_named_by_its_key_path(tmp_path: Path, toml: str, expected: str) -> None:
-    path = tmp_path / "config.toml"
-    path.write_text(f"{FOLDER_CONFIG}\n[performance]\n{toml}\n", encoding="utf-8")
-    with pytest.raises(ConfigError) as caught:
-        load_config(path)
-    assert caught.value.errors == [expected]
 
 
 @pytest.mark.parametrize(("toml", "workers"), [("", os.cpu_count() or 1), ("[performance]\nworkers = 3\n", 3)])
