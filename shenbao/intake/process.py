@@ -56,7 +56,8 @@ def _read_attachments(store: Store, config: Config, parsed: ParsedMail, ocr: Ocr
 def _classified(store: Store, read: Iterable[PreparedFile], inline: frozenset[str]) -> list[tuple[ClassifiedFile, str]]:
     """Each read file classified (``inline``: the digests of the pictures the body shows), with its
     place under data_dir (filled from the raw mail when first read; "" for a refused member)."""
-    return [(ClassifiedFile(f.facts, classify(f.facts, inline=f.facts.sha256 in inline, named=named())),
+    words = named()  # the table's file-name words, once per mail
+    return [(ClassifiedFile(f.facts, classify(f.facts, inline=f.facts.sha256 in inline, named=words)),
              store.attachment_path(f.facts.sha256, f.facts.filename) if f.has_data else "")
             for f in read]
 

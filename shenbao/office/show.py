@@ -49,13 +49,12 @@ def _facts_line(row: StoredFile) -> str:
         return f"无法读取：{row.unreadable}"
     facts: dict[str, Any] = json.loads(row.facts or "{}")
     build = build_of(row.role)
-    if build is Build.FORM and facts.get("scan"):
-        fields = [f"{k}={v}" for k, v in list(facts.get("form_fields", {}).items())[:FIELDS_SHOWN] if v]
-        return "扫描件或照片（文字识别）：" + "，".join(fields)
     if build is Build.FORM:
-        fields = [f"{k}={v}" for k, v in list(facts.get("form_fields", {}).items())[:FIELDS_SHOWN] if v]
+        fields = "，".join(f"{k}={v}" for k, v in list(facts.get("form_fields", {}).items())[:FIELDS_SHOWN] if v)
+        if facts.get("scan"):
+            return "扫描件或照片（文字识别）：" + fields
         unit = f"申报单位={facts['form_unit']}；" if facts.get("form_unit") else ""
-        return unit + "，".join(fields)
+        return unit + fields
     if build is Build.TEXT:
         return f"约{non_space_chars(str(facts.get('text', '')))}字"
     image = facts.get("image") or {}
