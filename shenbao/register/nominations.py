@@ -158,7 +158,7 @@ def next_number(s: Session) -> int:
             s.add(row)
             s.flush()
             return int(row.value)
-        start = int(s.exec(select(func.coalesce(func.max(Submission.id), 0)).where(col(Submission.ref) != "")).one())
+        start = int(s.exec(select(func.coalesce(func.max(Submission.id), 0)).where(col(Submission.ref) != "")).one() or 0)
         try:
             with s.begin_nested():  # another instance may create the row at the same moment
                 s.add(Meta(key=LAST_NUMBER_KEY, value=str(start + 1)))
