@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PositiveInt, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
 
 from ingest.names import compact
 
@@ -45,6 +47,19 @@ class FormRules(_Frozen):
 class EligibilityRules(_Frozen):
     leader_keywords: tuple[str, ...] = ("局长", "处长", "董事长", "总经理", "院长", "校长", "厂长", "县长", "区长")
     previous_winners: tuple[str, ...] = ()
+    # campaign ids (``[campaign] id``) in the same register whose accepted candidates count as
+    # previous winners too; the register layer resolves them into ``previous_winners``
+    previous_winners_from: tuple[str, ...] = ()
+
+    @field_validator("previous_winners_from", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+    @field_validator("previous_winners_from")
+    @classmethod
+    def _slugs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(campaign_slug(v) for v in value)
 
 
 class CreditRules(_Frozen):
@@ -78,11 +93,36 @@ class Rules(_Frozen):
     quota: QuotaRules = Field(default_factory=QuotaRules)
 
 
+_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+
+
+def campaign_slug(value: str) -> str:
+    """A campaign id as written: ASCII letters, digits, ``.``, ``_`` or ``-``, up to 40, e.g. "JZ2021"."""
+    if not _SLUG.fullmatch(value):
+        raise ValueError(f"{value!r} is not a campaign id: use up to 40 ASCII letters, digits, '.', '_' or '-', "
+                         "starting with a letter or digit, e.g. \"JZ2021\"")
+    return value
+
+
 class Campaign(_Frozen):
     name: str = "2021年焦作“最美职工”"
     deadline: AwareDatetime = datetime.fromisoformat("2021-04-30T23:59:59+08:00")
     timezone: str = "Asia/Shanghai"
     reference_prefix: str = "JZ2021"
+    # which campaign of the register this config reads and writes; unset: its reference_prefix
+    # (so a config and a register from before ids existed go on unchanged)
+    id: str = ""
+
+    @model_validator(mode="after")
+    def _derived_id(self) -> Campaign:
+        if not self.id:
+            object.__setattr__(self, "id", self.reference_prefix)
+        return self
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        return campaign_slug(value) if value else value
 
     @field_validator("timezone")
     @classmethod

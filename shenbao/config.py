@@ -329,6 +329,17 @@ class Config(_Frozen):
     def unit_for_sender(self, address: str) -> UnitConfig | None:
         return unit_for_address(self.units, address)
 
+    @field_validator("rules")
+    @classmethod
+    def _winners_from_another_campaign(cls, rules: Rules, info: ValidationInfo) -> Rules:
+        campaign = info.data.get("campaign")
+        if isinstance(campaign, Campaign) and campaign.id in rules.eligibility.previous_winners_from:
+            message = f"{campaign.id!r} is this campaign ([campaign] id); name an earlier campaign of the same register"
+            raise ValidationError.from_exception_data("rules", [InitErrorDetails(
+                type=PydanticCustomError("value_error", "{m}", {"m": message}),
+                loc=("eligibility", "previous_winners_from"), input=campaign.id)])
+        return rules
+
     @field_validator("units")
     @classmethod
     def _roster(cls, units: tuple[UnitConfig, ...], info: ValidationInfo) -> tuple[UnitConfig, ...]:

@@ -13,6 +13,7 @@ import logging
 
 from sqlmodel import Session, col, or_, select
 
+from shenbao.store.db import session_campaign
 from shenbao.store.models import Email
 
 DISPOSITION = "ignored:duplicate"
@@ -25,6 +26,7 @@ def earlier_copy(s: Session, email: Email) -> Email | None:
     if email.message_id:
         same = or_(same, (col(Email.message_id) == email.message_id) & (col(Email.from_addr) == email.from_addr))
     query = select(Email).where(same, col(Email.id) < (email.id or 0), Email.raw_path != "",
+                                col(Email.campaign) == session_campaign(s),  # a mail to two campaigns is each one's
                                 ~col(Email.disposition).startswith("error:"))  # a failed first copy may be tried again
     return s.exec(query.order_by(col(Email.id)).limit(1)).first()
 

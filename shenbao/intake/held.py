@@ -21,11 +21,11 @@ from shenbao.errors import UsageError
 from shenbao.intake.matching import MAX_THREAD_IDS, Plan
 from shenbao.store.models import Email, Reply, StoredFile, Submission
 from shenbao.register.campaign import CampaignContext
-from shenbao.register.nominations import by_ref, link, nominations_of_email, surviving
+from shenbao.register.nominations import by_ref, link, nominations_of_email, of_campaign, surviving
 from shenbao.register.roster import greeting
 from shenbao.replies.outbox import enqueue
 from shenbao.register.verdict import reevaluate_units
-from shenbao.store.db import Store
+from shenbao.store.db import Store, session_campaign
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,8 @@ def thread_nominations(s: Session, email: Email) -> set[int]:
     out: set[int] = set()
     for reply in s.exec(select(Reply).where(col(Reply.message_id).in_(chain), col(Reply.kind) != REPLY_KIND)):
         subs = nominations_of_email(s, reply.email_id) if reply.email_id is not None else []
-        survivor = surviving(s, s.get(Submission, reply.submission_id)) if reply.submission_id is not None else None
+        survivor = (of_campaign(s, surviving(s, s.get(Submission, reply.submission_id)))
+                    if reply.submission_id is not None else None)
         if survivor is not None:
             subs.append(survivor)
         out |= {sub.id for sub in subs if sub.id is not None}
@@ -90,9 +91,11 @@ def hold(s: Session, config: Config, email: Email, refused: list[tuple[Submissio
 
 def _held_email(s: Session, mail: str) -> Email:
     """A held email by its Message-ID (with or without <>) or its row id."""
-    found = s.exec(select(Email).where(col(Email.message_id) == mail.strip().strip("<>"))).first()
+    found = s.exec(select(Email).where(col(Email.message_id) == mail.strip().strip("<>"),
+                                       col(Email.campaign) == session_campaign(s))).first()
     if found is None and mail.strip().isdigit():
         found = s.get(Email, int(mail.strip()))
+        found = found if found is not None and found.campaign == session_campaign(s) else None
     if found is None:
         raise UsageError(f"{mail}: no such mail (give its Message-ID or its email id from `shenbao digest --print`)")
     if found.disposition != HELD_DISPOSITION:

@@ -26,7 +26,7 @@ from ingest.names import compact
 from ingest.quotes import unquoted
 from shenbao.intake.candidates import declared_name, folder_names, guessed_name, name_of_path, names_in
 from shenbao.store.models import Email, Reply, Submission
-from shenbao.register.nominations import (by_ref, emails_of, latest_decision, nominations_of_email, sender_nominations,
+from shenbao.register.nominations import (by_ref, foreign, emails_of, latest_decision, nominations_of_email, sender_nominations,
                                  surviving, unique, unit_nominations)
 from shenbao.register.campaign import CampaignContext
 from shenbao.register.verdict import OPEN_STATUSES, ref_tag_pattern
@@ -103,8 +103,8 @@ def thread_scope(s: Session, ctx: CampaignContext, email: Email) -> list[Submiss
     replies = {r.message_id: r for r in s.exec(select(Reply).where(col(Reply.message_id).in_(chain)))} if chain else {}
     for message_id in chain:
         reply = replies.get(message_id.strip("<>"))
-        if reply is None:
-            continue
+        if reply is None or foreign(s, reply.email_id, reply.submission_id):
+            continue  # not ours, or our reply about another campaign's nomination (a shared mailbox)
         if reply.email_id is not None and (subs := nominations_of_email(s, reply.email_id)):
             return subs
         if reply.submission_id is not None:

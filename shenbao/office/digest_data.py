@@ -16,11 +16,11 @@ from rules.authority import HELD_DISPOSITION
 from rules.codes import base_code
 from shenbao.config import Config, UnitConfig
 from shenbao.collector import cycle_collection_paused
-from shenbao.store.models import Email, Meta, Reply, Submission
+from shenbao.store.models import Email, Meta, Reply
 from shenbao.register.nominations import active_rows, arrival_ranks, refs_by_email
 from shenbao.office.overview import NominationView, nomination_views
 from shenbao.register.roster import unit_quota
-from shenbao.store.db import Store, utc_iso
+from shenbao.store.db import Store, session_campaign, utc_iso
 from shenbao.replies.question import REPLY_KIND as QUESTION_KIND
 from shenbao.office.paper import paper_received
 
@@ -64,7 +64,7 @@ def _email_line(email: Any, refs: dict[int, list[str]]) -> EmailLine:
 
 def units_without_submissions(s: Session, config: Config) -> list[UnitConfig]:
     """Roster units (``[[units]]``) that have no nomination yet, in roster order."""
-    named = set(s.exec(select(Submission.unit)))
+    named = {row.unit for row in active_rows(s)}
     return [unit for unit in config.units if unit.name not in named]
 
 
@@ -116,7 +116,7 @@ def _failed_replies(s: Session) -> tuple[FailedReply, ...]:
 
 
 def _emails(s: Session, refs: dict[int, list[str]], *conditions: ColumnElement[bool]) -> tuple[EmailLine, ...]:
-    query = (select_columns(*_EMAIL_COLUMNS).where(*conditions)
+    query = (select_columns(*_EMAIL_COLUMNS).where(col(Email.campaign) == session_campaign(s), *conditions)
              .order_by(col(Email.received_at), col(Email.id)))
     return tuple(_email_line(e, refs) for e in s.execute(query))
 

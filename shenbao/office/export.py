@@ -19,7 +19,7 @@ from shenbao.register.nominations import active, emails_of, files_of, latest_dec
 from shenbao.replies.outbox import local_time
 from shenbao.register.verdict import nomination_facts
 from shenbao.register.roster import duplicate_candidates
-from shenbao.store.db import Store
+from shenbao.store.db import Store, session_campaign
 from shenbao.store.verdicts import verdict_of
 
 REPLIED_STATES = ("pending", "sending", "sent")
@@ -84,7 +84,7 @@ def _email_row(s: Session, config: Config, email: Email) -> dict[str, Any]:
 def register(store: Store, config: Config) -> dict[str, Any]:
     with store.session() as s:
         duplicates = duplicate_candidates(s)
-        emails = s.exec(select(Email).order_by(col(Email.id)))
+        emails = s.exec(select(Email).where(col(Email.campaign) == session_campaign(s)).order_by(col(Email.id)))
         return {"submissions": [_submission_row(s, config, x, duplicates) for x in active(s)],
                 "emails": [_email_row(s, config, e) for e in emails]}
 

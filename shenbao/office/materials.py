@@ -26,6 +26,7 @@ from ingest.html_text import body_text
 from ingest.parse import parse_mail
 from notify.office import label
 from rules.materials import Build, of_role, table
+from shenbao.register.nominations import ours
 from shenbao.store.derived import file_bytes
 from shenbao.errors import UsageError
 from shenbao.store.models import Email, StoredFile, Submission
@@ -156,7 +157,7 @@ def export_materials(store: Store, root: Path) -> MaterialsReport:
     report = MaterialsReport(root.resolve())
     used: set[tuple[str, str]] = set()
     with store.session() as s:
-        for sub in s.exec(select(Submission).order_by(col(Submission.id))):
+        for sub in s.exec(select(Submission).where(ours(s)).order_by(col(Submission.id))):
             folder = _folder(report.root, sub, used)
             folder.mkdir(parents=True, exist_ok=True)
             _copy_nomination(store, s, sub, folder, report)

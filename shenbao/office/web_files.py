@@ -21,7 +21,7 @@ from shenbao.config import Config
 from shenbao.store.derived import file_bytes
 from shenbao.office.materials import nomination_materials
 from shenbao.store.models import Email, Reply, StoredFile, Submission
-from shenbao.register.nominations import by_ref, surviving
+from shenbao.register.nominations import by_ref, foreign, surviving
 from shenbao.store.db import Store
 from shenbao.office.thumbs import thumbnail
 from shenbao.office.xlsx import register_xlsx, xlsx_filename
@@ -109,6 +109,8 @@ def raw_mail(store: Store, kind: str, row_id: int) -> FileAnswer:
     """An incoming mail (``kind`` "email") or a reply ("reply") as it was received or sent, as .eml."""
     with store.session() as s:
         row: Email | Reply | None = s.get(Email, row_id) if kind == "email" else s.get(Reply, row_id)
+        if row is not None and foreign(s, row.id if isinstance(row, Email) else row.email_id, row.submission_id):
+            row = None  # another campaign's mail
         sub = s.get(Submission, row.submission_id) if row is not None and row.submission_id else None
     if row is None:
         return _refuse("找不到该邮件", "邮件编号不存在。")

@@ -28,10 +28,10 @@ from shenbao.config import Config
 from shenbao.office.marks import audit_trail, decision_info, paper_info
 from shenbao.office.materials import body_deeds
 from shenbao.store.models import Email, Reply, StoredFile, Submission
-from shenbao.register.nominations import emails_of, latest_decision, refs_by_email, replies_about
+from shenbao.register.nominations import emails_of, foreign, latest_decision, refs_by_email, replies_about
 from shenbao.office.overview import NominationView, find_view
 from shenbao.office.paper import latest_paper
-from shenbao.store.db import Store
+from shenbao.store.db import Store, session_campaign
 from shenbao.office.thumbs import can_preview
 from shenbao.office.web_files import INLINE_KINDS
 from shenbao.office.web_list import ListQuery, list_rows, list_values, roster_flags, unit_rows
@@ -145,7 +145,8 @@ def nomination_page(store: Store, config: Config, visitor: Visitor, ref: str, do
 def emails_page(store: Store, config: Config, visitor: Visitor) -> str:
     zone = config.campaign.timezone
     with store.session() as s:
-        emails = _emails(s.exec(select(Email).order_by(col(Email.received_at).desc(), col(Email.id).desc())), zone,
+        query = select(Email).where(col(Email.campaign) == session_campaign(s))
+        emails = _emails(s.exec(query.order_by(col(Email.received_at).desc(), col(Email.id).desc())), zone,
                          refs_by_email(s))
     return render("web_emails.html.j2", visitor, campaign=config.campaign.name, emails=emails)
 
@@ -181,7 +182,7 @@ def reply_page(store: Store, config: Config, visitor: Visitor, reply_id: int) ->
     """One reply as it was sent (or is waiting to be sent)."""
     with store.session() as s:
         reply = s.get(Reply, reply_id)
-        if reply is None:
+        if reply is None or foreign(s, reply.email_id, reply.submission_id):
             return None
         sub = s.get(Submission, reply.submission_id) if reply.submission_id else None
         refs = [sub.ref] if sub else refs_by_email(s).get(reply.email_id or 0, [])

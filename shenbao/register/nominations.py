@@ -5,6 +5,9 @@ A nomination is (unit, candidate). It gathers the emails that brought its materi
 started without a name that later turns out to be another one's candidate is *absorbed*: its
 files and emails move over and it points at the survivor (``merged_into``), so its reference
 number keeps working.
+
+Every query here keeps to the campaign the session was opened for (``shenbao.store.db.session_campaign``):
+references, quotas and follow-ups of one campaign never meet another's in a shared register.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from sqlmodel import Session, col, select
 from ingest.names import compact
 from shenbao.register.campaign import CampaignContext
 from shenbao.store.models import Decision, Email, Meta, NominationEmail, Reply, StoredFile, Submission
-from shenbao.store.db import utc_iso
+from shenbao.store.db import session_campaign, utc_iso
+from shenbao.store.migrations import campaign_key
 
-LAST_NUMBER_KEY = "ref.last"  # the last reference number given (see next_number)
+LAST_NUMBER_KEY = "ref.last"  # the last reference number given, per campaign (see next_number)
 
 REJECT = "reject"
 
@@ -38,9 +42,29 @@ def unique(subs: Iterable[Submission | None]) -> list[Submission]:
     return out
 
 
+def ours(s: Session) -> Any:
+    """The condition "of the session's campaign", for a query of ``Submission``."""
+    return col(Submission.campaign) == session_campaign(s)
+
+
+def of_campaign(s: Session, sub: Submission | None) -> Submission | None:
+    """``sub`` when it is of the session's campaign, else None."""
+    return sub if sub is not None and sub.campaign == session_campaign(s) else None
+
+
+def foreign(s: Session, email_id: int | None, sub_id: int | None) -> bool:
+    """Whether the mail ``email_id`` or the nomination ``sub_id`` is another campaign's (a reply
+    to that mail, or about that nomination, is then none of this campaign's business)."""
+    mine = session_campaign(s)
+    email = s.get(Email, email_id) if email_id is not None else None
+    sub = s.get(Submission, sub_id) if sub_id is not None else None
+    return (email is not None and email.campaign != mine) or (sub is not None and sub.campaign != mine)
+
+
 def active(s: Session) -> list[Submission]:
     """Every nomination that has not been absorbed into another, in order of number."""
-    return list(s.exec(select(Submission).where(col(Submission.merged_into).is_(None)).order_by(col(Submission.id))))
+    query = select(Submission).where(col(Submission.merged_into).is_(None), ours(s))
+    return list(s.exec(query.order_by(col(Submission.id))))
 
 
 _PLAIN_COLUMNS = [col(c) for c in (Submission.id, Submission.ref, Submission.unit, Submission.candidate, Submission.sender,
@@ -51,7 +75,8 @@ _PLAIN_COLUMNS = [col(c) for c in (Submission.id, Submission.ref, Submission.uni
 def active_rows(s: Session) -> list[Any]:
     """``active`` as plain read-only rows of the columns the office views read (far cheaper than
     10 000 ORM objects)."""
-    query = select_columns(*_PLAIN_COLUMNS).where(col(Submission.merged_into).is_(None)).order_by(col(Submission.id))
+    query = select_columns(*_PLAIN_COLUMNS).where(col(Submission.merged_into).is_(None), ours(s)).order_by(
+        col(Submission.id))
     return list(s.execute(query))
 
 
@@ -67,9 +92,9 @@ def surviving(s: Session, sub: Submission | None) -> Submission | None:
 def by_ref(s: Session, ref: str) -> Submission | None:
     """The nomination a reference names: "JZ2021-007" (any case), or just its number "7"."""
     ref = ref.strip().strip("[]").upper()
-    found = s.exec(select(Submission).where(col(Submission.ref) == ref)).first()
+    found = s.exec(select(Submission).where(col(Submission.ref) == ref, ours(s))).first()
     if found is None and ref.isdigit():
-        found = s.exec(select(Submission).where(col(Submission.ref).endswith(f"-{int(ref):03d}"))
+        found = s.exec(select(Submission).where(col(Submission.ref).endswith(f"-{int(ref):03d}"), ours(s))
                        .order_by(col(Submission.id))).first()
     return found
 
@@ -94,14 +119,14 @@ def files_of(s: Session, sub: Submission) -> list[StoredFile]:
 
 def nominations_of_email(s: Session, email_id: int) -> list[Submission]:
     query = (select(Submission).join(NominationEmail, col(NominationEmail.submission_id) == col(Submission.id))
-             .where(NominationEmail.email_id == email_id).order_by(col(Submission.id)))
+             .where(NominationEmail.email_id == email_id, ours(s)).order_by(col(Submission.id)))
     return [sub for sub in (surviving(s, x) for x in s.exec(query)) if sub is not None]
 
 
 def refs_by_email(s: Session) -> dict[int, list[str]]:
     """Email id -> the references of every nomination it brought something to (a split mail has several)."""
     nominations = {row.id: row for row in s.execute(select_columns(col(Submission.id), col(Submission.ref),
-                                                                    col(Submission.merged_into)))}
+                                                                    col(Submission.merged_into)).where(ours(s)))}
 
     def survivor_ref(sub_id: int) -> str | None:
         seen = set()
@@ -135,7 +160,8 @@ def link(s: Session, email: Email, sub: Submission, with_body: bool = True) -> N
 
 def create(s: Session, ctx: CampaignContext, email: Email, unit: str, candidate: str, source: str,
            now: datetime) -> Submission:
-    sub = Submission(unit=unit, candidate=candidate, candidate_source=source if candidate else "",
+    sub = Submission(campaign=session_campaign(s), unit=unit, candidate=candidate,
+                     candidate_source=source if candidate else "",
                      sender=email.from_addr, received_at=email.received_at, last_received_at=email.received_at,
                      created_at=utc_iso(now), updated_at=utc_iso(now))
     s.add(sub)
@@ -145,23 +171,25 @@ def create(s: Session, ctx: CampaignContext, email: Email, unit: str, candidate:
 
 
 def next_number(s: Session) -> int:
-    """The next reference number, counted in the register (``meta`` row ``LAST_NUMBER_KEY``) in the
-    caller's transaction: a transaction that dies (a crash, a rollback) takes its number with it, and
-    the row lock makes two instances on a shared register take turns. Not the row id: a PostgreSQL
+    """The campaign's next reference number, counted in the register (the campaign's ``meta`` row
+    ``LAST_NUMBER_KEY``) in the caller's transaction: a transaction that dies (a crash, a rollback)
+    takes its number with it, and the row lock makes two instances on a shared register take turns. Not the row id: a PostgreSQL
     sequence keeps counting through rollbacks and left gaps in the references (JZ2021-012 missing
     after a SIGKILL, tests/reliability/test_crash_instances.py). A register without the row goes
-    on from its highest id (its references were ``PREFIX-<id>``)."""
+    on from its highest id (its references were ``PREFIX-<id>``); a new campaign starts at 1."""
+    key = campaign_key(LAST_NUMBER_KEY, session_campaign(s))
     for _ in range(2):
-        row = s.exec(select(Meta).where(col(Meta.key) == LAST_NUMBER_KEY).with_for_update()).first()
+        row = s.exec(select(Meta).where(col(Meta.key) == key).with_for_update()).first()
         if row is not None:
             row.value = str(int(row.value) + 1)
             s.add(row)
             s.flush()
             return int(row.value)
-        start = int(s.exec(select(func.coalesce(func.max(Submission.id), 0)).where(col(Submission.ref) != "")).one() or 0)
+        start = int(s.exec(select(func.coalesce(func.max(Submission.id), 0)).where(col(Submission.ref) != "",
+                                                                                  ours(s))).one() or 0)
         try:
             with s.begin_nested():  # another instance may create the row at the same moment
-                s.add(Meta(key=LAST_NUMBER_KEY, value=str(start + 1)))
+                s.add(Meta(key=key, value=str(start + 1)))
             return start + 1
         except IntegrityError:
             continue  # it did: take the next number from its row
@@ -200,13 +228,14 @@ def sender_nominations(s: Session, address: str) -> list[Submission]:
     """Active nominations that any email from ``address`` went to."""
     query = (select(Submission).join(NominationEmail, col(NominationEmail.submission_id) == col(Submission.id))
              .join(Email, col(Email.id) == col(NominationEmail.email_id))
-             .where(Email.from_addr == address, col(Submission.merged_into).is_(None)).order_by(col(Submission.id)))
+             .where(Email.from_addr == address, col(Submission.merged_into).is_(None), ours(s))
+             .order_by(col(Submission.id)))
     rows: list[Submission] = list(s.exec(query))
     return unique(rows)
 
 
 def unit_nominations(s: Session, unit: str) -> list[Submission]:
-    query = select(Submission).where(Submission.unit == unit, col(Submission.merged_into).is_(None))
+    query = select(Submission).where(Submission.unit == unit, col(Submission.merged_into).is_(None), ours(s))
     return list(s.exec(query.order_by(col(Submission.received_at), col(Submission.id))))
 
 

@@ -16,6 +16,7 @@ from rules.quota import quota_for
 from ingest.names import compact
 from shenbao.config import UnitConfig
 from shenbao.register.campaign import CampaignContext
+from shenbao.store.db import session_campaign
 from shenbao.store.models import Email, Submission
 
 
@@ -61,7 +62,8 @@ class UnitStanding:
 
 
 def _active(s: Session) -> list[Submission]:
-    query = select(Submission).where(col(Submission.merged_into).is_(None))
+    query = select(Submission).where(col(Submission.merged_into).is_(None),
+                                     col(Submission.campaign) == session_campaign(s))
     return list(s.exec(query.order_by(col(Submission.received_at), col(Submission.id))))
 
 

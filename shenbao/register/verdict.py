@@ -17,10 +17,10 @@ from ingest.types import Role
 from rules.evaluate import evaluate
 from rules.facts import DeedsFacts, NominationFacts, OtherPhoto, Verdict
 from rules.materials import Build, built, gather
-from shenbao.register.campaign import CampaignContext
+from shenbao.register.campaign import CampaignContext, judged_rules
 from shenbao.register.bulk import LightFile, Material, light_materials, materials
 from shenbao.store.models import NominationEmail, StoredFile, Submission
-from shenbao.register.nominations import arrival_ranks, unit_nominations
+from shenbao.register.nominations import arrival_ranks, ours, unit_nominations
 from shenbao.register.roster import unit_quota
 from shenbao.store.brief import Brief
 from shenbao.store.db import utc_iso
@@ -113,7 +113,7 @@ def other_photos(s: Session, sub: Submission, facts: NominationFacts) -> tuple[O
              .join(Submission, col(Submission.id) == col(StoredFile.submission_id))
              .where(col(StoredFile.role) == Role.PHOTO.value, col(StoredFile.replaced_by).is_(None),
                     col(StoredFile.unreadable) == "", col(StoredFile.submission_id) != sub.id,
-                    col(Submission.merged_into).is_(None)))
+                    col(Submission.merged_into).is_(None), ours(s)))
     found = [(ref, candidate, unit, name, Brief.decode(brief, f"file {file_id} ({name})").phash)
              for ref, candidate, unit, file_id, name, brief in s.execute(query)]
     return tuple(OtherPhoto(ref, candidate, unit, name, phash) for ref, candidate, unit, name, phash in found if phash)
@@ -129,7 +129,7 @@ def reevaluate(s: Session, ctx: CampaignContext, sub: Submission, now: datetime,
     facts = facts_of(sub, material)
     facts = replace(facts, quota=unit_quota(ctx, sub.unit), arrival_rank=ranks.get(sub.id or 0, 0),
                     unit_count=len(ranks), other_photos=other_photos(s, sub, facts))
-    verdict = evaluate(facts, ctx.rules, ctx.campaign)
+    verdict = evaluate(facts, judged_rules(s, ctx), ctx.campaign)
     sub.status, sub.problems = verdict.status, problems_json(verdict.problems)
     sub.updated_at = utc_iso(now)
     s.add(sub)

@@ -31,11 +31,13 @@ from shenbao.replies.outbox import send_due
 from shenbao.office.overview import nomination_views
 from shenbao.service.pipeline import Clock
 from shenbao.service.wiring import open_sender
-from shenbao.store.db import Store, utc_iso
+from shenbao.store.db import Store, session_campaign, utc_iso
+from shenbao.store.migrations import campaign_key
 from shenbao.office.xlsx import register_xlsx, xlsx_filename
 
 log = logging.getLogger(__name__)
 
+# per campaign (shenbao.store.migrations.campaign_key): each campaign of a register has its digest
 LAST_SLOT_KEY = "digest.last_slot"  # the scheduled time of the last digest sent on schedule (UTC ISO)
 LAST_AT_KEY = "digest.last_at"  # when the last digest of any kind was made: "since the last digest"
 
@@ -73,11 +75,12 @@ def slot_handled(last: datetime | None, slot: datetime, zone: str) -> bool:
 
 
 def _meta_time(s: Session, key: str) -> datetime | None:
-    row = s.get(Meta, key)
+    row = s.get(Meta, campaign_key(key, session_campaign(s)))
     return datetime.fromisoformat(row.value) if row is not None and row.value else None
 
 
 def _set_meta(s: Session, key: str, value: str) -> None:
+    key = campaign_key(key, session_campaign(s))
     row = s.get(Meta, key) or Meta(key=key, value=value)
     row.value = value
     s.add(row)
@@ -85,9 +88,10 @@ def _set_meta(s: Session, key: str, value: str) -> None:
 
 def _claim_slot(s: Session, slot: datetime) -> bool:
     """Record ``slot`` as handled unless it (or a later one) already is; atomic across processes."""
-    row = s.get(Meta, LAST_SLOT_KEY)
+    key = campaign_key(LAST_SLOT_KEY, session_campaign(s))
+    row = s.get(Meta, key)
     if row is None:
-        s.add(Meta(key=LAST_SLOT_KEY, value=utc_iso(slot)))
+        s.add(Meta(key=key, value=utc_iso(slot)))
         try:
             s.flush()
         except IntegrityError:  # another process recorded a slot meanwhile
@@ -98,7 +102,7 @@ def _claim_slot(s: Session, slot: datetime) -> bool:
         return False
     previous = row.value
     s.expunge(row)
-    claimed = s.exec(update(Meta).where(col(Meta.key) == LAST_SLOT_KEY, col(Meta.value) == previous)
+    claimed = s.exec(update(Meta).where(col(Meta.key) == key, col(Meta.value) == previous)
                      .values(value=utc_iso(slot)))
     return bool(claimed.rowcount == 1)
 

@@ -20,8 +20,9 @@ if TYPE_CHECKING:  # imported where they are used, only for a real server
 
 
 def open_store(config: Config) -> Store:
-    """The register, waiting up to ``storage.busy_timeout_seconds`` for another program's lock."""
-    return Store(config.database_url, config.data_dir, busy_timeout_seconds=config.storage.busy_timeout_seconds)
+    """The register of ``config``'s campaign, waiting up to ``storage.busy_timeout_seconds`` for another program's lock."""
+    return Store(config.database_url, config.data_dir, busy_timeout_seconds=config.storage.busy_timeout_seconds,
+                 campaign=config.campaign.id)
 
 
 def open_mailbox(config: Config) -> Mailbox:

@@ -20,16 +20,23 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, col, create_engine, select
 
 from ingest.types import Cursor, RawMail
+from rules.config import Campaign
 from shenbao.store.datadir import DataDir
 from shenbao.errors import StoreError
 from shenbao.store.faults import database_error
-from shenbao.store.migrations import Migration, migrate
+from shenbao.store.migrations import Migration, adopt_rows, migrate
 from shenbao.store.models import Email, MailboxState
 
 log = logging.getLogger(__name__)
 
 
 HEADERS_SUFFIX = ".headers.eml"  # raw file of an oversize mail: its header block only
+_CAMPAIGN = "shenbao.campaign"  # Session.info key: the campaign the session's store was opened for
+
+
+def session_campaign(s: Session) -> str:
+    """The ``[campaign] id`` a session of ``Store.session`` reads and writes nominations of."""
+    return str(s.info[_CAMPAIGN])
 
 
 def utc_iso(moment: datetime) -> str:
@@ -66,10 +73,14 @@ def engine_options(database_url: str, busy_timeout_ms: int) -> dict[str, Any]:
 
 
 class Store(DataDir):
-    """The register, and (``DataDir``) the files under data_dir."""
+    """The register, and (``DataDir``) the files under data_dir, opened for one campaign: every
+    session carries ``campaign`` (``session_campaign``), and the register's queries of nominations
+    keep to it (``shenbao.register.nominations``), so a command never sees another campaign's."""
 
-    def __init__(self, database_url: str, data_dir: Path, *, busy_timeout_seconds: float = 10.0) -> None:
+    def __init__(self, database_url: str, data_dir: Path, *, busy_timeout_seconds: float = 10.0,
+                 campaign: str = Campaign().id) -> None:
         super().__init__(data_dir)
+        self.campaign = campaign
         self.busy_timeout_seconds = busy_timeout_seconds  # how long to wait for another program's lock
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -94,6 +105,7 @@ class Store(DataDir):
         shown = self.engine.url.render_as_string(hide_password=True)
         try:
             self.migration: Migration = migrate(self.engine, shown)
+            adopt_rows(self.engine, self.campaign)
         except StoreError as exc:
             raise StoreError(f"storage.database_url {shown}: {exc}") from None
         except OperationalError as exc:
@@ -103,7 +115,7 @@ class Store(DataDir):
     def session(self) -> Iterator[Session]:
         """A session; a locked, full or read-only database becomes one clear StoreError."""
         try:
-            with Session(self.engine, expire_on_commit=False) as session:
+            with Session(self.engine, expire_on_commit=False, info={_CAMPAIGN: self.campaign}) as session:
                 yield session
         except OperationalError as exc:
             raise database_error(self.engine, exc, self.busy_timeout_seconds) from exc
@@ -165,7 +177,7 @@ class Store(DataDir):
         if mail.raw or not mail.oversize:  # an oversize mail keeps only its header block, marked by the suffix
             raw_path = f"raw/{sha[:2]}/{sha}{HEADERS_SUFFIX if mail.oversize else '.eml'}"
             self.write_file(raw_path, mail.raw)
-        email = Email(mailbox=mail.mailbox, uidvalidity=mail.uidvalidity, uid=mail.uid, sha256=sha,
+        email = Email(campaign=self.campaign, mailbox=mail.mailbox, uidvalidity=mail.uidvalidity, uid=mail.uid, sha256=sha,
                       raw_path=raw_path, size=mail.size or len(mail.raw), received_at=utc_iso(mail.internaldate),
                       stored_at=utc_iso(now))
         with self.session() as s:
@@ -215,9 +227,9 @@ class Store(DataDir):
         return self.engine.dialect.name != "sqlite"
 
     def pending_emails(self, mailbox: str | None = None) -> list[int]:
-        """Ids of emails stored but not yet processed (a crash left them, or they just came), of
-        ``mailbox`` only when given."""
-        query = select(Email.id).where(Email.state == "stored")
+        """Ids of this campaign's emails stored but not yet processed (a crash left them, or they just
+        came), of ``mailbox`` only when given."""
+        query = select(Email.id).where(Email.state == "stored", Email.campaign == self.campaign)
         if mailbox is not None:
             query = query.where(Email.mailbox == mailbox)
         with self.session() as s:

@@ -69,11 +69,55 @@ def _to_3(conn: Connection) -> None:
     _add_text_column(conn, "replies", "lease_until")
 
 
+def _to_4(conn: Connection) -> None:
+    """Every nomination and every email belongs to a campaign; an older register's are left "" here
+    and taken by the first campaign that opens it (``adopt_rows``: a step does not know the config)."""
+    for table_name in ("submissions", "emails"):
+        _add_text_column(conn, table_name, "campaign")
+        conn.execute(text(f"CREATE INDEX IF NOT EXISTS ix_{table_name}_campaign ON {table_name} (campaign)"))
+
+
 STEPS = (
     Step(2, "files.brief", _to_2),
     Step(3, "replies.claimed_by and replies.lease_until (outbox claims with owner and lease)", _to_3),
+    Step(4, "submissions.campaign and emails.campaign (several campaigns in one register)", _to_4),
 )
 assert STEPS[-1].version == SCHEMA_VERSION, "a schema change needs its numbered step"
+
+
+_of_campaigns = (table("submissions", column("campaign")), table("emails", column("campaign")))
+# ``meta`` rows each campaign keeps for itself, as "<key> <campaign id>": its last reference number
+# (shenbao.register.nominations) and its digest's last slot and time (shenbao.service.digest_job)
+PER_CAMPAIGN_KEYS = ("ref.last", "digest.last_slot", "digest.last_at")
+
+
+def campaign_key(key: str, campaign: str) -> str:
+    """The ``meta`` key of ``campaign``'s own ``key`` (one of ``PER_CAMPAIGN_KEYS``)."""
+    return f"{key} {campaign}"
+
+
+def adopt_rows(engine: Engine, campaign: str) -> int:
+    """Nominations and emails of a register made before campaigns (``campaign`` "") become
+    ``campaign``'s, and so do its ``PER_CAMPAIGN_KEYS`` rows; how many rows were adopted. Cheap when there
+    are none (indexed queries); under row locks on PostgreSQL, so of two instances opening at once
+    only one adopts."""
+    with engine.connect() as conn:
+        legacy = [conn.execute(select(t.c.campaign).where(t.c.campaign == "").limit(1)).first() for t in _of_campaigns]
+        keys = conn.execute(select(_meta.c.key).where(_meta.c.key.in_(PER_CAMPAIGN_KEYS))).scalars().all()
+    if legacy == [None, None] and not keys:
+        return 0
+    with engine.begin() as conn:
+        adopted = sum(int(conn.execute(update(t).where(t.c.campaign == "").values(campaign=campaign)).rowcount or 0)
+                      for t in _of_campaigns)
+        for key in keys:
+            taken = conn.execute(select(_meta.c.key).where(_meta.c.key == campaign_key(key, campaign))).first()
+            if taken is None:
+                conn.execute(update(_meta).where(_meta.c.key == key).values(key=campaign_key(key, campaign)))
+            else:
+                conn.execute(_meta.delete().where(_meta.c.key == key))
+    if adopted:
+        log.info("the register's %d nominations and emails from before campaigns are campaign %s's", adopted, campaign)
+    return adopted
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 3  # 2: files.brief (shenbao.store.brief); 3: replies.claimed_by, replies.lease_until
+SCHEMA_VERSION = 4  # 2: files.brief (shenbao.store.brief); 3: replies.claimed_by, replies.lease_until;
+#                     4: submissions.campaign, emails.campaign
 
 
 class Meta(SQLModel, table=True):
@@ -29,6 +30,7 @@ class Email(SQLModel, table=True):
     __tablename__ = "emails"
     __table_args__ = (UniqueConstraint("mailbox", "uidvalidity", "uid", name="uq_email_source"),)
     id: int | None = Field(default=None, primary_key=True)
+    campaign: str = Field(default="", index=True)  # of the instance that stored it (schema 4, as Submission.campaign)
     mailbox: str
     uidvalidity: int = Field(sa_type=BigInteger)  # unsigned 32-bit: above PostgreSQL's INTEGER
     uid: str
@@ -90,7 +92,10 @@ class Submission(SQLModel, table=True):
 
     __tablename__ = "submissions"
     id: int | None = Field(default=None, primary_key=True)
-    ref: str = Field(default="", index=True)
+    ref: str = Field(default="", index=True)  # unique within its campaign
+    # ``[campaign] id``: the campaign it belongs to (schema 4; "" until an older register's rows are
+    # adopted by the first campaign that opens it, ``shenbao.store.migrations.adopt_rows``)
+    campaign: str = Field(default="", index=True)
     unit: str = ""
     candidate: str = ""
     sender: str = ""

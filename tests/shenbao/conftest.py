@@ -22,7 +22,7 @@ from shenbao.cli import cli
 from shenbao.config import load_config
 from shenbao.office.web import WebApp, server_url, web_server
 from shenbao.service.demo import folder_config
-from shenbao.store.db import Store
+from shenbao.service.wiring import open_store
 
 FOLDER_CONFIG = folder_config(database="var/shenbao.db", data_dir="var/data", from_address="jzghxjb@163.com").replace(
     "[storage]", "[ocr]  # the wiring tests judge screenshots by presence; OCR through the service: ocr_service, the demo\n"
@@ -63,8 +63,7 @@ class Service:
     def sql(self, query: str, **params: Any) -> list[tuple[Any, ...]]:
         """Run ``query`` (named ``:params``) on this installation's register, SQLite or PostgreSQL,
         committed; its rows."""
-        config = load_config(self.config)
-        store = Store(config.database_url, config.data_dir)
+        store = open_store(load_config(self.config))
         try:
             with store.engine.begin() as conn:
                 result = conn.execute(text(query), params)
@@ -101,7 +100,7 @@ class Site:
 def serving(service: Service, host: str = "127.0.0.1") -> Iterator[Site]:
     """``shenbao serve`` of ``service`` on a free port in a thread, shut down when the block ends."""
     config = load_config(service.config)
-    server = web_server(Store(config.database_url, config.data_dir), config, host, 0)
+    server = web_server(open_store(config), config, host, 0)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
     try:

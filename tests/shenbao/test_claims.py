@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import select
 
 from shenbao.replies.claims import LEASE, machine_now, owner_gone, owner_id
-from shenbao.store.models import Reply
+from shenbao.store.models import SCHEMA_VERSION, Reply
 from shenbao.replies.outbox import recover_interrupted
 from shenbao.store.db import Store, utc_iso
 
@@ -89,6 +89,10 @@ def test_a_schema_2_register_gains_the_claim_columns_and_its_sending_replies_are
     with sqlite3.connect(tmp_path / "db.sqlite") as conn:
         conn.execute("alter table replies drop column claimed_by")
         conn.execute("alter table replies drop column lease_until")
+        conn.execute("drop index ix_submissions_campaign")
+        conn.execute("alter table submissions drop column campaign")
+        conn.execute("drop index ix_emails_campaign")
+        conn.execute("alter table emails drop column campaign")
         conn.execute("update meta set value = '2' where key = 'schema_version'")
         conn.execute("insert into replies (to_addr, kind, subject, message_id, raw, state, attempts, next_attempt_at, "
                      "last_error, created_at, sent_at, told) values ('a@b.c', 'incomplete', '', '', x'00', 'sending', "
@@ -96,5 +100,5 @@ def test_a_schema_2_register_gains_the_claim_columns_and_its_sending_replies_are
     store = Store(url, data)
     assert recover_interrupted(store) == 1
     with sqlite3.connect(tmp_path / "db.sqlite") as conn:
-        assert conn.execute("select value from meta where key = 'schema_version'").fetchone()[0] == "3"
+        assert conn.execute("select value from meta where key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
         assert conn.execute("select state, claimed_by, lease_until from replies").fetchall() == [("pending", "", "")]

@@ -20,6 +20,7 @@ from sqlmodel import col, select
 from shenbao.errors import StoreError
 from shenbao.replies.claims import machine_now, owner_id
 from shenbao.service.digest_job import LAST_SLOT_KEY
+from shenbao.store.migrations import campaign_key
 from shenbao.service.instance import LEASE_TTL, LeaseRenewer, instance_guard, take_lease
 from shenbao.store.db import Store, utc_iso
 from shenbao.store.models import Email, Lease, Meta, Reply
@@ -121,7 +122,7 @@ def test_two_instances_queue_one_digest_for_a_slot(two: tuple[Store, list[Path]]
     store, configs = two
     if last_slot is not None:
         with store.session() as s:
-            s.add(Meta(key=LAST_SLOT_KEY, value=utc_iso(last_slot)))
+            s.add(Meta(key=campaign_key(LAST_SLOT_KEY, store.campaign), value=utc_iso(last_slot)))
             s.commit()
     results = _at_once("digest", configs, SLOT.isoformat())
     assert sorted(r["queued"] for r in results) == [False, True]  # type: ignore[type-var]

@@ -26,6 +26,7 @@ def _set_version(service: Service, version: str, *drop: str) -> None:
     with sqlite3.connect(_db(service)) as conn:
         for table_column in drop:
             table, column = table_column.split(".")
+            conn.execute(f"drop index if exists ix_{table}_{column}")  # SQLite drops no indexed column
             conn.execute(f"alter table {table} drop column {column}")
         conn.execute("update meta set value = ? where key = 'schema_version'", (version,))
 
@@ -42,11 +43,14 @@ def test_migrate_creates_a_new_register_then_has_nothing_to_do(service: Service)
 
 def test_migrate_upgrades_a_schema_2_register_and_says_so(service: Service) -> None:
     service.cli("migrate")
-    _set_version(service, "2", "replies.claimed_by", "replies.lease_until")
+    _set_version(service, "2", "replies.claimed_by", "replies.lease_until", "submissions.campaign",
+                 "emails.campaign")
     result = service.cli("migrate")
     assert (result.exit_code, result.output) == (0, f"sqlite register upgraded from schema 2 to {SCHEMA_VERSION}\n")
     with sqlite3.connect(_db(service)) as conn:
         assert {"claimed_by", "lease_until"} <= {row[1] for row in conn.execute("pragma table_info(replies)")}
+        assert all("campaign" in {row[1] for row in conn.execute(f"pragma table_info({table})")}
+                   for table in ("submissions", "emails"))
 
 
 def test_migrate_refuses_a_database_that_is_not_shenbaos_and_leaves_it_alone(service: Service) -> None:

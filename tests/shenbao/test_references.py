@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlmodel import Session
-
 from shenbao.config import load_config
 from shenbao.register.nominations import by_ref
 from shenbao.samples.build import CST, nomination_email
@@ -30,7 +28,7 @@ def test_a_nomination_whose_transaction_died_leaves_no_gap_in_the_references(ser
     nominations THEN they are JZ2021-001 and -002, and "2" names the second."""
     store = _store(service)
     try:
-        with Session(store.engine) as s:
+        with store.session() as s:
             s.add(Submission(unit="x", candidate="y"))
             s.flush()
             s.rollback()
@@ -39,7 +37,7 @@ def test_a_nomination_whose_transaction_died_leaves_no_gap_in_the_references(ser
                             RECEIVED)
         service.run_once()
         assert sorted(sub["id"] for sub in service.export()["submissions"]) == ["JZ2021-001", "JZ2021-002"]
-        with Session(store.engine) as s:
+        with store.session() as s:
             second = by_ref(s, "2")
             assert second is not None and second.ref == "JZ2021-002"
     finally:
@@ -51,7 +49,7 @@ def test_a_register_from_before_the_counter_goes_on_from_its_highest_reference(s
     makes a nomination THEN it gets the number after the highest one, not 001 again."""
     service.deliver("0.eml", nomination_email("complete", unit="解放区总工会", candidate="王建国"), RECEIVED)
     service.run_once()
-    service.sql("delete from meta where key = 'ref.last'")
+    service.sql("delete from meta where key = 'ref.last JZ2021'")
     service.deliver("1.eml", nomination_email("complete", unit="解放区总工会", candidate="李秀英"), RECEIVED)
     service.run_once()
     assert sorted(sub["id"] for sub in service.export()["submissions"]) == ["JZ2021-001", "JZ2021-002"]

@@ -15,6 +15,7 @@ from ingest.types import Cursor, RawMail
 from shenbao.errors import StoreError
 from shenbao.store.brief import Brief
 from shenbao.store.db import Store
+from shenbao.store.models import SCHEMA_VERSION
 from tests.servers_imap import ImapAccount
 
 NOW = datetime(2021, 4, 26, 2, 0, tzinfo=timezone.utc)
@@ -100,7 +101,7 @@ def test_a_database_made_before_a_table_gained_columns_is_refused(tmp_path: Path
 def test_a_schema_1_register_is_upgraded_with_the_brief_of_every_file(tmp_path: Path, database_url: str) -> None:
     """GIVEN a register made by schema 1 (files without their brief) holding a deeds file and a photo
     WHEN it is opened
-    THEN each file's brief is computed from its facts and the register is at schema 3 (2, then 3), once
+    THEN each file's brief is computed from its facts and the register is at the schema of today (2, 3, …), once
     (the same steps on SQLite and PostgreSQL)."""
     url, data = database_url or f"sqlite:///{tmp_path}/db.sqlite", tmp_path / "data"
     engine = Store(url, data).engine
@@ -108,7 +109,9 @@ def test_a_schema_1_register_is_upgraded_with_the_brief_of_every_file(tmp_path: 
     photo = {"filename": "1.jpg", "text": "", "image": {"width": 4000, "height": 3000}}
     with engine.begin() as conn:
         for statement in ("alter table files drop column brief", "alter table replies drop column claimed_by",
-                          "alter table replies drop column lease_until",
+                          "alter table replies drop column lease_until", "drop index ix_submissions_campaign",
+                          "alter table submissions drop column campaign", "drop index ix_emails_campaign",
+                          "alter table emails drop column campaign",
                           "update meta set value = '1' where key = 'schema_version'"):
             conn.execute(text(statement))
         conn.execute(text("insert into emails (mailbox, uidvalidity, uid, sha256, raw_path, size, received_at, stored_at, "
@@ -120,9 +123,9 @@ def test_a_schema_1_register_is_upgraded_with_the_brief_of_every_file(tmp_path: 
                               "replaced_reason) values (1, :name, '', '', 1, 'docx', :role, '', :facts, '')"),
                          {"name": facts["filename"], "role": role, "facts": json.dumps(facts, ensure_ascii=False)})
     engine.dispose()
-    assert Store(url, data).migration.describe().endswith("upgraded from schema 1 to 3")
-    again = Store(url, data)  # the second opening finds schema 3: nothing to do
-    assert again.migration.before == 3
+    assert Store(url, data).migration.describe().endswith(f"upgraded from schema 1 to {SCHEMA_VERSION}")
+    again = Store(url, data)  # the second opening finds today's schema: nothing to do
+    assert again.migration.before == SCHEMA_VERSION
     with again.engine.connect() as conn:
         briefs = [json.loads(row[0]) for row in conn.execute(text("select brief from files order by id"))]
         version = conn.execute(text("select value from meta where key = 'schema_version'")).scalar()
@@ -130,12 +133,12 @@ def test_a_schema_1_register_is_upgraded_with_the_brief_of_every_file(tmp_path: 
     ocr = {"phash": "", "ocr_state": "", "ocr_text": "", "scan": False}  # a file of schema 1 was never read by OCR
     assert briefs == [{"text_chars": 5, "embedded_images": 2, **empty, **ocr},
                       {**empty, "text_chars": 0, "embedded_images": 0, "width": 4000, "height": 3000, **ocr}]
-    assert version == "3"
+    assert version == str(SCHEMA_VERSION)
 
 
 def test_a_register_made_before_ocr_gains_the_empty_ocr_results_table(tmp_path: Path) -> None:
-    """GIVEN a schema-3 register without ocr_results (made before OCR) WHEN opened THEN the table is added,
-    empty, and the register stays at schema 3 (a brief stored before OCR decodes with no OCR facts)."""
+    """GIVEN a register without ocr_results (made before OCR) WHEN opened THEN the table is added,
+    empty, and the register stays at its schema (a brief stored before OCR decodes with no OCR facts)."""
     url, data = f"sqlite:///{tmp_path}/db.sqlite", tmp_path / "data"
     Store(url, data)
     with sqlite3.connect(tmp_path / "db.sqlite") as conn:
@@ -143,7 +146,7 @@ def test_a_register_made_before_ocr_gains_the_empty_ocr_results_table(tmp_path: 
     Store(url, data)
     with sqlite3.connect(tmp_path / "db.sqlite") as conn:
         assert conn.execute("select count(*) from ocr_results").fetchone() == (0,)
-        assert conn.execute("select value from meta where key = 'schema_version'").fetchone() == ("3",)
+        assert conn.execute("select value from meta where key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
     before = Brief.decode('{"text_chars": 5, "embedded_images": 2, "width": 0, "height": 0, "form_unit": "", '
                           '"form_fields": {}}', "file 1")
     assert (before.phash, before.ocr_state, before.ocr_text, before.scan) == ("", "", "", False)
