@@ -17,7 +17,7 @@ from rules.codes import base_code
 from shenbao.config import Config, UnitConfig
 from shenbao.collector import cycle_collection_paused
 from shenbao.store.models import Email, Meta, Reply
-from shenbao.register.nominations import active_rows, arrival_ranks, refs_by_email
+from shenbao.register.nominations import active_rows, arrival_ranks, foreign, refs_by_email
 from shenbao.office.overview import NominationView, nomination_views
 from shenbao.register.roster import unit_quota
 from shenbao.store.db import Store, session_campaign, utc_iso
@@ -112,7 +112,8 @@ def config_errors(s: Session) -> tuple[str, ...]:
 
 def _failed_replies(s: Session) -> tuple[FailedReply, ...]:
     rows = s.exec(select(Reply).where(col(Reply.state).in_(FAILED_STATES)).order_by(col(Reply.id)))
-    return tuple(FailedReply(r.to_addr, r.subject, label("reply_state", r.state), r.last_error[:200]) for r in rows)
+    return tuple(FailedReply(r.to_addr, r.subject, label("reply_state", r.state), r.last_error[:200]) for r in rows
+                 if not foreign(s, r.email_id, r.submission_id))
 
 
 def _emails(s: Session, refs: dict[int, list[str]], *conditions: ColumnElement[bool]) -> tuple[EmailLine, ...]:
@@ -159,7 +160,8 @@ def gather(store: Store, config: Config, now: datetime, since: datetime | None,
             campaign_name=config.campaign.name, timezone=config.campaign.timezone, now=now,
             deadline=config.campaign.deadline, since=since, counts=counts,
             status_labels={status: label("status", status) for status in counts},
-            emails_total=s.execute(select_columns(func.count(col(Email.id)))).scalar_one(),
+            emails_total=s.execute(select_columns(func.count(col(Email.id))).where(
+                col(Email.campaign) == session_campaign(s))).scalar_one(),
             arrived=arrived[-MAX_LISTED:],
             incomplete=tuple(_line(v, zone) for v in views if v.status == "incomplete"),
             late=tuple(_line(v, zone) for v in views if v.status == "late"),

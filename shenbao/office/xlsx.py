@@ -30,7 +30,7 @@ from shenbao.config import Config
 from shenbao.store.models import Email, Reply
 from shenbao.register.nominations import refs_by_email
 from shenbao.office.overview import NominationView, nomination_views
-from shenbao.store.db import Store
+from shenbao.store.db import Store, session_campaign
 from shenbao.office.table import display_width
 from shenbao.office.unit_summary import unit_rows
 from shenbao.office.paper import PAPER_HEADER, with_paper
@@ -102,7 +102,8 @@ def _email_rows(s: Session, zone: ZoneInfo) -> list[list[Any]]:
     replied = set(s.exec(select(Reply.email_id).where(col(Reply.state).in_(REPLIED_STATES))))
     columns = (Email.id, Email.received_at, Email.from_addr, Email.from_name, Email.subject, Email.disposition,
                Email.message_id)  # plain rows: not the raw headers and bodies an Email object would load
-    query = select_columns(*(col(c) for c in columns)).order_by(col(Email.received_at), col(Email.id))
+    query = select_columns(*(col(c) for c in columns)).where(col(Email.campaign) == session_campaign(s)).order_by(
+        col(Email.received_at), col(Email.id))
     return [[_local(datetime.fromisoformat(e.received_at), zone), printable(e.from_addr), printable(e.from_name),
              printable(e.subject),
              disposition_label(e.disposition), "、".join(refs.get(e.id, [])), "是" if e.id in replied else "否",

@@ -66,6 +66,10 @@ def test_two_campaigns_in_one_register_keep_their_own_nominations_references_and
     assert kept == [(LAST, "JZ2020-001"), (LAST, "JZ2020-002"), (THIS, "JZ2021-001"), (THIS, "JZ2021-002")]
     shown = this_year.service.cli("show", "JZ2020-001")
     assert shown.exit_code != 0 and "JZ2020-001" in shown.output  # another campaign's nomination is not found
+    for desk, mine, theirs in ((last_year, "JZ2020-", "JZ2021-"), (this_year, "JZ2021-", "JZ2020-")):
+        assert len(desk.service.export()["emails"]) == 2
+        digest = desk.service.cli("digest", "--print")
+        assert digest.exit_code == 0 and f"{mine}002" in digest.output and theirs not in digest.output
 
 
 @pytest.mark.both_databases
