@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, column, create_engine, func, select, table
 from sqlalchemy.exc import SQLAlchemyError
 
 from ingest.ocr import engine_error
@@ -65,6 +65,22 @@ def _version_step(kind: str, version: int | None) -> Step:
     return ("schema", True, f"{kind}, schema {version}")
 
 
+def _campaign_step(conn: Connection, config: Config) -> Step:
+    """This config's campaign and the campaigns of the register with their nominations; a
+    ``previous_winners_from`` that names none of them fails (it would find no winners)."""
+    campaign = column("campaign")
+    rows = conn.execute(select(campaign, func.count()).select_from(table("submissions", campaign))
+                        .group_by(campaign).order_by(campaign)).all()
+    held = {name or "（未归属 / not adopted yet）": count for name, count in rows}
+    listed = "、".join(f"{name} {count}" for name, count in held.items()) or "无 / none"
+    missing = [c for c in config.rules.eligibility.previous_winners_from if c not in held]
+    text = f"{config.campaign.id}；登记簿中的活动及推荐数 / campaigns in the register: {listed}"
+    if missing:
+        return ("campaign", False, (f"{text}；[rules.eligibility] previous_winners_from 中的 {'、'.join(missing)} "
+                                    "不在此登记簿中 / not a campaign of this register"))
+    return ("campaign", True, text)
+
+
 def register_section(config: Config) -> tuple[str, list[Step]]:
     """The register's database kind and schema version, read without changing anything (nor
     creating a SQLite file that is not there yet)."""
@@ -76,7 +92,9 @@ def register_section(config: Config) -> tuple[str, list[Step]]:
         if kind == "sqlite" and database not in ("", ":memory:") and not Path(database).exists():
             return title, [("schema", True, f"{kind}: 尚未建立，首次启动时建立 / not there yet; created on first start")]
         with engine.connect() as conn:
-            return title, [_version_step(kind, read_version(conn))]
+            version = read_version(conn)
+            steps = [_version_step(kind, version)]
+            return title, steps + ([_campaign_step(conn, config)] if version and version >= 4 else [])
     except StoreError as exc:
         return title, [("schema", False, f"{kind}: {exc}")]
     except SQLAlchemyError as exc:

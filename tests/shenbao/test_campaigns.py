@@ -103,17 +103,18 @@ def test_last_campaigns_accepted_candidates_are_previous_winners(last_year: Desk
     assert ("eligibility.previous_winner" in row["problems"]) is flagged
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize("campaign_toml, campaign", [("", "JZ2021"), (_campaign_toml("jiaozuo-2021", "JZ2021"),
                                                                        "jiaozuo-2021")],
                          ids=["id derived from the prefix", "id given"])
 def test_a_register_from_before_campaigns_is_adopted_by_the_configured_campaign(
-        tmp_path: Path, campaign_toml: str, campaign: str) -> None:
+        tmp_path: Path, register: str, campaign_toml: str, campaign: str) -> None:
     """GIVEN a register of schema 3 (no campaigns; one mail, its nomination JZ2021-001 and the counter)
     WHEN a config with (or without) [campaign] id runs on it THEN the mail, the nomination and the
     counter are that campaign's and the next nomination is JZ2021-002."""
     service = Service(tmp_path)
     (tmp_path / "mailbox").mkdir()
-    service.config.write_text(service_config(), encoding="utf-8")
+    service.config.write_text(service_config(register), encoding="utf-8")
     service.deliver("0.eml", nomination_email("complete", unit="解放区总工会", candidate="王建国"), RECEIVED)
     service.run_once()
     engine = create_engine(load_config(service.config).database_url)
@@ -124,7 +125,7 @@ def test_a_register_from_before_campaigns_is_adopted_by_the_configured_campaign(
                           "update meta set value = '3' where key = 'schema_version'"):
             conn.execute(text(statement))
     engine.dispose()
-    service.config.write_text(service_config() + campaign_toml, encoding="utf-8")
+    service.config.write_text(service_config(register) + campaign_toml, encoding="utf-8")
     service.deliver("1.eml", nomination_email("complete", unit="解放区总工会", candidate="李秀英"), RECEIVED)
     service.run_once()
     assert sorted(row["id"] for row in service.export()["submissions"]) == ["JZ2021-001", "JZ2021-002"]
@@ -150,3 +151,19 @@ def test_a_bad_campaign_id_is_named_by_its_key_path(tmp_path: Path, toml: str, e
         load_config(path)
     [error] = caught.value.errors
     assert error.startswith(expected)
+
+
+@pytest.mark.parametrize(("winners_from", "expected"), [
+    (LAST, f"[OK] campaign: {THIS}；登记簿中的活动及推荐数 / campaigns in the register: {LAST} 1、{THIS} 1"),
+    ("jz-2019", "[FAIL] campaign: "),
+])
+def test_doctor_names_the_campaigns_of_the_register(last_year: Desk, this_year: Desk, winners_from: str,
+                                                    expected: str) -> None:
+    """GIVEN one nomination in each of two campaigns WHEN doctor checks this year's config THEN it
+    lists both campaigns with their counts, and fails a previous_winners_from that is neither."""
+    for desk in (last_year, this_year):
+        desk.send(UNIT, "推荐材料-王建国", package("王建国", UNIT))
+    config = this_year.service.config
+    config.write_text(config.read_text(encoding="utf-8").replace(f'"{LAST}"', f'"{winners_from}"'), encoding="utf-8")
+    result = this_year.service.cli("doctor")
+    assert expected in result.output and (result.exit_code == 0) is (winners_from == LAST), result.output
