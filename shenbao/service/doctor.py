@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 
-from sqlalchemy import Connection, column, create_engine, func, select, table
+from sqlalchemy import ColumnClause, Connection, column, create_engine, func, select, table
 from sqlalchemy.exc import SQLAlchemyError
 
 from ingest.ocr import engine_error
@@ -68,7 +68,7 @@ def _version_step(kind: str, version: int | None) -> Step:
 def _campaign_step(conn: Connection, config: Config) -> Step:
     """This config's campaign and the campaigns of the register with their nominations; a
     ``previous_winners_from`` that names none of them fails (it would find no winners)."""
-    campaign = column("campaign")
+    campaign: ColumnClause[str] = column("campaign")
     rows = conn.execute(select(campaign, func.count()).select_from(table("submissions", campaign))
                         .group_by(campaign).order_by(campaign)).all()
     held = {name or "（未归属 / not adopted yet）": count for name, count in rows}
