@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -16,7 +15,8 @@ from rules.authority import HELD_DISPOSITION
 from rules.codes import base_code
 from shenbao.config import Config, UnitConfig
 from shenbao.collector import cycle_collection_paused
-from shenbao.store.models import Email, Meta, Reply, Submission
+from shenbao.store.meta import config_errors
+from shenbao.store.models import Email, Reply, Submission
 from shenbao.register.nominations import active_rows, arrival_ranks, refs_by_email
 from shenbao.office.overview import NominationView, nomination_views
 from shenbao.register.roster import unit_quota
@@ -24,7 +24,6 @@ from shenbao.store.db import Store, utc_iso
 from shenbao.replies.question import REPLY_KIND as QUESTION_KIND
 from shenbao.office.paper import paper_received
 
-CONFIG_ERRORS_KEY = "config.errors"  # JSON list of lines: a refused config edit (written by the reload)
 FAILED_STATES = ("failed", "bounced")
 MAX_LISTED = 50  # longer lists are cut in the mail; the attached register has everything
 
@@ -89,17 +88,6 @@ def duplicates(views: list[NominationView]) -> list[UnitLine]:
         if view.candidate:
             by_name[view.candidate].append(f"{view.unit}（{view.ref}）")
     return [UnitLine(name, len(refs), None, tuple(refs)) for name, refs in by_name.items() if len(refs) > 1]
-
-
-def config_errors(s: Session) -> tuple[str, ...]:
-    row = s.get(Meta, CONFIG_ERRORS_KEY)
-    if row is None:
-        return ()
-    try:
-        lines = json.loads(row.value)
-    except ValueError:
-        return (row.value,)
-    return tuple(str(line) for line in lines) if isinstance(lines, list) else (str(lines),)
 
 
 def _failed_replies(s: Session) -> tuple[FailedReply, ...]:

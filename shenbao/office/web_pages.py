@@ -21,7 +21,7 @@ from notify.render import template_env
 from notify.wording import format_full_time, format_size, wording
 from rules.authority import HELD_DISPOSITION
 from rules.materials import Build, build_of, is_picture
-from shenbao.store.brief import non_space_chars
+from shenbao.store.brief import Brief, non_space_chars
 from ingest.html_text import body_text
 from ingest.parse import parse_mail
 from shenbao.config import Config
@@ -59,11 +59,10 @@ class FileRow:
 def _file_row(row: StoredFile) -> FileRow:
     assert row.id is not None
     roles: dict[str, str] = wording()["roles"]
-    read = json.loads(row.facts or "{}")
-    ocr = str(read.get("ocr_text") or "") if read.get("ocr_state") == "read" else ""
+    brief = Brief.of_row(row)  # OCR's text and the scan flag, without decoding the whole facts
+    ocr = brief.ocr_text if brief.ocr_state == "read" else ""
     return FileRow(row.id, row.filename, roles.get(row.role, row.role), format_size(row.size), row.kind.upper(),
-                   row.unreadable, is_picture(row.role) or bool(read.get("scan")), can_preview(row),
-                   row.kind in INLINE_KINDS, ocr)
+                   row.unreadable, is_picture(row.role) or brief.scan, can_preview(row), row.kind in INLINE_KINDS, ocr)
 
 
 def _time(value: str, zone: str) -> str:

@@ -13,7 +13,6 @@ a valid file replaces it.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -21,12 +20,11 @@ from typing import Protocol
 
 from shenbao.config import Config, load_config
 from shenbao.errors import ConfigError
-from shenbao.store.models import Meta
+from shenbao.store.meta import config_errors, record_config_errors
 from shenbao.store.db import Store, utc_iso
 
 log = logging.getLogger(__name__)
 
-META_KEY = "config.errors"  # JSON list of "key.path: message" lines; "[]" once a valid file is in force
 RESTART_SECTIONS = ("mailbox", "smtp", "storage")
 
 
@@ -37,15 +35,12 @@ class HoldsConfig(Protocol):
 def config_problem(store: Store) -> tuple[str, ...]:
     """The errors of the config edit the running service refused, while it is refused (for the digest)."""
     with store.session() as s:
-        row = s.get(Meta, META_KEY)
-        return tuple(json.loads(row.value or "[]")) if row is not None else ()
+        return config_errors(s)
 
 
 def _record(store: Store, errors: tuple[str, ...]) -> None:
     with store.session() as s:
-        row = s.get(Meta, META_KEY) or Meta(key=META_KEY, value="[]")
-        row.value = json.dumps(list(errors), ensure_ascii=False)
-        s.add(row)
+        record_config_errors(s, errors)
         s.commit()
 
 
