@@ -239,13 +239,12 @@ def paper(ctx: click.Context, ref: str, received: bool, missing: bool, note: str
 
     from notify.wording import format_full_time
     from shenbao.office.paper import mark_paper, paper_label
-    from shenbao.store.db import Store
+    from shenbao.service.wiring import open_store
 
     if received == missing:
         raise click.UsageError("choose exactly one of --received or --missing")
     config = load(ctx)
-    sub, mark = mark_paper(Store(config.database_url, config.data_dir), ref, received, note, by or getpass.getuser(),
-                           utc_now())
+    sub, mark = mark_paper(open_store(config), ref, received, note, by or getpass.getuser(), utc_now())
     when = format_full_time(mark.marked_at, config.campaign.timezone)
     click.echo(f"{sub.ref}：纸质推荐表{paper_label(mark)}（{mark.marked_by}，{when}）{('：' + mark.note) if mark.note else ''}")
 

@@ -30,6 +30,7 @@ from shenbao.config import Config
 from shenbao.store.models import Email, Reply
 from shenbao.register.nominations import refs_by_email
 from shenbao.office.overview import NominationView, nomination_views
+from shenbao.replies.outbox import LIVE_STATES
 from shenbao.store.db import Store
 from shenbao.office.table import display_width
 from shenbao.office.unit_summary import unit_rows
@@ -53,7 +54,6 @@ MAX_WIDTH, MIN_WIDTH = 60, 6
 STATUS_FILLS = {"complete": "E3F4E8", "incomplete": "FDECEA", "late": "FFF4E0"}
 HEADER_FILL = "DDE6F0"
 WRAPPED = {"需补充或更正", "提示", "主题", "办公室决定", "自动核对"}
-REPLIED_STATES = ("pending", "sending", "sent")
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
@@ -99,7 +99,7 @@ def _unit_rows(config: Config, views: list[NominationView]) -> list[list[Any]]:
 
 def _email_rows(s: Session, zone: ZoneInfo) -> list[list[Any]]:
     refs = refs_by_email(s)  # a mail carrying several candidates names each of them
-    replied = set(s.exec(select(Reply.email_id).where(col(Reply.state).in_(REPLIED_STATES))))
+    replied = set(s.exec(select(Reply.email_id).where(col(Reply.state).in_(LIVE_STATES))))
     columns = (Email.id, Email.received_at, Email.from_addr, Email.from_name, Email.subject, Email.disposition,
                Email.message_id)  # plain rows: not the raw headers and bodies an Email object would load
     query = select_columns(*(col(c) for c in columns)).order_by(col(Email.received_at), col(Email.id))
