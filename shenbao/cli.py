@@ -136,11 +136,11 @@ def export(ctx: click.Context, fmt: str, output: str | None, materials: str | No
         Path(output).write_bytes(register_xlsx(store, config))
         return
     if fmt == "csv":
+        from notify.workbook import people_csv
         from shenbao.office.overview import nomination_views
-        from shenbao.office.people_csv import people_csv
 
         with store.session() as s:
-            text = people_csv(nomination_views(s, config), config)
+            text = people_csv(nomination_views(s, config), config.campaign.timezone)
     else:
         text = to_json(register(store, config))
     if output:

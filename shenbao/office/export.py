@@ -1,5 +1,5 @@
 """The register as data: the JSON export of DESIGN.md (the machine contract); the CSV for people is
-``shenbao.office.people_csv``."""
+``notify.workbook.people_csv``."""
 
 from __future__ import annotations
 
@@ -89,17 +89,3 @@ def register(store: Store, config: Config) -> dict[str, Any]:
 
 def to_json(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-
-
-FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")  # what Excel and WPS start a formula (or DDE) with
-
-
-def csv_cell(value: Any) -> Any:
-    """A text cell that opens as text in Excel and WPS: one starting like a formula gets a leading
-    ``'`` (OWASP's advice against CSV injection); controls and bidi overrides are removed. Numbers are
-    left alone."""
-    if not isinstance(value, str):
-        return value
-    shown = printable(value, lines=True)  # no terminal escapes or bidi overrides from a mail
-    return "'" + shown if value.startswith(FORMULA_LEADS) else shown
-

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from notify.office import disposition_label, label
 from notify.render import template_env
 from notify.wording import format_full_time, format_size, wording
+from notify.views import NominationView
 from rules.authority import HELD_DISPOSITION
 from rules.materials import Build, build_of, is_picture
 from shenbao.store.brief import Brief, non_space_chars
@@ -29,7 +30,7 @@ from shenbao.office.marks import audit_trail, decision_info, paper_info
 from shenbao.office.materials import body_deeds
 from shenbao.store.models import Email, Reply, StoredFile, Submission
 from shenbao.register.nominations import emails_of, latest_decision, refs_by_email, replies_about
-from shenbao.office.overview import NominationView, find_view
+from shenbao.office.overview import find_view
 from shenbao.office.paper import latest_paper
 from shenbao.store.db import Store
 from shenbao.office.thumbs import can_preview
