@@ -171,11 +171,12 @@ def _measure(args: argparse.Namespace, dovecot: DovecotServer, smtp: SmtpServer,
 
 
 def _once(name: str, account: ImapAccount, smtp: SmtpServer, root: Path, extra: str, megabytes: float,
-          mails: int) -> list[Result]:
-    """One ``run --once`` on a fresh store under ``root`` with ``extra`` config, against the tmpfs mbsync row."""
+          mails: int, reference: str = variants.MBSYNC_TMPFS) -> list[Result]:
+    """One ``run --once`` on a fresh store under ``root`` with ``extra`` config, against ``reference``
+    (the tmpfs mbsync row; "" none)."""
     root.mkdir()
     service = Service(root, account, smtp, extra=extra)
-    step = variants.Step(name, lambda i: service.fresh_run(i, root / "store"), variants.MBSYNC_TMPFS)
+    step = variants.Step(name, lambda i: service.fresh_run(i, root / "store"), reference)
     try:
         return variants.rounds([step], 1, megabytes, mails)
     finally:
@@ -190,15 +191,11 @@ def _rss_runs(args: argparse.Namespace, dovecot: DovecotServer, smtp: SmtpServer
         account = dovecot.add_user()
         print(f"bench: peak RSS over {count} mails (run --once, store on disk)", flush=True)
         megabytes = _fill(dovecot, account, corpus.mailbox(args.cache, count))
-        root = work / f"rss-{count}"
-        root.mkdir()
-        service = Service(root, account, smtp)
-        step = variants.Step(f"shenbao run --once over {count} mails, fresh store on disk, photos without EXIF "
-                             f"(for its peak RSS)", lambda i: service.fresh_run(i, root / "store"))
         try:
-            results += variants.rounds([step], 1, megabytes, count)
+            results += _once(f"shenbao run --once over {count} mails, fresh store on disk, photos without EXIF "
+                             f"(for its peak RSS)", account, smtp, work / f"rss-{count}", "", megabytes, count,
+                             reference="")
         finally:
-            shutil.rmtree(root, ignore_errors=True)
             _empty(dovecot, account)
     return results
 

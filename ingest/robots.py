@@ -22,6 +22,7 @@ Pure: a parsed message in, a name out.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
 from dataclasses import dataclass
@@ -37,9 +38,11 @@ try:  # the ordered detector list behind all_failures, so that one failing detec
 except ImportError:  # a future layout: the public scan (which stops at a failing detector) is used
     _DETECTORS = []
 try:  # the phrase-list detectors (SimpleWarning is one too), searched for their phrases first
-    from flufl.bounce._detectors.simplematch import SimpleMatch
+    from flufl.bounce._detectors.simplematch import SimpleMatch as _SimpleMatch
+
+    _PHRASE_LISTS: tuple[type[Any], ...] = (_SimpleMatch,)
 except ImportError:  # a future layout: every detector runs over every line
-    SimpleMatch = None
+    _PHRASE_LISTS = ()
 
 # The library logs every detector failure with its traceback; hostile mail is expected here.
 logging.getLogger("flufl.bounce").addHandler(logging.NullHandler())
@@ -69,9 +72,8 @@ def _never_base64(pattern: re.Pattern[str]) -> bool:
     """Every match of ``pattern`` holds a character outside base64's alphabet: a literal of its
     top level (not in a group, branch or repeat) that is one. False when that cannot be told."""
     try:
-        from re import _parser  # the stdlib's own parse of a pattern (3.11+)
-
-        items = list(_parser.parse(pattern.pattern, pattern.flags & ~re.UNICODE))
+        parser = importlib.import_module("re._parser")  # the stdlib's own parse of a pattern (3.11+)
+        items = list(parser.parse(pattern.pattern, pattern.flags & ~re.UNICODE))
     except Exception:  # noqa: BLE001 - another stdlib layout: the pattern is searched over every line
         return False
     return any(str(op) == "LITERAL" and chr(value) not in _BASE64_ALPHABET for op, value in items)
@@ -92,7 +94,7 @@ def _detector(kind: type[Any], body: _Body | None) -> Any:
     """An instance of detector ``kind``; a phrase-list one with only the phrase sets whose starting
     phrase occurs in ``body`` (None: all of them)."""
     detector = kind()
-    if body is not None and SimpleMatch is not None and issubclass(kind, SimpleMatch):
+    if body is not None and issubclass(kind, _PHRASE_LISTS):
         detector.PATTERNS = [entry for entry in kind.PATTERNS if _may_start(entry, body)]
     return detector
 
