@@ -27,6 +27,7 @@ from bench.measure import Result, Sample, load_average, repeat
 from bench.report import render
 from bench.service import Service
 from tests.servers_imap import DovecotServer, ImapAccount
+from tests.servers_postgres import PostgresServer
 from tests.servers_smtp import SmtpServer
 
 NEEDS = {"mbsync": "isync", "dovecot": "dovecot-imapd"}
@@ -34,6 +35,8 @@ QUICK = {"mails": 20, "runs": 1, "register": 1000, "latency_mails": 8, "latency_
 RUN_TMPFS = "shenbao run --once, fresh store on the same tmpfs, photos without EXIF"
 RUN_EXIF = "shenbao run --once as above, camera JPEGs with EXIF"
 RUN_ONE = "shenbao run --once as above, [performance] workers = 1"
+RUN_POSTGRES = ("shenbao run --once as above, register on PostgreSQL (loopback, temporary cluster, fsync off; "
+                "peak RSS without the server)")
 RUN_NO_OCR = "shenbao run --once as above, [ocr] enabled = false"
 NO_OCR = "\n[ocr]\nenabled = false\n"
 HAS_OCR = "[ocr]" in (Path(__file__).resolve().parents[1] / "config.example.toml").read_text(encoding="utf-8")
@@ -135,6 +138,7 @@ def _measure(args: argparse.Namespace, dovecot: DovecotServer, smtp: SmtpServer,
     results = variants.rounds(variants.cpu_steps(plain, tmpfs, {RUN_TMPFS: (service, store)}), args.runs,
                               megabytes, args.mails)
     results += _once(RUN_ONE, plain, smtp, tmpfs / "one", "\n[performance]\nworkers = 1\n", megabytes, args.mails)
+    results += _on_postgres(plain, smtp, tmpfs / "postgres", megabytes, args.mails)
     if HAS_OCR:  # issue 12's OCR runs by default: the run above includes it, this one does not
         results += _once(RUN_NO_OCR, plain, smtp, tmpfs / "no-ocr", NO_OCR, megabytes, args.mails)
     results += variants.rounds(variants.cpu_steps(exif, tmpfs / "exif", {RUN_EXIF: (exif_service, tmpfs / "exif" / "store")})[1:],
@@ -171,11 +175,11 @@ def _measure(args: argparse.Namespace, dovecot: DovecotServer, smtp: SmtpServer,
 
 
 def _once(name: str, account: ImapAccount, smtp: SmtpServer, root: Path, extra: str, megabytes: float,
-          mails: int, reference: str = variants.MBSYNC_TMPFS) -> list[Result]:
+          mails: int, database_url: str = "", reference: str = variants.MBSYNC_TMPFS) -> list[Result]:
     """One ``run --once`` on a fresh store under ``root`` with ``extra`` config, against ``reference``
     (the tmpfs mbsync row; "" none)."""
     root.mkdir()
-    service = Service(root, account, smtp, extra=extra)
+    service = Service(root, account, smtp, extra=extra, database_url=database_url)
     step = variants.Step(name, lambda i: service.fresh_run(i, root / "store"), reference)
     try:
         return variants.rounds([step], 1, megabytes, mails)
@@ -203,6 +207,19 @@ def _rss_runs(args: argparse.Namespace, dovecot: DovecotServer, smtp: SmtpServer
 def _empty(dovecot: DovecotServer, account: ImapAccount) -> None:
     """Remove an account's Maildir (hard links to the cache: the cache stays)."""
     shutil.rmtree(dovecot.dir / "mail" / account.user / "Maildir", ignore_errors=True)
+
+
+def _on_postgres(account: ImapAccount, smtp: SmtpServer, root: Path, megabytes: float, mails: int) -> list[Result]:
+    """``run --once`` as the tmpfs row, its register in an empty database of a temporary PostgreSQL
+    cluster (tests/servers_postgres.py) started for this row alone."""
+    try:
+        server = PostgresServer().start()
+    except RuntimeError as exc:  # not installed: the table says so
+        return [Result(RUN_POSTGRES, (), note=str(exc))]
+    try:
+        return _once(RUN_POSTGRES, account, smtp, root, "", megabytes, mails, database_url=server.new_database())
+    finally:
+        server.stop()
 
 
 def main() -> None:

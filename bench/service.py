@@ -31,7 +31,7 @@ starttls = false
 from_address = "jzghxjb@163.com"
 
 [storage]
-database_url = "sqlite:///{store}/shenbao.db"
+database_url = "{database_url}"
 data_dir = "{store}/data"
 
 [replies]
@@ -44,16 +44,20 @@ recipients = ["office@bench.test"]
 
 class Service:
     """One shenbao config over the benchmark's Dovecot account and aiosmtpd server; fresh stores
-    are made under ``work`` (a disk or a tmpfs); ``extra`` is appended to the config (TOML)."""
+    are made under ``work`` (a disk or a tmpfs); ``extra`` is appended to the config (TOML); the register
+is the store's SQLite file unless ``database_url`` names another (a PostgreSQL database)."""
 
-    def __init__(self, work: Path, account: ImapAccount, smtp: SmtpServer, extra: str = "") -> None:
+    def __init__(self, work: Path, account: ImapAccount, smtp: SmtpServer, extra: str = "",
+                 database_url: str = "") -> None:
         self.work, self.account, self.smtp, self.extra = work, account, smtp, extra
+        self.database_url = database_url
         self.env = {PASSWORD_ENV: account.password}
 
     def config(self, store: Path) -> Path:
         path = store.with_suffix(".toml")
         path.write_text(CONFIG.format(host=self.account.host, port=self.account.port, user=self.account.user,
                                       password_env=PASSWORD_ENV, smtp_port=self.smtp.port, store=store,
+                                      database_url=self.database_url or f"sqlite:///{store}/shenbao.db",
                                       extra=self.extra),
                         encoding="utf-8")
         return path

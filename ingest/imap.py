@@ -178,6 +178,15 @@ class ImapMailbox:
 
     # -- connection -------------------------------------------------------------------------
 
+    def uidvalidity(self) -> int:
+        """The folder's UIDVALIDITY, asked of the server (the connection stays for the next fetch)."""
+        try:
+            return self._select(self._connected())
+        except _Broken as exc:
+            self._discard()
+            raise MailboxError(f"IMAP {self.where}: cannot read UIDVALIDITY of {self.cfg.folder}: "
+                               f"{type(exc).__name__}: {exc}") from exc
+
     def close(self) -> None:
         client, self._client = self._client, None
         if client is not None:

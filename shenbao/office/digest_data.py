@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select as select_columns
+from sqlalchemy import ColumnElement, func, or_, select as select_columns
 from sqlmodel import Session, col, select
 
 from notify.digest import DigestData, EmailLine, FailedReply, NominationLine, UnitLine, Warnings
@@ -24,7 +24,7 @@ from shenbao.store.db import Store, utc_iso
 from shenbao.replies.question import REPLY_KIND as QUESTION_KIND
 from shenbao.office.paper import paper_received
 
-CONFIG_ERRORS_KEY = "config.errors"  # JSON list of lines: a refused config edit (written by the reload)
+CONFIG_ERRORS_KEY = "config.errors"  # (+ " <mailbox>") JSON list of lines: a refused config edit (written by the reload)
 FAILED_STATES = ("failed", "bounced")
 MAX_LISTED = 50  # longer lists are cut in the mail; the attached register has everything
 
@@ -91,15 +91,23 @@ def duplicates(views: list[NominationView]) -> list[UnitLine]:
     return [UnitLine(name, len(refs), None, tuple(refs)) for name, refs in by_name.items() if len(refs) > 1]
 
 
-def config_errors(s: Session) -> tuple[str, ...]:
-    row = s.get(Meta, CONFIG_ERRORS_KEY)
-    if row is None:
-        return ()
+def _lines(value: str) -> tuple[str, ...]:
     try:
-        lines = json.loads(row.value)
+        lines = json.loads(value)
     except ValueError:
-        return (row.value,)
+        return (value,)
     return tuple(str(line) for line in lines) if isinstance(lines, list) else (str(lines),)
+
+
+def config_errors(s: Session) -> tuple[str, ...]:
+    """Every instance's refused config edit (``shenbao.service.reload``: key ``config.errors
+    <mailbox>``, or the bare key); each line names its mailbox when several instances share the register."""
+    rows = s.exec(select(Meta).where(or_(col(Meta.key) == CONFIG_ERRORS_KEY,
+                                         col(Meta.key).startswith(CONFIG_ERRORS_KEY + " ")))
+                  .order_by(col(Meta.key))).all()
+    several = len(rows) > 1
+    return tuple(f"{mailbox}: {line}" if several and mailbox else line
+                 for row in rows for mailbox in (row.key[len(CONFIG_ERRORS_KEY) + 1:],) for line in _lines(row.value))
 
 
 def _failed_replies(s: Session) -> tuple[FailedReply, ...]:

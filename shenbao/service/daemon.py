@@ -96,7 +96,7 @@ class Daemon:
         self.config, self.pipeline, self.clock = config, pipeline, clock
         self.stop = stop or threading.Event()
         self.digest = DigestJob(pipeline.store, config, clock)
-        self.watcher = ConfigWatcher(config, pipeline.store)  # an edited config file applies without a restart
+        self.watcher = ConfigWatcher(config, pipeline.store, pipeline.mailbox.name)  # an edited config file applies without a restart
         self.digest_check = digest_check
         self.outbox_sweep_seconds = outbox_sweep_seconds
         self.scheduler: BackgroundScheduler | None = None

@@ -7,7 +7,9 @@ digest and limits apply from the next mail on (stored nominations are re-checked
 or ``[storage]`` need a restart: those sections keep their running values, and the log says so.
 Invalid: the previous config stays in force, loudly: an ERROR with every ``key.path: message``,
 and the errors recorded in the register (``config_problem``, read by the next digest) until
-a valid file replaces it.
+a valid file replaces it. Several instances may share a register, each with its own config file:
+each records under its own key (``config.errors <mailbox>``), so one instance's valid file never
+clears another's refused edit, and the digest names the instance.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from shenbao.store.db import Store, utc_iso
 
 log = logging.getLogger(__name__)
 
-META_KEY = "config.errors"  # JSON list of "key.path: message" lines; "[]" once a valid file is in force
+META_KEY = "config.errors"  # + " <mailbox>": JSON list of "key.path: message" lines; "[]" once a valid file is in force
 RESTART_SECTIONS = ("mailbox", "smtp", "storage")
 
 
@@ -34,26 +36,39 @@ class HoldsConfig(Protocol):
     config: Config
 
 
-def config_problem(store: Store) -> tuple[str, ...]:
-    """The errors of the config edit the running service refused, while it is refused (for the digest)."""
+def meta_key(mailbox: str) -> str:
+    """The register's key for the refused edit of the instance serving ``mailbox`` (the bare
+    ``config.errors`` is the key before instances had their own, and of a watcher without a mailbox)."""
+    return f"{META_KEY} {mailbox}" if mailbox else META_KEY
+
+
+def config_problem(store: Store, mailbox: str = "") -> tuple[str, ...]:
+    """The errors of the config edit the instance serving ``mailbox`` refused, while it is refused."""
     with store.session() as s:
-        row = s.get(Meta, META_KEY)
+        row = s.get(Meta, meta_key(mailbox))
         return tuple(json.loads(row.value or "[]")) if row is not None else ()
 
 
-def _record(store: Store, errors: tuple[str, ...]) -> None:
+def _record(store: Store, mailbox: str, errors: tuple[str, ...]) -> None:
+    """This instance's refused edit, or "[]" once its file is valid (which also clears the bare key:
+    a register written before instances had their own key was one instance's)."""
+    keys = [meta_key(mailbox)] + ([META_KEY] if mailbox and not errors else [])
     with store.session() as s:
-        row = s.get(Meta, META_KEY) or Meta(key=META_KEY, value="[]")
-        row.value = json.dumps(list(errors), ensure_ascii=False)
-        s.add(row)
+        for key in keys:
+            row = s.get(Meta, key)
+            if row is None and key != keys[0]:
+                continue
+            row = row or Meta(key=key, value="[]")
+            row.value = json.dumps(list(errors), ensure_ascii=False)
+            s.add(row)
         s.commit()
 
 
 class ConfigWatcher:
-    """Watches ``config.source``; see the module docstring."""
+    """Watches ``config.source`` of the instance serving ``mailbox``; see the module docstring."""
 
-    def __init__(self, config: Config, store: Store) -> None:
-        self.config, self.store = config, store
+    def __init__(self, config: Config, store: Store, mailbox: str = "") -> None:
+        self.config, self.store, self.mailbox = config, store, mailbox
         self.path: Path | None = config.source
         self._stamp = self._stat()
         self._digest = self._hash()
@@ -86,7 +101,7 @@ class ConfigWatcher:
         except ConfigError as exc:
             log.error("config %s changed but is not valid; KEEPING THE PREVIOUS CONFIG until it is fixed:\n  %s",
                       self.path, "\n  ".join(exc.errors or [str(exc)]))
-            _record(self.store, (f"{exc} (noticed {utc_iso(now)}; the previous config stays in force)", *exc.errors))
+            _record(self.store, self.mailbox, (f"{exc} (noticed {utc_iso(now)}; the previous config stays in force)", *exc.errors))
             return None
         return self._accept(new)
 
@@ -97,7 +112,7 @@ class ConfigWatcher:
             new = new.model_copy(update={name: getattr(self.config, name) for name in frozen})
         log.warning("config %s changed and was applied to new mail; run `shenbao reevaluate --notify` to re-check "
                     "the nominations already received", self.path)
-        _record(self.store, ())
+        _record(self.store, self.mailbox, ())
         self.config = new
         return new
 

@@ -58,5 +58,6 @@ def open_smtp(config: Config) -> SmtpSender:
 
 def build_pipeline(config: Config, clock: Clock) -> Pipeline:
     store, mailbox = open_store(config), open_mailbox(config)
-    store.adopt_mailbox(mailbox.name, getattr(mailbox, "former_names", ()))
+    # on a shared register only a history of this account's UIDVALIDITY is adopted (asked of the server then)
+    store.adopt_mailbox(mailbox.name, getattr(mailbox, "former_names", ()), getattr(mailbox, "uidvalidity", None))
     return Pipeline(config, store, mailbox, open_sender(config), clock)

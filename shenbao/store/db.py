@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -121,19 +121,34 @@ class Store(DataDir):
             state = s.get(MailboxState, mailbox)
             return Cursor(state.uidvalidity, state.last_uid) if state else Cursor()
 
-    def adopt_mailbox(self, name: str, former: Sequence[str]) -> int:
+    def adopt_mailbox(self, name: str, former: Sequence[str], uidvalidity: Callable[[], int] | None = None) -> int:
         """A register that knew this mailbox by a former name (``ingest.imap``: before the account
         was part of it) keeps its cursor and its record of what was stored under the new name, so
-        nothing is fetched again. Only on SQLite, a register of one instance: on a shared register
-        the former name may stand for several accounts. How many emails were renamed."""
-        if self.engine.dialect.name != "sqlite" or not former:
+        nothing is fetched again. How many emails were renamed.
+
+        On a shared register (not SQLite) the former name may stand for another account on the same
+        server: there only the history whose UIDVALIDITY is this account's is taken (``uidvalidity``
+        asks the server; called only when a former name is in the register, and nothing is taken
+        without it), under a lock on the former cursor, so two instances never both take it."""
+        shared = self.engine.dialect.name != "sqlite"
+        if not former or (shared and uidvalidity is None):
             return 0
         with self.session() as s:
             if s.get(MailboxState, name) is not None or s.exec(select(Email.id).where(Email.mailbox == name)).first():
                 return 0
-            moved = 0
-            for old in former:
-                moved += int(s.exec(update(Email).where(col(Email.mailbox) == old).values(mailbox=name)).rowcount or 0)
+            candidates = list(former) if not shared else list(
+                s.exec(select(MailboxState.mailbox).where(col(MailboxState.mailbox).in_(list(former)))))
+        if not candidates:
+            return 0
+        ours = uidvalidity() if shared and uidvalidity is not None else None  # before any lock: it is a network call
+        moved = 0
+        with self.session() as s:
+            for old in candidates:
+                state = s.exec(select(MailboxState).where(col(MailboxState.mailbox) == old).with_for_update()).first()
+                if shared and (state is None or state.uidvalidity != ours):
+                    continue  # taken by another instance meanwhile, or another account's history
+                same = [col(Email.mailbox) == old] + ([col(Email.uidvalidity) == ours] if shared else [])
+                moved += int(s.exec(update(Email).where(*same).values(mailbox=name)).rowcount or 0)
                 s.exec(update(MailboxState).where(col(MailboxState.mailbox) == old).values(mailbox=name))
             s.commit()
         if moved:

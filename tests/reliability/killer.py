@@ -17,6 +17,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from tests.reliability.harness import Installation
 from tests.servers_smtp import Captured, SmtpServer
@@ -62,6 +63,12 @@ def kill_points(seed: int, count: int, *, mails: int, replies: int, clean_second
     return points
 
 
+class Watcher(Protocol):
+    def progress(self) -> Progress: ...
+
+    def close(self) -> None: ...
+
+
 class Watch:
     """Reads a running process's progress from its register (read-only) and the SMTP captures."""
 
@@ -88,14 +95,16 @@ class Watch:
             self._conn = None
 
 
-def run_and_kill(installation: Installation, smtp: SmtpServer, point: KillPoint, timeout: float = 120) -> KillRecord:
-    """Start ``run --once`` and SIGKILL it at ``point``; return what it had done by then.
+def run_and_kill(installation: Installation, smtp: SmtpServer, point: KillPoint, timeout: float = 120,
+                 watch: Watcher | None = None) -> KillRecord:
+    """Start ``run --once`` and SIGKILL it at ``point``; return what it had done by then (read by
+    ``watch``, by default from the installation's SQLite register).
 
     A "sent" point kills from inside the SMTP server, after it took the message and before it
     answers 250: the reply was delivered but the service never heard so (the worst moment).
     """
     process = installation.start("run", "--once")
-    watch = Watch(installation.db_path, smtp)
+    watch = watch or Watch(installation.db_path, smtp)
     if point.phase == "sent":
 
         def kill_before_250(_: Captured) -> None:

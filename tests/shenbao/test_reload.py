@@ -19,6 +19,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from shenbao.config import load_config
 from shenbao.service.daemon import Daemon
 from shenbao.service.wiring import build_pipeline
+from shenbao.office.digest_data import config_errors
 from shenbao.service.reload import ConfigWatcher, config_problem
 from shenbao.samples.build import CST, build_email
 from tests.shenbao.conftest import Service
@@ -72,6 +73,29 @@ def test_an_invalid_edit_keeps_the_old_config_and_says_so_until_fixed(service: S
     _edit(service.config, good + "\n[rules.photos]\nmin_count = 3\n", 10)
     assert watcher.refresh(pipeline, now=NOW).rules.photos.min_count == 3
     assert config_problem(pipeline.store) == () and pipeline.config.rules.photos.min_count == 3
+
+
+def test_instances_sharing_a_register_keep_their_own_refused_edit_and_the_digest_names_it(
+        service: Service, tmp_path: Path) -> None:
+    """GIVEN two instances' config watchers on one register (mailboxes a and b, a config file each)
+    WHEN a's edit is refused and then b's valid edit applies THEN a's errors stay recorded (b's
+    valid file does not clear them), b has none, and the digest's lines name a's mailbox."""
+    good = service.config.read_text(encoding="utf-8")
+    other = tmp_path / "config-b.toml"
+    other.write_text(good, encoding="utf-8")
+    config_a, config_b = load_config(service.config), load_config(other)
+    store = build_pipeline(config_a, lambda: NOW).store
+    a, b = ConfigWatcher(config_a, store, "folder:a"), ConfigWatcher(config_b, store, "folder:b")
+    _edit(service.config, good + "\n[rules.photos]\nmin_count = -1\n", 5)
+    a.refresh(now=NOW)
+    _edit(other, good + "\n[rules.photos]\nmin_count = 3\n", 5)
+    assert b.refresh(now=NOW).rules.photos.min_count == 3
+    assert config_problem(store, "folder:b") == ()
+    head, error = config_problem(store, "folder:a")
+    assert "previous config stays in force" in head and error == "rules.photos.min_count: must be a positive integer"
+    with store.session() as s:
+        shown = config_errors(s)
+    assert shown == (f"folder:a: {head}", f"folder:a: {error}")
 
 
 def test_mailbox_and_storage_changes_wait_for_a_restart(service: Service, caplog: pytest.LogCaptureFixture) -> None:

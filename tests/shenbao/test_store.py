@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from ingest.imap import ImapMailbox
 from ingest.types import Cursor, RawMail
 from shenbao.errors import StoreError
 from shenbao.store.brief import Brief
 from shenbao.store.db import Store
+from tests.servers_imap import ImapAccount
 
 NOW = datetime(2021, 4, 26, 2, 0, tzinfo=timezone.utc)
 
@@ -184,3 +186,34 @@ def test_a_register_that_knew_the_imap_mailbox_by_its_former_name_keeps_its_curs
     assert store.adopt_mailbox(new, ("imap:INBOX@h",)) == 1 and store.adopt_mailbox(new, ("imap:INBOX@h",)) == 0
     assert store.cursor(new) == Cursor(7, 5) and store.uid_seen(new, 7, "5")
     assert store.cursor("imap:INBOX@h") == Cursor()
+
+
+def test_a_former_mailbox_name_goes_on_a_shared_register_only_to_the_account_of_its_uidvalidity(
+        store: Store, imap_account: ImapAccount) -> None:
+    """GIVEN mail stored under the former name ``imap:INBOX@h`` with the UIDVALIDITY of a real Dovecot
+    INBOX WHEN another account of that server (another UIDVALIDITY) opens the register, then the
+    account itself THEN on PostgreSQL (shared) the other takes nothing and the account takes the
+    cursor and the mail, once; on SQLite (one instance) the first to come takes it, unasked."""
+    box = ImapMailbox(imap_account.config())
+    ours = box.uidvalidity()
+    store.save_raw(mail("5", uidvalidity=ours), NOW)
+    other, mine = "imap:other@h/INBOX@h", f"imap:{imap_account.user}/INBOX@h"
+    shared = store.engine.dialect.name != "sqlite"
+    try:
+        assert store.adopt_mailbox(other, ("imap:INBOX@h",), lambda: ours + 1) == (0 if shared else 1)
+        assert store.adopt_mailbox(mine, ("imap:INBOX@h",), box.uidvalidity) == (1 if shared else 0)
+        assert store.adopt_mailbox(mine, ("imap:INBOX@h",), box.uidvalidity) == 0
+    finally:
+        box.close()
+    owner = mine if shared else other
+    assert store.cursor(owner) == Cursor(ours, 5) and store.uid_seen(owner, ours, "5")
+    assert store.cursor("imap:INBOX@h") == Cursor()
+
+
+def test_the_server_is_not_asked_when_no_former_name_is_in_the_register(store: Store) -> None:
+    def unreachable() -> int:
+        raise AssertionError("asked the server")
+
+    store.save_raw(mail("5"), NOW)
+    assert store.adopt_mailbox("imap:u/INBOX@h", ("imap:INBOX@elsewhere",), unreachable) == 0
+    assert store.cursor("imap:INBOX@h") == Cursor(7, 5)
