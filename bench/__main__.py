@@ -31,7 +31,7 @@ from tests.servers_postgres import PostgresServer
 from tests.servers_smtp import SmtpServer
 
 NEEDS = {"mbsync": "isync", "dovecot": "dovecot-imapd"}
-QUICK = {"mails": 20, "runs": 1, "register": 1000, "latency_mails": 8, "latency_interval": 1.0}
+QUICK = {"mails": 20, "runs": 1, "register": 1000, "latency_mails": 8, "latency_interval": 1.0, "rss_mails": "30"}
 RUN_TMPFS = "shenbao run --once, fresh store on the same tmpfs, photos without EXIF"
 RUN_EXIF = "shenbao run --once as above, camera JPEGs with EXIF"
 RUN_ONE = "shenbao run --once as above, [performance] workers = 1"
@@ -49,6 +49,10 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--register", type=int, default=10_000, help="nominations of the synthetic register")
     parser.add_argument("--latency-mails", type=int, default=50, help="mails of the reply-latency run (default 50)")
     parser.add_argument("--latency-interval", type=float, default=2.0, help="seconds between them (default 2)")
+    parser.add_argument("--rss-mails", default="1000",
+                        help="mailbox sizes (comma-separated) of one more run --once each, on disk, for its peak RSS "
+                             "(default 1000: about 9 GB generated and cached, and stored once; 0 = none; the main "
+                             "row gives --mails)")
     parser.add_argument("--quick", action="store_true",
                         help=f"a small run of everything: {', '.join(f'{k}={v}' for k, v in QUICK.items())}")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "shenbao-bench-cache",
@@ -61,7 +65,7 @@ def _arguments() -> argparse.Namespace:
     args = parser.parse_args()
     if args.quick:
         for key, value in QUICK.items():
-            setattr(args, key, min(getattr(args, key), value) if isinstance(value, int) else value)
+            setattr(args, key, value if isinstance(value, (str, float)) else min(getattr(args, key), value))
         args.skip_imaplib_debug = True
     return args
 
@@ -156,6 +160,7 @@ def _measure(args: argparse.Namespace, dovecot: DovecotServer, smtp: SmtpServer,
                                               Service(tmpfs, waiting, smtp, extra), waiting, tmpfs / "store-latency",
                                               corpus.mailbox(args.cache, args.latency_mails), args.latency_interval))
         shutil.rmtree(tmpfs / "store-latency", ignore_errors=True)
+    results += _rss_runs(args, dovecot, smtp, work)
     results.append(repeat("idle run --once, whole process", args.runs, lambda _i: service.idle_run(store)))
     cycle = service.idle_in_process(store, 20)
     median, worst = (float(x) for x in cycle.output.split())
@@ -170,15 +175,38 @@ def _measure(args: argparse.Namespace, dovecot: DovecotServer, smtp: SmtpServer,
 
 
 def _once(name: str, account: ImapAccount, smtp: SmtpServer, root: Path, extra: str, megabytes: float,
-          mails: int, database_url: str = "") -> list[Result]:
-    """One ``run --once`` on a fresh store under ``root`` with ``extra`` config, against the tmpfs mbsync row."""
+          mails: int, database_url: str = "", reference: str = variants.MBSYNC_TMPFS) -> list[Result]:
+    """One ``run --once`` on a fresh store under ``root`` with ``extra`` config, against ``reference``
+    (the tmpfs mbsync row; "" none)."""
     root.mkdir()
     service = Service(root, account, smtp, extra=extra, database_url=database_url)
-    step = variants.Step(name, lambda i: service.fresh_run(i, root / "store"), variants.MBSYNC_TMPFS)
+    step = variants.Step(name, lambda i: service.fresh_run(i, root / "store"), reference)
     try:
         return variants.rounds([step], 1, megabytes, mails)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _rss_runs(args: argparse.Namespace, dovecot: DovecotServer, smtp: SmtpServer, work: Path) -> list[Result]:
+    """Peak RSS over bigger mailboxes (``--rss-mails``): one ``run --once`` each, store on disk (a
+    tmpfs would hold every stored mail in memory), default config (workers, OCR as configured)."""
+    results = []
+    for count in sorted({int(n) for n in args.rss_mails.split(",") if n.strip() and int(n) > 0} - {args.mails}):
+        account = dovecot.add_user()
+        print(f"bench: peak RSS over {count} mails (run --once, store on disk)", flush=True)
+        megabytes = _fill(dovecot, account, corpus.mailbox(args.cache, count))
+        try:
+            results += _once(f"shenbao run --once over {count} mails, fresh store on disk, photos without EXIF "
+                             f"(for its peak RSS)", account, smtp, work / f"rss-{count}", "", megabytes, count,
+                             reference="")
+        finally:
+            _empty(dovecot, account)
+    return results
+
+
+def _empty(dovecot: DovecotServer, account: ImapAccount) -> None:
+    """Remove an account's Maildir (hard links to the cache: the cache stays)."""
+    shutil.rmtree(dovecot.dir / "mail" / account.user / "Maildir", ignore_errors=True)
 
 
 def _on_postgres(account: ImapAccount, smtp: SmtpServer, root: Path, megabytes: float, mails: int) -> list[Result]:

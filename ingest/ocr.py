@@ -24,6 +24,8 @@ from typing import Any
 
 from PIL import Image
 
+from ingest.memory import release
+
 log = logging.getLogger(__name__)
 
 MAX_SIDE = 2000
@@ -116,6 +118,8 @@ def recognise(image: Image.Image) -> OcrText:
         except Exception as error:  # noqa: BLE001 - a picture the engine chokes on is recorded, not raised
             log.info("OCR failed: %s: %s", type(error).__name__, error)
             return OcrText(FAILED, reason=f"{type(error).__name__}: {error}"[:200])
+        finally:
+            release()  # the engine's ~270 MB of buffers back to the system, not kept by the process
     kept = [(box, str(text).strip()) for box, text, score in (found or ()) if float(score) >= MIN_SCORE and str(text).strip()]
     lines = tuple(text for _box, text in reading_order(kept))
     return OcrText(READ if lines else EMPTY, lines, seconds=round(time.monotonic() - started, 3))

@@ -1,12 +1,14 @@
 """Render the office's daily digest (subject, text, HTML) and wrap it as a mail with the register attached.
 
-The data is gathered elsewhere (``shenbao.office.digest_data``) and passed in; this module only formats
-times and fills ``templates/digest*.j2``, so the office can change the wording there.
+The data is gathered elsewhere (``shenbao.office.digest_data``) and passed in; this module shapes the
+nominations' views into its lines, formats times and fills ``templates/digest*.j2``, so the office can
+change the wording there.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,7 +18,9 @@ from email.policy import SMTP
 from email.utils import format_datetime
 
 from notify.render import template_env
+from notify.views import NominationView
 from notify.wording import format_day_time, format_full_time, to_local
+from rules.codes import base_code
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -77,6 +81,39 @@ class Warnings:
     def count(self) -> int:
         return sum(len(getattr(self, name)) for name in ("eligibility", "duplicates", "unmatched", "held", "questions",
                                                          "cloud_links", "failed_replies", "errors", "config"))
+
+
+def nomination_line(view: NominationView, timezone: str, problems: tuple[str, ...] | None = None) -> NominationLine:
+    """A nomination as the digest lists it: with what is still to be put right, or ``problems``."""
+    reply = view.last_reply
+    decided = view.decision is not None
+    return NominationLine(
+        ref=view.ref, unit=view.unit, candidate=view.candidate, status=view.status_label,
+        items=tuple((item.label, item.ok, item.summary) for item in view.items),
+        problems=tuple(line.text for line in view.open_lines) if problems is None else problems,
+        last_told=reply.at if reply else None,
+        last_told_as=f"{reply.kind_label}（{reply.state_label}）" if reply else "",
+        decision=view.decision.text(timezone) if view.decision is not None else "",
+        auto_status=view.auto_status_label if decided else "")
+
+
+def lines_with_code(views: list[NominationView], timezone: str, prefix: str) -> tuple[NominationLine, ...]:
+    """The nominations with a problem whose code starts with ``prefix``, each with those problems only."""
+    out = []
+    for view in views:
+        texts = tuple(line.text for line in view.lines if base_code(line.code).startswith(prefix))
+        if texts:
+            out.append(nomination_line(view, timezone, texts))
+    return tuple(out)
+
+
+def same_candidate(views: list[NominationView]) -> tuple[UnitLine, ...]:
+    """A candidate named by more than one nomination (two units, or one unit twice)."""
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for view in views:
+        if view.candidate:
+            by_name[view.candidate].append(f"{view.unit}（{view.ref}）")
+    return tuple(UnitLine(name, len(refs), None, tuple(refs)) for name, refs in by_name.items() if len(refs) > 1)
 
 
 @dataclass(frozen=True)

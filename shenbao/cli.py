@@ -136,11 +136,11 @@ def export(ctx: click.Context, fmt: str, output: str | None, materials: str | No
         Path(output).write_bytes(register_xlsx(store, config))
         return
     if fmt == "csv":
+        from notify.workbook import people_csv
         from shenbao.office.overview import nomination_views
-        from shenbao.office.people_csv import people_csv
 
         with store.session() as s:
-            text = people_csv(nomination_views(s, config), config)
+            text = people_csv(nomination_views(s, config), config.campaign.timezone)
     else:
         text = to_json(register(store, config))
     if output:
@@ -244,8 +244,7 @@ def paper(ctx: click.Context, ref: str, received: bool, missing: bool, note: str
     if received == missing:
         raise click.UsageError("choose exactly one of --received or --missing")
     config = load(ctx)
-    sub, mark = mark_paper(open_store(config), ref, received, note, by or getpass.getuser(),
-                           utc_now())
+    sub, mark = mark_paper(open_store(config), ref, received, note, by or getpass.getuser(), utc_now())
     when = format_full_time(mark.marked_at, config.campaign.timezone)
     click.echo(f"{sub.ref}：纸质推荐表{paper_label(mark)}（{mark.marked_by}，{when}）{('：' + mark.note) if mark.note else ''}")
 

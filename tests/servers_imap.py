@@ -24,7 +24,7 @@ from typing import Any
 
 from imapclient import IMAPClient
 
-from shenbao.config import MailboxConfig
+from shenbao.config_logins import MailboxConfig
 from tests.servers_loopback import HOST, free_port, make_certificate
 
 PASSWORD = "s3cret-Pass16"

@@ -17,7 +17,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session, SMTP
 
-from shenbao.config import SmtpConfig
+from shenbao.config_logins import SmtpConfig
 from tests.servers_loopback import HOST, free_port
 
 

@@ -8,13 +8,13 @@ A mail no one answers anyway (an auto-reply, a bounce, junk) keeps its own ``ign
 
 from __future__ import annotations
 
-import json
 import logging
 
 from sqlmodel import Session, col, or_, select
 
 from shenbao.store.db import session_campaign
 from shenbao.store.models import Email
+from shenbao.store.verdicts import lines_json, lines_of
 
 DISPOSITION = "ignored:duplicate"
 log = logging.getLogger(__name__)
@@ -36,9 +36,8 @@ def is_copy(s: Session, email: Email) -> bool:
     first = earlier_copy(s, email)
     if first is None:
         return False
-    defects = json.loads(email.defects or "[]")
     message_id = f", <{first.message_id}>" if first.message_id else ""
-    defects.append(f"duplicate-of: email {first.id} ({first.mailbox} UID {first.uid}{message_id}, {first.disposition})")
-    email.defects = json.dumps(defects, ensure_ascii=False)
+    named = f"duplicate-of: email {first.id} ({first.mailbox} UID {first.uid}{message_id}, {first.disposition})"
+    email.defects = lines_json([*lines_of(email.defects, f"emails.defects of email {email.id}"), named])
     log.info("email %s is a copy of email %s", email.id, first.id)
     return True

@@ -94,8 +94,10 @@ def prepare_mail(raw_path: str, limits: Limits, scratch_root: str, ocr: bool = F
     (``[ocr] enabled``) the pictures OCR needs sent back with the facts (OCR itself runs in the
     service, ``ocr_prepared``, where its engine and the register's cache are). The big attachments'
     bytes stay here: the service needs only the small ones (a bounce's returned parts)."""
+    from ingest.memory import release
     from ingest.parse import parse_mail
 
+    release()  # what the worker's last mail left in glibc's arenas, before this one's peak
     parsed = parse_mail(Path(raw_path).read_bytes())
     files, inline = read_files(parsed, limits, Path(scratch_root), InProcess(), send_pictures=ocr)
     light = tuple(a if len(a.data) < RETURNED_PART_MAX_BYTES else replace(a, data=b"") for a in parsed.attachments)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from datetime import datetime
@@ -26,6 +25,7 @@ from shenbao.intake.oversize import DISPOSITION, answer_oversize
 from shenbao.store.brief import non_space_chars
 from shenbao.store.db import Store
 from shenbao.store.ocr import reader_for
+from shenbao.store.verdicts import lines_json
 from shenbao.intake.copies import DISPOSITION as DUPLICATE, is_copy
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def _fill_headers(email: Email, parsed: ParsedMail) -> None:
     email.subject = parsed.subject
     email.in_reply_to = parsed.in_reply_to
     email.references = " ".join(parsed.references)
-    email.defects = json.dumps(list(parsed.defects), ensure_ascii=False)
+    email.defects = lines_json(parsed.defects)
 
 
 def _read_attachments(store: Store, config: Config, parsed: ParsedMail, ocr: OcrReader | None = None
@@ -106,7 +106,7 @@ def process_email(store: Store, config: Config, email_id: int, now: datetime, pr
         else:
             read, inline = ocr_prepared(prepared.files, ocr), prepared.inline
         files = _classified(store, read, inline)
-        email.cloud_links = json.dumps(list(find_cloud_links(parsed.text_body, parsed.html_body)), ensure_ascii=False)
+        email.cloud_links = lines_json(find_cloud_links(parsed.text_body, parsed.html_body))
         body = body_text(parsed)
         body_chars = non_space_chars(body)
         email.body_chars = body_chars if body_chars >= MIN_BODY_DEEDS_CHARS else 0

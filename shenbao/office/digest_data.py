@@ -2,53 +2,30 @@
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select as select_columns
+from sqlalchemy import ColumnElement, func, select as select_columns
 from sqlmodel import Session, col, select
 
-from notify.digest import DigestData, EmailLine, FailedReply, NominationLine, UnitLine, Warnings
+from notify.digest import (DigestData, EmailLine, FailedReply, UnitLine, Warnings, lines_with_code, nomination_line,
+                           same_candidate)
 from notify.office import disposition_label, label
+from notify.views import NominationView
 from rules.authority import HELD_DISPOSITION
-from rules.codes import base_code
 from shenbao.config import Config, UnitConfig
 from shenbao.collector import cycle_collection_paused
-from shenbao.store.models import Email, Meta, Reply
+from shenbao.store.meta import config_errors
+from shenbao.store.models import Email, Reply
 from shenbao.register.nominations import active_rows, arrival_ranks, foreign, refs_by_email
-from shenbao.office.overview import NominationView, nomination_views
+from shenbao.office.overview import nomination_views
 from shenbao.register.roster import unit_quota
 from shenbao.store.db import Store, session_campaign, utc_iso
 from shenbao.replies.question import REPLY_KIND as QUESTION_KIND
 from shenbao.office.paper import paper_received
 
-CONFIG_ERRORS_KEY = "config.errors"  # (+ " <mailbox>") JSON list of lines: a refused config edit (written by the reload)
 FAILED_STATES = ("failed", "bounced")
 MAX_LISTED = 50  # longer lists are cut in the mail; the attached register has everything
-
-
-def _line(view: NominationView, timezone: str, problems: tuple[str, ...] | None = None) -> NominationLine:
-    reply = view.last_reply
-    decided = view.decision is not None
-    return NominationLine(
-        ref=view.ref, unit=view.unit, candidate=view.candidate, status=view.status_label,
-        items=tuple((item.label, item.ok, item.summary) for item in view.items),
-        problems=tuple(line.text for line in view.open_lines) if problems is None else problems,
-        last_told=reply.at if reply else None,
-        last_told_as=f"{reply.kind_label}（{reply.state_label}）" if reply else "",
-        decision=view.decision.text(timezone) if view.decision is not None else "",
-        auto_status=view.auto_status_label if decided else "")
-
-
-def _with_code(views: list[NominationView], timezone: str, prefix: str) -> tuple[NominationLine, ...]:
-    out = []
-    for view in views:
-        texts = tuple(line.text for line in view.lines if base_code(line.code).startswith(prefix))
-        if texts:
-            out.append(_line(view, timezone, texts))
-    return tuple(out)
 
 
 # plain rows of what an email line shows (not the raw headers an Email object would load)
@@ -82,34 +59,6 @@ def units_over_quota(s: Session, config: Config) -> list[UnitLine]:
     return out
 
 
-def duplicates(views: list[NominationView]) -> list[UnitLine]:
-    """A candidate named by more than one nomination (two units, or one unit twice)."""
-    by_name: dict[str, list[str]] = defaultdict(list)
-    for view in views:
-        if view.candidate:
-            by_name[view.candidate].append(f"{view.unit}（{view.ref}）")
-    return [UnitLine(name, len(refs), None, tuple(refs)) for name, refs in by_name.items() if len(refs) > 1]
-
-
-def _lines(value: str) -> tuple[str, ...]:
-    try:
-        lines = json.loads(value)
-    except ValueError:
-        return (value,)
-    return tuple(str(line) for line in lines) if isinstance(lines, list) else (str(lines),)
-
-
-def config_errors(s: Session) -> tuple[str, ...]:
-    """Every instance's refused config edit (``shenbao.service.reload``: key ``config.errors
-    <mailbox>``, or the bare key); each line names its mailbox when several instances share the register."""
-    rows = s.exec(select(Meta).where(or_(col(Meta.key) == CONFIG_ERRORS_KEY,
-                                         col(Meta.key).startswith(CONFIG_ERRORS_KEY + " ")))
-                  .order_by(col(Meta.key))).all()
-    several = len(rows) > 1
-    return tuple(f"{mailbox}: {line}" if several and mailbox else line
-                 for row in rows for mailbox in (row.key[len(CONFIG_ERRORS_KEY) + 1:],) for line in _lines(row.value))
-
-
 def _failed_replies(s: Session) -> tuple[FailedReply, ...]:
     rows = s.exec(select(Reply).where(col(Reply.state).in_(FAILED_STATES)).order_by(col(Reply.id)))
     return tuple(FailedReply(r.to_addr, r.subject, label("reply_state", r.state), r.last_error[:200]) for r in rows
@@ -132,12 +81,12 @@ def _warnings(s: Session, views: list[NominationView], refs: dict[int, list[str]
     unmatched = _emails(s, refs, col(Email.disposition) == "unmatched", col(Email.id).not_in(list(questions)))
     asked = _emails(s, refs, col(Email.disposition) == "unmatched", col(Email.id).in_(list(questions)))
     return Warnings(
-        eligibility=_with_code(views, timezone, "eligibility."),
-        duplicates=tuple(duplicates(views)),
+        eligibility=lines_with_code(views, timezone, "eligibility."),
+        duplicates=same_candidate(views),
         unmatched=unmatched[-MAX_LISTED:],
         held=_emails(s, refs, col(Email.disposition) == HELD_DISPOSITION)[-MAX_LISTED:],
         questions=asked[-MAX_LISTED:],
-        cloud_links=_with_code(views, timezone, "attachment.cloud_link"),
+        cloud_links=lines_with_code(views, timezone, "attachment.cloud_link"),
         failed_replies=_failed_replies(s)[-MAX_LISTED:],
         errors=_emails(s, refs, col(Email.disposition).startswith("error:"))[-MAX_LISTED:],
         config=config_errors(s),
@@ -163,9 +112,9 @@ def gather(store: Store, config: Config, now: datetime, since: datetime | None,
             emails_total=s.execute(select_columns(func.count(col(Email.id))).where(
                 col(Email.campaign) == session_campaign(s))).scalar_one(),
             arrived=arrived[-MAX_LISTED:],
-            incomplete=tuple(_line(v, zone) for v in views if v.status == "incomplete"),
-            late=tuple(_line(v, zone) for v in views if v.status == "late"),
-            ready=tuple(_line(v, zone) for v in views if v.status == "complete"),
+            incomplete=tuple(nomination_line(v, zone) for v in views if v.status == "incomplete"),
+            late=tuple(nomination_line(v, zone) for v in views if v.status == "late"),
+            ready=tuple(nomination_line(v, zone) for v in views if v.status == "complete"),
             units_without=tuple(UnitLine(u.name, 0, u.quota) for u in units_without_submissions(s, config)),
             units_over_quota=tuple(units_over_quota(s, config)),
             warnings=_warnings(s, views, refs, zone),

@@ -1,5 +1,5 @@
 """The register as data: the JSON export of DESIGN.md (the machine contract); the CSV for people is
-``shenbao.office.people_csv``."""
+``notify.workbook.people_csv``."""
 
 from __future__ import annotations
 
@@ -16,13 +16,11 @@ from ingest.names import compact
 from shenbao.register.decisions import decision_fields, effective_status
 from shenbao.store.models import Email, Reply, StoredFile, Submission
 from shenbao.register.nominations import active, emails_of, files_of, latest_decision, nominations_of_email
-from shenbao.replies.outbox import local_time
+from shenbao.replies.outbox import LIVE_STATES, local_time
 from shenbao.register.verdict import nomination_facts
 from shenbao.register.roster import duplicate_candidates
 from shenbao.store.db import Store, session_campaign
 from shenbao.store.verdicts import verdict_of
-
-REPLIED_STATES = ("pending", "sending", "sent")
 
 
 def _item(material: Material, facts: NominationFacts) -> Any:
@@ -76,7 +74,7 @@ def _email_row(s: Session, config: Config, email: Email) -> dict[str, Any]:
         "message_id": f"<{printable(email.message_id)}>" if email.message_id else "", "from": printable(email.from_addr),
         "subject": printable(email.subject), "received_at": local_time(email.received_at, config.campaign.timezone),
         "disposition": email.disposition or "pending",
-        "replied": reply is not None and reply.state in REPLIED_STATES,
+        "replied": reply is not None and reply.state in LIVE_STATES,
         "nominations": [sub.ref for sub in nominations_of_email(s, email.id or 0)],
     }
 
@@ -91,17 +89,3 @@ def register(store: Store, config: Config) -> dict[str, Any]:
 
 def to_json(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-
-
-FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")  # what Excel and WPS start a formula (or DDE) with
-
-
-def csv_cell(value: Any) -> Any:
-    """A text cell that opens as text in Excel and WPS: one starting like a formula gets a leading
-    ``'`` (OWASP's advice against CSV injection); controls and bidi overrides are removed. Numbers are
-    left alone."""
-    if not isinstance(value, str):
-        return value
-    shown = printable(value, lines=True)  # no terminal escapes or bidi overrides from a mail
-    return "'" + shown if value.startswith(FORMULA_LEADS) else shown
-

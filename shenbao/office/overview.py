@@ -7,16 +7,14 @@ Everything here is read-only. Chinese wording comes from ``templates/`` (problem
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
-from notify.checklist import ItemCheck, checklist
-from notify.office import decision_text, label
-from notify.wording import ProblemLine, render_problem
-from rules.facts import NominationFacts, Problem
+from notify.checklist import checklist
+from notify.views import DecisionInfo, NominationView, ReplyInfo
+from notify.wording import render_problem
 from shenbao.register.bulk import Material, Replies, ReplyRow, chunks, light_materials, materials
 from shenbao.collector import cycle_collection_paused
 from shenbao.config import Config
@@ -34,92 +32,14 @@ from shenbao.register.nominations import (
 from shenbao.register.verdict import facts_of
 
 
-@dataclass(frozen=True)
-class ReplyInfo:
-    at: datetime  # when it was sent, else when it was queued
-    kind: str
-    state: str
-
-    @property
-    def kind_label(self) -> str:
-        return label("reply_kind", self.kind)
-
-    @property
-    def state_label(self) -> str:
-        return label("reply_state", self.state)
-
-
-@dataclass(frozen=True)
-class DecisionInfo:
-    """The office decision in force on a nomination (``shenbao decide`` or the web view)."""
-
-    action: str  # accept | reject
-    note: str
-    by: str
-    at: datetime
-
-    @classmethod
-    def of(cls, decision: Decision | None) -> DecisionInfo | None:
-        if decision is None:
-            return None
-        return cls(decision.action, decision.note, decision.decided_by, datetime.fromisoformat(decision.decided_at))
-
-    @property
-    def label(self) -> str:
-        return label("decision", self.action)
-
-    def text(self, timezone: str) -> str:
-        """"受理（王老师，2021年5月7日10:00 北京时间）：…"."""
-        return decision_text(self.action, self.note, self.by, self.at, timezone)
-
-
-@dataclass(frozen=True)
-class NominationView:
-    id: int
-    ref: str
-    unit: str
-    candidate: str
-    sender: str
-    status: str
-    problems: tuple[Problem, ...]
-    lines: tuple[ProblemLine, ...]  # the problems in Chinese, same order
-    items: tuple[ItemCheck, ...]
-    received_at: datetime | None  # first email
-    last_received_at: datetime | None
-    emails: int
-    last_reply: ReplyInfo | None
-    facts: NominationFacts
-    auto_status: str = ""  # the rules' verdict; ``status`` is the office decision over it
-    decision: DecisionInfo | None = None
-
-    @property
-    def status_label(self) -> str:
-        return label("status", self.status)
-
-    @property
-    def auto_status_label(self) -> str:
-        return label("status", self.auto_status or self.status)
-
-    @property
-    def open_lines(self) -> tuple[ProblemLine, ...]:
-        """What is still to be put right: the blocking problems, none once the office accepted it."""
-        return () if self.decision is not None and self.decision.action == "accept" else self.blocking
-
-    @property
-    def blocking(self) -> tuple[ProblemLine, ...]:
-        return tuple(line for line in self.lines if line.blocking)
-
-    @property
-    def warnings(self) -> tuple[ProblemLine, ...]:
-        return tuple(line for line in self.lines if not line.blocking)
-
-    @property
-    def missing(self) -> tuple[ItemCheck, ...]:
-        return tuple(item for item in self.items if not item.ok)
-
-
 def _time(value: str) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def _decision(decision: Decision | None) -> DecisionInfo | None:
+    if decision is None:
+        return None
+    return DecisionInfo(decision.action, decision.note, decision.decided_by, datetime.fromisoformat(decision.decided_at))
 
 
 def _latest(replies: Iterable[Reply | ReplyRow]) -> ReplyInfo | None:
@@ -146,7 +66,7 @@ def _view(config: Config, sub: Any, material: Material, decision: Decision | Non
         id=sub.id, ref=sub.ref, unit=sub.unit, candidate=sub.candidate, sender=sub.sender, status=status,
         problems=problems, lines=lines, items=checklist(facts, lines), received_at=_time(sub.received_at),
         last_received_at=_time(sub.last_received_at), emails=emails, last_reply=_latest(replies), facts=facts,
-        auto_status=sub.status, decision=DecisionInfo.of(decision))
+        auto_status=sub.status, decision=_decision(decision))
 
 
 def view_of(s: Session, config: Config, sub: Submission) -> NominationView:

@@ -12,8 +12,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ingest.names import compact
+from notify.views import NominationView
 from shenbao.config import Config
-from shenbao.office.overview import NominationView
 from shenbao.register.roster import unit_quota
 
 

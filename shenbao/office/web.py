@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, unquote
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from shenbao.config import Config
-from shenbao.errors import UsageError
+from shenbao.errors import StoredValueError, UsageError
 from shenbao.secrets import is_loopback
 from shenbao.store.db import Store
 from shenbao.office.web_actions import post
@@ -41,6 +41,8 @@ CSP = ("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-acti
 PAGE_HEADERS = [("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
                 ("Referrer-Policy", "no-referrer"), ("Cache-Control", "no-store")]
 Page = tuple[str, str]  # (status, html)
+DAMAGED = ("登记册中有一条记录已损坏，本页暂时无法显示。请管理员在服务器上运行 shenbao reevaluate 重新核对并修复，"
+           "然后刷新本页。详细情况已写入服务日志。")
 
 
 MAX_ID_DIGITS = 18  # a file id beyond this is no file (SQLite integers end at 9.2e18)
@@ -102,9 +104,14 @@ class WebApp:
             return self._message(start_response, "401 Unauthorized", "需要登录", "请输入用户名和密码。",
                                  [("WWW-Authenticate", 'Basic realm="shenbao", charset="UTF-8"')])
         visitor = Visitor(login.name, login.can_edit, self.auth.token(login), self.auth.required)
-        if posting:
-            return self._post(start_response, login, visitor, environ, path)
-        body = self._route(start_response, visitor, path, parse_qs(environ.get("QUERY_STRING", "")))
+        try:
+            if posting:
+                return self._post(start_response, login, visitor, environ, path)
+            body = self._route(start_response, visitor, path, parse_qs(environ.get("QUERY_STRING", "")))
+        except StoredValueError as exc:  # a damaged register row: say so politely, name the repair, log the row
+            log.error("web: %s %s: %s", method, path, exc)
+            return self._message(start_response, "500 Internal Server Error", "登记册中有一条记录无法读取",
+                                 DAMAGED, visitor=visitor)
         return [] if method == "HEAD" else body
 
     def _post(self, start_response: StartResponse, login: Login, visitor: Visitor, environ: dict[str, Any],

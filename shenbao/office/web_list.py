@@ -13,16 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import select as select_columns
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from notify.office import label
+from notify.views import NominationView
 from ingest.names import compact
 from shenbao.config import Config
 from shenbao.office.marks import DecisionInfo, PaperInfo, decision_info, paper_info
-from shenbao.store.models import Submission
 from shenbao.register.nominations import latest_decisions
-from shenbao.office.overview import NominationView, nomination_views
+from shenbao.office.overview import nomination_views
 from shenbao.office.paper import latest_papers
 from shenbao.register.roster import unit_config, unit_quota
 
@@ -40,14 +39,14 @@ SORTS: dict[str, tuple[str, Callable[[ListRow], Any]]] = {
 @dataclass(frozen=True)
 class ListRow:
     view: NominationView
-    auto_status: str  # the rules' verdict, beside a decision that overrides it
     decision: DecisionInfo | None
     paper: PaperInfo
     flags: tuple[str, ...]  # 单位不在名单中 …
 
     @property
     def auto_label(self) -> str:
-        return label("status", self.auto_status)
+        """The rules' verdict, beside a decision that overrides it."""
+        return self.view.auto_status_label
 
 
 @dataclass(frozen=True)
@@ -97,10 +96,9 @@ def roster_flags(config: Config, view: NominationView) -> tuple[str, ...]:
 def list_rows(s: Session, config: Config) -> list[ListRow]:
     zone = config.campaign.timezone
     views = nomination_views(s, config)
-    auto = {row[0]: row[1] for row in s.execute(select_columns(col(Submission.id), col(Submission.status)))}
     decisions, papers = latest_decisions(s), latest_papers(s)
-    return [ListRow(v, auto.get(v.id, v.status), decision_info(decisions.get(v.id), zone),
-                    paper_info(papers.get(v.id), zone), roster_flags(config, v)) for v in views]
+    return [ListRow(v, decision_info(decisions.get(v.id), zone), paper_info(papers.get(v.id), zone),
+                    roster_flags(config, v)) for v in views]
 
 
 def list_values(rows: list[ListRow], query: ListQuery) -> dict[str, Any]:

@@ -19,9 +19,10 @@ from sqlmodel import Session, col, select
 from notify.office import disposition_label, label
 from notify.render import template_env
 from notify.wording import format_full_time, format_size, wording
+from notify.views import NominationView
 from rules.authority import HELD_DISPOSITION
 from rules.materials import Build, build_of, is_picture
-from shenbao.store.brief import non_space_chars
+from shenbao.store.brief import Brief, non_space_chars
 from ingest.html_text import body_text
 from ingest.parse import parse_mail
 from shenbao.config import Config
@@ -29,7 +30,7 @@ from shenbao.office.marks import audit_trail, decision_info, paper_info
 from shenbao.office.materials import body_deeds
 from shenbao.store.models import Email, Reply, StoredFile, Submission
 from shenbao.register.nominations import emails_of, foreign, latest_decision, refs_by_email, replies_about
-from shenbao.office.overview import NominationView, find_view
+from shenbao.office.overview import find_view
 from shenbao.office.paper import latest_paper
 from shenbao.store.db import Store, session_campaign
 from shenbao.office.thumbs import can_preview
@@ -59,11 +60,10 @@ class FileRow:
 def _file_row(row: StoredFile) -> FileRow:
     assert row.id is not None
     roles: dict[str, str] = wording()["roles"]
-    read = json.loads(row.facts or "{}")
-    ocr = str(read.get("ocr_text") or "") if read.get("ocr_state") == "read" else ""
+    brief = Brief.of_row(row)  # OCR's text and the scan flag, without decoding the whole facts
+    ocr = brief.ocr_text if brief.ocr_state == "read" else ""
     return FileRow(row.id, row.filename, roles.get(row.role, row.role), format_size(row.size), row.kind.upper(),
-                   row.unreadable, is_picture(row.role) or bool(read.get("scan")), can_preview(row),
-                   row.kind in INLINE_KINDS, ocr)
+                   row.unreadable, is_picture(row.role) or brief.scan, can_preview(row), row.kind in INLINE_KINDS, ocr)
 
 
 def _time(value: str, zone: str) -> str:

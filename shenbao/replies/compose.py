@@ -19,7 +19,7 @@ from shenbao.config import Config
 from shenbao.register.decisions import reply_kind, shown_problems
 from shenbao.store.models import Email, Reply, StoredFile, Submission
 from shenbao.register.nominations import emails_of, files_of, latest_decision
-from shenbao.replies.outbox import enqueue, material_line
+from shenbao.replies.outbox import LIVE_STATES, enqueue, material_line
 from shenbao.register.verdict import BODY_DEEDS_SOURCE, nomination_facts
 from shenbao.register.roster import greeting
 from shenbao.store.verdicts import told_json, told_of, verdict_of
@@ -80,7 +80,7 @@ def queue_answer(s: Session, config: Config, email: Email, subs: list[Submission
 def last_told(replies: list[Reply], ref: str) -> str | None:
     """What the latest reply that reached (or is on its way to) the sender said about ``ref``."""
     for reply in reversed(replies):
-        if reply.state in ("pending", "sending", "sent"):
+        if reply.state in LIVE_STATES:
             said = told_of(reply.told, reply.id).get(ref)
             if said is not None:
                 return said

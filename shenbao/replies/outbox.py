@@ -40,7 +40,7 @@ from shenbao.register.roster import greeting
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-COUNTED_STATES = ("pending", "sending", "sent")
+LIVE_STATES = ("pending", "sending", "sent")  # sent or on its way: counted against the caps, "replied" in exports
 
 
 def _materials(s: Session, sub: Submission | None, email: Email) -> tuple[MaterialLine, ...]:
@@ -65,7 +65,7 @@ def _recent_sent(s: Session, to_addr: str, now: datetime) -> list[datetime]:
     same_domain = col(Reply.to_addr).endswith("@" + key.rpartition("@")[2], autoescape=True) if key else \
         col(Reply.to_addr) == to_addr
     rows = s.exec(select(Reply.to_addr, Reply.created_at).where(same_domain, Reply.created_at >= since,
-                                                                col(Reply.state).in_(COUNTED_STATES)))
+                                                                col(Reply.state).in_(LIVE_STATES)))
     return [datetime.fromisoformat(created) for address, created in rows if mailbox_key(address) == key]
 
 

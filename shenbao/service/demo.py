@@ -19,7 +19,7 @@ from shenbao.office.overview import nomination_views
 from shenbao.service.pipeline import Clock, CycleReport, Pipeline
 from shenbao.service.wiring import build_pipeline
 from shenbao.samples.build import demo_mailbox
-from shenbao.office.table import render_table
+from notify.table import render_table
 
 def folder_config(*, database: str, data_dir: str, from_address: str = "", comment: str = "") -> str:
     """The config of an installation that needs no network: a folder of .eml files as its mailbox

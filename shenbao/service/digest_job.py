@@ -26,6 +26,7 @@ from notify.send import Sender
 from shenbao.config import Config
 from shenbao.office.digest_data import gather
 from shenbao.errors import EXPECTED, UsageError
+from shenbao.store.meta import meta_value, set_meta
 from shenbao.store.models import Meta, Reply
 from shenbao.replies.outbox import send_due
 from shenbao.office.overview import nomination_views
@@ -75,20 +76,18 @@ def slot_handled(last: datetime | None, slot: datetime, zone: str) -> bool:
 
 
 def _meta_time(s: Session, key: str) -> datetime | None:
-    row = s.get(Meta, campaign_key(key, session_campaign(s)))
-    return datetime.fromisoformat(row.value) if row is not None and row.value else None
+    value = meta_value(s, _own(s, key))
+    return datetime.fromisoformat(value) if value else None
 
 
-def _set_meta(s: Session, key: str, value: str) -> None:
-    key = campaign_key(key, session_campaign(s))
-    row = s.get(Meta, key) or Meta(key=key, value=value)
-    row.value = value
-    s.add(row)
+def _own(s: Session, key: str) -> str:
+    """The session's campaign's own ``key`` (each campaign of a register has its digest)."""
+    return campaign_key(key, session_campaign(s))
 
 
 def _claim_slot(s: Session, slot: datetime) -> bool:
     """Record ``slot`` as handled unless it (or a later one) already is; atomic across processes."""
-    key = campaign_key(LAST_SLOT_KEY, session_campaign(s))
+    key = _own(s, LAST_SLOT_KEY)
     row = s.get(Meta, key)
     if row is None:
         s.add(Meta(key=key, value=utc_iso(slot)))
@@ -132,7 +131,7 @@ def queue_digest(store: Store, config: Config, now: datetime, slot: datetime | N
         if slot is not None and not _claim_slot(s, slot):
             s.rollback()
             return None
-        _set_meta(s, LAST_AT_KEY, utc_iso(now))
+        set_meta(s, _own(s, LAST_AT_KEY), utc_iso(now))
         reply = Reply(email_id=None, submission_id=None, to_addr=", ".join(config.digest.recipients), kind="digest",
                       subject=str(message["Subject"]), message_id=str(message["Message-ID"]).strip("<>"),
                       raw=message.as_bytes(), state="pending", created_at=utc_iso(now), next_attempt_at=utc_iso(now))
@@ -172,7 +171,7 @@ class DigestJob:
         with self.store.session() as s:
             last = _meta_time(s, LAST_SLOT_KEY)
             if last is None:
-                _set_meta(s, LAST_SLOT_KEY, utc_iso(slot or now))
+                set_meta(s, _own(s, LAST_SLOT_KEY), utc_iso(slot or now))
                 try:
                     s.commit()
                 except IntegrityError:  # another instance on the shared register started at this moment

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 WAIT_SLICE_SECONDS = 0.2  # the main thread wakes this often to see a stop request
+POOL_MIN_WAITING = 3  # the workers start once this many stored mails (or the end marker) wait behind the one in hand
 
 
 def _next_id(ids: queue.SimpleQueue[int | None], pipeline: Pipeline) -> int | None:
@@ -55,8 +56,15 @@ Clock = Callable[[], datetime]
 
 
 def _one_by_one(first: int, ids: queue.SimpleQueue[int | None], pipeline: Pipeline) -> Iterator[tuple[int, Prepared | None]]:
+    """Each id in order, processed in this process; with ``[performance] workers`` > 1 handed over
+    to the workers (``_read_ahead``) as soon as enough mail waits (``Pipeline.ahead_for``): a cycle
+    over one or two mails does not pay the pool's start-up (about 0.5 s)."""
     email_id: int | None = first
     while email_id is not None:
+        ahead = pipeline.ahead_for(ids.qsize())
+        if ahead is not None:
+            yield from _read_ahead(email_id, ids, pipeline, ahead)
+            return
         yield email_id, None
         email_id = _next_id(ids, pipeline)
 
@@ -111,11 +119,15 @@ class Pipeline:
         self.stopping: Callable[[], bool] = lambda: False  # checked between mails: finish the one in hand, stop
         self._ahead: Ahead | None = None  # [performance] workers > 1: mails read in workers, started when first needed
 
-    def ahead(self) -> Ahead | None:
-        """The workers that read stored mail ahead of its turn; None with ``[performance] workers = 1``."""
-        if self._ahead is None and self.config.performance.workers > 1:
+    def ahead_for(self, waiting: int) -> Ahead | None:
+        """The workers that read stored mail ahead of its turn, once started, or started now when
+        ``waiting`` (stored mails queued behind the one in hand) reaches ``POOL_MIN_WAITING``;
+        None with ``[performance] workers = 1`` or too little mail."""
+        if self._ahead is None and self.config.performance.workers > 1 and waiting >= POOL_MIN_WAITING:
             from shenbao.service.parallel import Ahead
 
+            log.info("reading stored mail ahead in %d worker processes (%d waiting)",
+                     self.config.performance.workers, waiting)
             self._ahead = Ahead(self.store, self.config, self.config.performance.workers)
         return self._ahead
 
@@ -166,22 +178,22 @@ class Pipeline:
     def process_queue(self, ids: queue.SimpleQueue[int | None], total: int | None = None) -> tuple[int, int, int]:
         """Process the stored mails whose ids come through ``ids`` (None: no more), in that order:
         (ids taken, processed, errors). With workers each is read ahead in a worker (``Ahead``);
-        they are started only once there is mail (an idle cycle loads no reader)."""
+        they are started only once enough mail waits (an idle cycle loads no reader, a cycle over
+        one or two mails reads them here)."""
         first = _next_id(ids, self)
         if first is None:
             return 0, 0, 0
-        ahead = self.ahead()
         processed = errors = dropped = 0
         try:
-            for email_id, prepared in _one_by_one(first, ids, self) if ahead is None else _read_ahead(first, ids, self, ahead):
+            for email_id, prepared in _one_by_one(first, ids, self):
                 if self.process_one(email_id, prepared):
                     processed += 1
                 else:
                     errors += 1
                 self.progress("process", processed + errors, total)
         finally:
-            if ahead is not None:
-                dropped = ahead.drop()  # a stop or a machine failure: what is not handed back stays stored
+            if self._ahead is not None:
+                dropped = self._ahead.drop()  # a stop or a machine failure: what is not handed back stays stored
         return processed + errors + dropped, processed, errors
 
     def fetch_and_process(self) -> tuple[int, int, int]:

@@ -15,7 +15,6 @@ clears another's refused edit, and the digest names the instance.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -23,12 +22,11 @@ from typing import Protocol
 
 from shenbao.config import Config, load_config
 from shenbao.errors import ConfigError
-from shenbao.store.models import Meta
+from shenbao.store.meta import instance_config_errors, record_config_errors
 from shenbao.store.db import Store, utc_iso
 
 log = logging.getLogger(__name__)
 
-META_KEY = "config.errors"  # + " <mailbox>": JSON list of "key.path: message" lines; "[]" once a valid file is in force
 RESTART_SECTIONS = ("mailbox", "smtp", "storage")
 
 
@@ -36,31 +34,15 @@ class HoldsConfig(Protocol):
     config: Config
 
 
-def meta_key(mailbox: str) -> str:
-    """The register's key for the refused edit of the instance serving ``mailbox`` (the bare
-    ``config.errors`` is the key before instances had their own, and of a watcher without a mailbox)."""
-    return f"{META_KEY} {mailbox}" if mailbox else META_KEY
-
-
 def config_problem(store: Store, mailbox: str = "") -> tuple[str, ...]:
     """The errors of the config edit the instance serving ``mailbox`` refused, while it is refused."""
     with store.session() as s:
-        row = s.get(Meta, meta_key(mailbox))
-        return tuple(json.loads(row.value or "[]")) if row is not None else ()
+        return instance_config_errors(s, mailbox)
 
 
 def _record(store: Store, mailbox: str, errors: tuple[str, ...]) -> None:
-    """This instance's refused edit, or "[]" once its file is valid (which also clears the bare key:
-    a register written before instances had their own key was one instance's)."""
-    keys = [meta_key(mailbox)] + ([META_KEY] if mailbox and not errors else [])
     with store.session() as s:
-        for key in keys:
-            row = s.get(Meta, key)
-            if row is None and key != keys[0]:
-                continue
-            row = row or Meta(key=key, value="[]")
-            row.value = json.dumps(list(errors), ensure_ascii=False)
-            s.add(row)
+        record_config_errors(s, mailbox, errors)
         s.commit()
 
 

@@ -1,8 +1,10 @@
 """The one codec of stored verdicts: ``Submission.status`` and ``.problems`` (a JSON array of
-``{"code", "detail"}``), ``Reply.told`` (``{ref: summary}``: what a reply said of each nomination).
+``{"code", "detail"}``), ``Reply.told`` (``{ref: summary}``: what a reply said of each nomination),
+and of the register's JSON lists of text lines (``Email.defects``, ``Email.cloud_links``, a meta note).
 
 A stored verdict that is not one is a ``StoredValueError`` naming the nomination and the fix; a
-``told`` that is not one is read as telling nothing (logged): the sender is told again."""
+``told`` that is not one is read as telling nothing (logged): the sender is told again; a list of
+lines that is not one is read as its text, one line (logged)."""
 
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ class _StoredProblem(BaseModel):
 
 _PROBLEMS = TypeAdapter(list[_StoredProblem])
 _TOLD = TypeAdapter(dict[str, str])
+_LINES = TypeAdapter(list[str])
 _STATUS = TypeAdapter(Status)
 
 
@@ -74,3 +77,16 @@ def told_of(told: str, reply_id: int | None) -> Mapping[str, str]:
         log.warning("%s", StoredValueError.of(f"replies.told of reply {reply_id}", exc, "read as telling nothing: "
                                               "its nominations' senders may be told their verdict again"))
         return {}
+
+
+def lines_json(lines: Iterable[str]) -> str:
+    return json.dumps(list(lines), ensure_ascii=False)
+
+
+def lines_of(text: str, where: str) -> tuple[str, ...]:
+    """A stored JSON list of text lines (``where``: which column of which row, for the log)."""
+    try:
+        return tuple(_LINES.validate_json(text or "[]"))
+    except ValidationError as exc:
+        log.warning("%s", StoredValueError.of(where, exc, "read as one line of its text"))
+        return (text,)

@@ -14,7 +14,7 @@ from imapclient.exceptions import IMAPClientError
 
 from ingest.imap import ImapMailbox
 from ingest.types import Cursor, RawMail
-from shenbao.config import MailboxConfig
+from shenbao.config_logins import MailboxConfig
 from shenbao.errors import AuthError, MailboxError
 from tests.servers_imap import ImapAccount
 from tests.servers_imap_proxy import ImapProxy

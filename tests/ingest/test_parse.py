@@ -403,9 +403,11 @@ def test_sample_autoreply_headers_are_collected(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", CORPUS, ids=[str(path.relative_to(_shared())) for path in CORPUS])
-def test_realworld_mail_parses_quickly(path: Path) -> None:
-    started = time.perf_counter()
+def test_realworld_mail_parses_without_a_runaway(path: Path) -> None:
+    """No parse of a real mail spends more than 5 s of this process's CPU (a quadratic walk would):
+    CPU time, not wall time, so a loaded machine does not fail it; speed itself is the benchmark's."""
+    started = time.process_time()
     mail = parse_mail(path.read_bytes())
-    assert time.perf_counter() - started < 5.0
+    assert time.process_time() - started < 5.0
     assert isinstance(mail.subject, str) and isinstance(mail.text_body, str)
     assert all(isinstance(a.data, bytes) and a.filename for a in mail.attachments)

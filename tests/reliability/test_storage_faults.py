@@ -203,16 +203,19 @@ def _run_with_fault(installation: Installation, smtp: SmtpServer, phase: str, co
         watch.close()
 
 
+@pytest.mark.parametrize("command", [("decide", "JZ2021-001", "--accept", "--note", "材料已核对"),
+                                     ("paper", "JZ2021-001", "--received")])
 def test_a_command_beside_the_daemon_waits_only_as_long_as_the_config_says(
-        tmp_path: Path, mixed_folder: tuple[Path, list[PlannedMail]], smtp_server: SmtpServer) -> None:
+        tmp_path: Path, mixed_folder: tuple[Path, list[PlannedMail]], smtp_server: SmtpServer,
+        command: tuple[str, ...]) -> None:
     """GIVEN busy_timeout_seconds = 1 and another program holding the register's lock for 4 s
-    WHEN an office command that writes (decide) runs THEN it stops after its 1 s with the one clear line
-    naming the key (it used to wait the built-in 10 s and never named the setting)."""
+    WHEN an office command that writes (decide, paper) runs THEN it stops after its 1 s with the one clear
+    line naming the key (they used to wait the built-in 10 s and never named the setting)."""
     installation = install(tmp_path / "svc", mixed_folder[0], smtp_server, storage={"busy_timeout_seconds": 1})
     assert installation.run_once().returncode == 0
     holder = LockHolder(installation.db_path, 4)
     holder.take()
-    finished = installation.run("decide", "JZ2021-001", "--accept", "--note", "材料已核对")
+    finished = installation.run(*command)
     assert holder.released.wait(10)
     assert finished.returncode == 1, finished.stdout + finished.stderr
     assert "locked by another program" in finished.stderr and "storage.busy_timeout_seconds" in finished.stderr

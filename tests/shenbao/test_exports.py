@@ -15,10 +15,9 @@ from openpyxl import load_workbook
 
 from shenbao.config import load_config
 from shenbao.office.overview import nomination_views
-from shenbao.office.people_csv import CSV_HEADER, people_csv
+from notify.workbook import CSV_HEADER, EMAIL_HEADER, NOMINATION_HEADER, UNIT_HEADER, people_csv
 from shenbao.samples.build import CST, build_email, deeds_docx, form_docx, nomination_email, photo_jpeg, photo_png, screenshot_png
 from shenbao.store.db import Store
-from shenbao.office.xlsx import EMAIL_HEADER, NOMINATION_HEADER, UNIT_HEADER
 from shenbao.office.paper import PAPER_HEADER
 from tests.shenbao.conftest import FOLDER_CONFIG, Service
 
@@ -160,7 +159,7 @@ def test_every_text_cell_of_the_csv_is_guarded_whatever_column_it_is_in(register
     config = load_config(register.config)
     with Store(config.database_url, config.data_dir).session() as s:
         views = [replace(v, unit=f"{lead}A", candidate=f"{lead}B", sender=f"{lead}C") for v in nomination_views(s, config)]
-    rows = _csv_rows(people_csv(views, config))
+    rows = _csv_rows(people_csv(views, config.campaign.timezone))
     assert len(rows) == len(views) == 4
     # a tab or carriage return from a mail header is shown as a space (safetext): nothing left to guard
     shown = " " if lead in "\t\r" else f"'{lead}"

@@ -4,6 +4,7 @@ again), recycled photos across nominations, what the reply, `show` and the web v
 from __future__ import annotations
 
 import io
+import logging
 import sqlite3
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from PIL import Image
 
 import ingest.ocr
+import shenbao.service.pipeline
 import shenbao.store.ocr
 from ingest.budget import InProcess
 from ingest.limits import Limits
@@ -95,7 +97,7 @@ def test_credit_and_recycled_photos_through_the_service(ocr_service: Service) ->
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_ocr_holds_no_write_lock_on_the_register(ocr_service: Service, monkeypatch: pytest.MonkeyPatch,
-                                                 workers: int) -> None:
+                                                 caplog: pytest.LogCaptureFixture, workers: int) -> None:
     """GIVEN a mail with a credit screenshot, read in the service's reader (1 worker) or in a pool
     worker that sends the picture back (2) WHEN its picture is recognised (in the service) THEN another
     connection can write meanwhile (the fetch thread storing new mail is not kept waiting: nothing of
@@ -116,7 +118,10 @@ def test_ocr_holds_no_write_lock_on_the_register(ocr_service: Service, monkeypat
         return real(sha256, data)
 
     monkeypatch.setattr(shenbao.store.ocr, "recent_reader", writing_meanwhile)
-    service.run_once()
+    monkeypatch.setattr(shenbao.service.pipeline, "POOL_MIN_WAITING", 0)  # the pool for one mail, too
+    with caplog.at_level(logging.INFO, logger="shenbao.service.pipeline"):
+        service.run_once()
+    assert ("reading stored mail ahead" in caplog.text) == (workers > 1)
     assert len(writes) == 1
     with sqlite3.connect(service.root / "var" / "shenbao.db") as db:
         assert db.execute("SELECT count(*), min(state) FROM ocr_results").fetchone() == (1, "read")

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from shenbao.samples.build import CST
 from shenbao.office.paper import PAPER_HEADER
-from shenbao.office.xlsx import FORM_COLUMNS, NOMINATION_HEADER, UNIT_HEADER
+from notify.workbook import FORM_COLUMNS, NOMINATION_HEADER, UNIT_HEADER
 from tests.shenbao.conftest import FOLDER_CONFIG, Service
 from tests.shenbao.unitmail import Desk, package, roster_toml
 

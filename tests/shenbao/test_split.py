@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from shenbao.config import load_config
 from shenbao.store.db import Store
 from shenbao.office.web_pages import Visitor, emails_page, nomination_page
-from shenbao.office.xlsx import EMAIL_HEADER, EMAIL_SHEET, NOMINATION_HEADER, NOMINATION_SHEET
+from notify.workbook import EMAIL_HEADER, EMAIL_SHEET, NOMINATION_HEADER, NOMINATION_SHEET
 from tests.shenbao.conftest import Service
 from tests.shenbao.unitmail import Desk, package, photos, roster_toml, zipped
 

@@ -19,7 +19,10 @@ from rules.codes import CODES, Status
 from rules.config import Campaign, Rules
 from rules.evaluate import evaluate
 from rules.facts import NominationFacts, Problem, Verdict
+from shenbao.config import load_config
 from shenbao.errors import StoredValueError
+from shenbao.office.web import make_app
+from shenbao.store.db import Store
 from shenbao.store.brief import Brief
 from shenbao.store.models import Submission
 from shenbao.store.verdicts import problems_json, summary, told_json, told_of, verdict_of
@@ -205,3 +208,30 @@ def test_a_damaged_brief_stops_the_cycle_without_losing_the_mail_and_reevaluate_
     desk.service.run_once()
     assert sql(desk, newest) == [("processed", "submission")]
     assert desk.by_candidate("赵志强")["status"] == "complete"
+
+
+def web_get(desk: Desk, path: str) -> tuple[str, str]:
+    """(status, page) of the web view's answer to a GET of ``path``, from the app in this process."""
+    config = load_config(desk.service.config)
+    answer: dict[str, str] = {}
+    app = make_app(Store(config.database_url, config.data_dir), config, "127.0.0.1")
+    body = b"".join(app({"REQUEST_METHOD": "GET", "PATH_INFO": path, "HTTP_HOST": "127.0.0.1"},
+                        lambda status, headers: answer.update(status=status)))
+    return answer["status"], body.decode("utf-8")
+
+
+@pytest.mark.parametrize("page", ["/", "/units", "/n/{ref}"])
+def test_a_damaged_verdict_gives_the_web_view_a_polite_page_naming_the_repair(
+        desk: Desk, page: str, caplog: pytest.LogCaptureFixture) -> None:
+    """GIVEN a nomination's stored verdict damaged  WHEN the office opens a page that shows it
+    THEN the answer is a 500 page in Chinese naming ``shenbao reevaluate`` (no traceback), the row
+    is logged, and after ``reevaluate`` the page is shown again."""
+    [(ref,)] = sql(desk, "select ref from submissions where candidate = '李秀梅'")
+    sql(desk, "update submissions set problems = 'not json' where ref = ?", ref)
+    with caplog.at_level(logging.ERROR, logger="shenbao.office.web"):
+        status, html = web_get(desk, page.format(ref=ref))
+    assert status == "500 Internal Server Error"
+    assert "登记册中有一条记录无法读取" in html and "shenbao reevaluate" in html and "Traceback" not in html
+    assert f"submissions.problems of nomination {ref} is not valid" in caplog.text
+    assert desk.service.cli("reevaluate").exit_code == 0
+    assert web_get(desk, page.format(ref=ref))[0] == "200 OK"
