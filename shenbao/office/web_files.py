@@ -67,6 +67,7 @@ def stored_file(store: Store, config: Config, file_id: int, how: str) -> FileAns
     """``how``: "file" (the original, a download), "view" (a picture inline) or "thumb"."""
     with store.session() as s:
         row = s.get(StoredFile, file_id)
+        row = None if row is None or foreign(s, row.email_id, row.submission_id) else row  # another campaign's
     if row is None:
         return _refuse("找不到该文件", "文件编号不存在。")
     if how == "thumb":

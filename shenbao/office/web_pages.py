@@ -163,7 +163,7 @@ def email_page(store: Store, config: Config, visitor: Visitor, email_id: int) ->
     zone = config.campaign.timezone
     with store.session() as s:
         email = s.get(Email, email_id)
-        if email is None:
+        if email is None or foreign(s, email_id, None):
             return None
         files = [_file_row(f) for f in s.exec(select(StoredFile).where(StoredFile.email_id == email_id)
                                                 .order_by(col(StoredFile.id)))]

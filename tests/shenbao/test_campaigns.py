@@ -3,6 +3,8 @@ nominations, references, quotas and follow-ups; last campaign's winners come fro
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from datetime import datetime
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from sqlalchemy import create_engine, text
 from shenbao.config import load_config
 from shenbao.errors import ConfigError
 from shenbao.samples.build import CST, nomination_email
-from tests.shenbao.conftest import FOLDER_CONFIG, Service, service_config
+from tests.shenbao.conftest import FOLDER_CONFIG, Service, service_config, serving
 from tests.shenbao.unitmail import Desk, package, photos, roster_toml
 
 RECEIVED = datetime(2021, 4, 26, 9, 0, tzinfo=CST)
@@ -167,3 +169,28 @@ def test_doctor_names_the_campaigns_of_the_register(last_year: Desk, this_year: 
     config.write_text(config.read_text(encoding="utf-8").replace(f'"{LAST}"', f'"{winners_from}"'), encoding="utf-8")
     result = this_year.service.cli("doctor")
     assert expected in result.output and (result.exit_code == 0) is (winners_from == LAST), result.output
+
+
+def test_the_web_view_of_one_campaign_serves_nothing_of_another(last_year: Desk, this_year: Desk) -> None:
+    """GIVEN a nomination in each campaign WHEN this year's web view is asked for last year's
+    nomination, mail, raw mail and file by their numbers THEN each is 404, and its own are 200."""
+    for desk in (last_year, this_year):
+        desk.send(UNIT, "推荐材料-王建国", package("王建国", UNIT))
+    [(old_email, old_file)] = this_year.service.sql(
+        f"select e.id, min(f.id) from emails e join files f on f.email_id = e.id where e.campaign = '{LAST}' group by e.id")
+    [(new_email, new_file)] = this_year.service.sql(
+        f"select e.id, min(f.id) from emails e join files f on f.email_id = e.id where e.campaign = '{THIS}' group by e.id")
+
+    def status(url: str) -> int:
+        try:
+            with urllib.request.urlopen(url, timeout=20) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with serving(this_year.service) as site:
+        theirs = [status(f"{site.url}{path}") for path in
+                  ("/n/JZ2020-001", f"/email/{old_email}", f"/email/{old_email}/raw", f"/file/{old_file}")]
+        mine = [status(f"{site.url}{path}") for path in
+                ("/n/JZ2021-001", f"/email/{new_email}", f"/email/{new_email}/raw", f"/file/{new_file}")]
+    assert (theirs, mine) == ([404] * 4, [200] * 4)
