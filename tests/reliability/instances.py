@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 
 from tests.reliability.harness import Installation, imap_table, smtp_table
-from tests.reliability.killer import Progress
+from tests.reliability.killer import Watch
 from tests.reliability.mixed import SCENARIOS, PlannedMail
 from tests.servers_imap import ImapAccount
 from tests.servers_smtp import SmtpServer
@@ -74,31 +74,23 @@ def query(url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         return conn.execute(sql, params).fetchall()
 
 
-class PgWatch:
+class PgWatch(Watch):
     """One mailbox's progress in a PostgreSQL register (stored, processed) and its SMTP server's captures."""
 
+    errors = (psycopg.Error,)  # the tables are not there yet
+
     def __init__(self, url: str, mailbox: str, smtp: SmtpServer) -> None:
-        self.url, self.mailbox, self.smtp = url.replace("postgresql+psycopg://", "postgresql://"), mailbox, smtp
-        self.last = Progress()
-        self._conn: psycopg.Connection[Any] | None = None
+        super().__init__(Path(), smtp)
+        self.url, self.mailbox = url.replace("postgresql+psycopg://", "postgresql://"), mailbox
 
-    def progress(self) -> Progress:
-        try:
-            if self._conn is None:
-                self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=2)
-            row = self._conn.execute("select count(*), count(*) filter (where state = 'processed') from emails "
-                                     "where mailbox = %s", (self.mailbox,)).fetchone()
-            assert row is not None
-            self.last = Progress(int(row[0]), int(row[1]), len(self.smtp.messages))
-        except psycopg.Error:  # the tables are not there yet: what was seen last
-            self.close()
-            self.last = Progress(self.last.stored, self.last.processed, len(self.smtp.messages))
-        return self.last
+    def _connect(self) -> Any:
+        return psycopg.connect(self.url, autocommit=True, connect_timeout=2)
 
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+    def _counts(self, conn: Any) -> tuple[int, int]:
+        row = conn.execute("select count(*), count(*) filter (where state = 'processed') from emails "
+                           "where mailbox = %s", (self.mailbox,)).fetchone()
+        assert row is not None
+        return int(row[0]), int(row[1])
 
 
 def pair_snapshot(one: SharedInstallation) -> dict[str, Any]:

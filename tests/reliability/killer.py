@@ -17,7 +17,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from tests.reliability.harness import Installation
 from tests.servers_smtp import Captured, SmtpServer
@@ -70,21 +70,30 @@ class Watcher(Protocol):
 
 
 class Watch:
-    """Reads a running process's progress from its register (read-only) and the SMTP captures."""
+    """Reads a running process's progress from its SQLite register (read-only) and the SMTP captures;
+    a subclass for another register says how to connect and count (``tests.reliability.instances``)."""
+
+    errors: tuple[type[Exception], ...] = (sqlite3.Error,)  # not created yet, or briefly busy
 
     def __init__(self, db_path: Path, smtp: SmtpServer) -> None:
         self.db_path, self.smtp = db_path, smtp
         self.last = Progress()
-        self._conn: sqlite3.Connection | None = None
+        self._conn: Any = None
+
+    def _connect(self) -> Any:
+        return sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=0.05)
+
+    def _counts(self, conn: Any) -> tuple[int, int]:
+        stored, processed = conn.execute(
+            "select count(*), coalesce(sum(state = 'processed'), 0) from emails").fetchone()
+        return int(stored), int(processed)
 
     def progress(self) -> Progress:
         try:
             if self._conn is None:
-                self._conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=0.05)
-            stored, processed = self._conn.execute(
-                "select count(*), coalesce(sum(state = 'processed'), 0) from emails").fetchone()
-            self.last = Progress(int(stored), int(processed), len(self.smtp.messages))
-        except sqlite3.Error:  # not created yet, or briefly busy: what was seen last
+                self._conn = self._connect()
+            self.last = Progress(*self._counts(self._conn), len(self.smtp.messages))
+        except self.errors:  # what was seen last
             self.close()
             self.last = Progress(self.last.stored, self.last.processed, len(self.smtp.messages))
         return self.last

@@ -96,11 +96,4 @@ def test_sigkill_at_random_points_then_restart_loses_and_repeats_nothing(
         assert len(trial.copies) == len(clean_replies), f"a reply was lost after a kill at {trial.record}"
         assert trial.extra_copies <= 1, f"{trial.extra_copies} extra copies after a kill at {trial.record}"
         assert all(trial.extra_copies_to(to) <= 1 for to, _ in trial.copies)
-    killed = [t for t in done if t.record.killed]
-    assert len(killed) >= len(points) * 9 // 10, "most kill points must land before the run ends"
-    phases = Counter(t.record.point.phase for t in killed)
-    extra = sum(t.extra_copies for t in done)
-    figures.add("crash", trials=len(done), kills=len(killed), mails_per_trial=len(mails), mails_lost=0,
-                duplicate_processing=0, extra_reply_copies=extra, **{f"kills_in_{p}": n for p, n in phases.items()})
-    figures.most("crash", max_extra_copies_per_trial=max(t.extra_copies for t in done))
-    print(f"\ncrash: {len(done)} trials, {len(killed)} killed {dict(phases)}, extra reply copies {extra}")  # noqa: T201 - the run's figures
+    figures.kill_trials("crash", done, len(mails), least_killed=len(points) * 9 // 10)

@@ -123,12 +123,4 @@ def test_two_instances_on_one_postgresql_one_sigkilled_at_random_points_lose_and
         assert len(trial.copies) == len(clean_replies), f"a reply was lost or added after {where}"
         assert max(trial.copies.values()) <= 2, f"a reply arrived three times after {where}"
         assert trial.references == clean_refs, f"references {trial.references} after {where}"
-    killed = [t for t in done if t.record.killed]
-    assert len(killed) >= len(points) * 3 // 4, "most kill points must land before the instance ends"
-    phases = Counter(t.record.point.phase for t in killed)
-    extra = sum(t.extra_copies for t in done)
-    figures.add("crash_two_instances", trials=len(done), kills=len(killed), mails_per_trial=len(mails), mails_lost=0,
-                duplicate_processing=0, extra_reply_copies=extra, **{f"kills_in_{p}": n for p, n in phases.items()})
-    figures.most("crash_two_instances", max_extra_copies_per_trial=max(t.extra_copies for t in done))
-    print(f"\ncrash, two instances: {len(done)} trials, {len(killed)} killed {dict(phases)}, "  # noqa: T201 - figures
-          f"extra reply copies {extra}")
+    figures.kill_trials("crash_two_instances", done, len(mails), least_killed=len(points) * 3 // 4)
