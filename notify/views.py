@@ -44,10 +44,13 @@ class DecisionInfo:
     def label(self) -> str:
         return label("decision", self.action)
 
+    @property
+    def rejected(self) -> bool:
+        return self.action == "reject"
+
     def text(self, timezone: str) -> str:
         """"受理（王老师，2021年5月7日10:00 北京时间）：…"."""
         return decision_text(self.action, self.note, self.by, self.at, timezone)
-
 
 @dataclass(frozen=True)
 class NominationView:

@@ -8,6 +8,7 @@ is not one of the roster's addresses.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,13 +18,15 @@ from sqlmodel import Session
 
 from notify.office import label
 from notify.views import NominationView
+from rules.quota import UnitTally
 from ingest.names import compact
 from shenbao.config import Config
 from shenbao.office.marks import DecisionInfo, PaperInfo, decision_info, paper_info
 from shenbao.register.nominations import latest_decisions
 from shenbao.office.overview import nomination_views
 from shenbao.office.paper import latest_papers
-from shenbao.register.roster import unit_config, unit_quota
+from shenbao.office.unit_summary import unit_rows as tallies
+from shenbao.register.roster import unit_config
 
 STATUSES = ("complete", "incomplete", "late")
 SORTS: dict[str, tuple[str, Callable[[ListRow], Any]]] = {
@@ -114,39 +117,7 @@ def list_values(rows: list[ListRow], query: ListQuery) -> dict[str, Any]:
             "flagged": sum(1 for r in shown if r.flags)}
 
 
-@dataclass(frozen=True)
-class UnitRow:
-    name: str
-    in_roster: bool
-    quota: int | None
-    nominated: int  # 已报: nominations not rejected by the office
-    complete: int
-    incomplete: int
-    late: int
-    paper: int  # paper copies received
-
-    @property
-    def open_places(self) -> int | None:
-        """未报: places of the quota not nominated yet."""
-        return None if self.quota is None else max(self.quota - self.nominated, 0)
-
-    @property
-    def over(self) -> bool:
-        return self.quota is not None and self.nominated > self.quota
-
-
-def unit_rows(config: Config, rows: list[ListRow]) -> list[UnitRow]:
-    """Every roster unit in roster order, then every other unit that sent a nomination."""
-    names = [u.name for u in config.units]
-    known = {compact(n) for n in names}
-    names += sorted({r.view.unit for r in rows if compact(r.view.unit) not in known}, key=lambda n: (not n, n))
-    out = []
-    for name in dict.fromkeys(names):
-        mine = [r for r in rows if compact(r.view.unit) == compact(name)]
-        counted = [r for r in mine if not (r.decision and r.decision.action == "reject")]
-        out.append(UnitRow(name, compact(name) in known, unit_quota(config, name), len(counted),
-                           sum(1 for r in counted if r.view.status == "complete"),
-                           sum(1 for r in counted if r.view.status == "incomplete"),
-                           sum(1 for r in counted if r.view.status == "late"),
-                           sum(1 for r in mine if r.paper.received)))
-    return out
+def unit_rows(config: Config, rows: list[ListRow]) -> list[tuple[UnitTally, int]]:
+    """Each unit's tally (``unit_summary.unit_rows``, as in the workbook) with its paper copies received."""
+    papers = Counter(compact(r.view.unit) for r in rows if r.paper.received)
+    return [(tally, papers[compact(tally.name)]) for tally in tallies(config, [r.view for r in rows])]

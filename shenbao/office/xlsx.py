@@ -25,7 +25,7 @@ from shenbao.collector import cycle_collection_paused
 from shenbao.config import Config
 from shenbao.office.overview import nomination_views
 from shenbao.office.paper import PAPER_HEADER, with_paper
-from shenbao.office.unit_summary import unit_rows
+from shenbao.office.unit_summary import remark, unit_rows
 from shenbao.register.nominations import refs_by_email
 from shenbao.replies.outbox import LIVE_STATES
 from shenbao.store.db import Store, session_campaign
@@ -33,8 +33,8 @@ from shenbao.store.models import Email, Reply
 
 
 def _unit_rows(config: Config, views: list[NominationView]) -> list[list[Any]]:
-    return [[row.name or "（单位未识别）", row.quota, row.submitted, row.complete, row.incomplete, row.late,
-             row.open_places, row.remark] for row in unit_rows(config, views)]
+    return [[row.name or "（单位未识别）", row.quota, row.nominated, row.complete, row.incomplete, row.late,
+             row.open_places, remark(row)] for row in unit_rows(config, views)]
 
 
 def _email_rows(s: Session, zone: ZoneInfo) -> list[list[Any]]:

@@ -20,7 +20,7 @@ from sqlalchemy import func, select as select_columns
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from ingest.names import compact
+from rules.quota import counts_toward_quota
 from shenbao.register.campaign import CampaignContext
 from shenbao.store.models import Decision, Email, Meta, NominationEmail, Reply, StoredFile, Submission
 from shenbao.store.db import session_campaign, utc_iso
@@ -258,7 +258,7 @@ def latest_decisions(s: Session, sub_ids: Iterable[int | None] | None = None) ->
 def counts(sub: Submission, decision: Decision | None) -> bool:
     """Whether ``sub`` counts against its unit's quota: named, and not rejected by the office
     (``decision``: the one in force, see ``latest_decision``)."""
-    return bool(compact(sub.candidate)) and (decision is None or decision.action != REJECT)
+    return counts_toward_quota(sub.candidate, decision is not None and decision.action == REJECT)
 
 
 def counted(s: Session, sub: Submission) -> bool:

@@ -14,7 +14,10 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from shenbao.config import load_config
+from shenbao.office.web_pages import Visitor, units_page
 from shenbao.samples.build import CST
+from shenbao.store.db import Store
 from shenbao.office.paper import PAPER_HEADER
 from notify.workbook import FORM_COLUMNS, NOMINATION_HEADER, UNIT_HEADER
 from tests.shenbao.conftest import FOLDER_CONFIG, Service
@@ -130,3 +133,31 @@ def test_a_digest_without_a_roster_does_not_claim_every_unit_has_sent(service: S
         text = service.cli("digest", *args).output
         assert "名单内的单位均已报送材料" not in text
         assert "未配置推荐单位名单（配置文件中的 [[units]]），无法核对哪些单位尚未报送材料。" in text
+
+
+def _web_units(service: Service) -> list[tuple[Any, ...]]:
+    config = load_config(service.config)
+    page = units_page(Store(config.database_url, config.data_dir), config, Visitor("陈晓杰", False, "", False))
+    rows = re.findall(r'<tr class="unit">(.*?)</tr>', page, re.S)
+    cells = [[re.sub(r"<[^>]+>", " ", c).split() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)] for row in rows]
+    number = lambda words: None if words[0] in ("不限", "—") else int(words[0])  # noqa: E731
+    return [(c[0][0], *(number(words) for words in c[1:7])) for c in cells]
+
+
+def test_the_workbook_and_the_web_count_each_unit_alike(tmp_path: Path) -> None:
+    """GIVEN 解放区 sends two nominations, one of which the office rejects, and a unit outside the
+    roster sends one WHEN the workbook's unit sheet and the web's /units page are read
+    THEN both show the same units in the same order with the same counts: the rejected one is not counted."""
+    (tmp_path / "mailbox").mkdir()
+    (tmp_path / "config.toml").write_text(FOLDER_CONFIG + roster_toml(), encoding="utf-8")
+    desk = Desk(Service(tmp_path))
+    desk.send("某外单位工会", "推荐材料-孙丽", package("孙丽", "某外单位工会", seed=6), sender="wdw@example.com")
+    desk.send("解放区总工会", "推荐材料-王建国", package("王建国", "解放区总工会"))
+    desk.send("解放区总工会", "推荐材料-李秀梅", package("李秀梅", "解放区总工会", seed=2))
+    rejected = desk.service.cli("decide", "JZ2021-003", "--reject", "--note", "重复推荐", "--by", "陈晓杰")
+    assert rejected.exit_code == 0, rejected.output
+    out = tmp_path / "登记表.xlsx"
+    assert desk.service.cli("export", "--format", "xlsx", "-o", str(out)).exit_code == 0
+    sheet = [row[:7] for row in load_workbook(out)["各单位情况"].iter_rows(min_row=2, values_only=True)]
+    assert sheet == _web_units(desk.service)
+    assert sheet[0] == ("解放区总工会", 2, 1, 1, 0, 0, 1) and sheet[-1] == ("某外单位工会", None, 1, 1, 0, 0, None)
