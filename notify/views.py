@@ -12,7 +12,7 @@ from datetime import datetime
 
 from notify.checklist import ItemCheck
 from notify.office import decision_text, label
-from notify.wording import ProblemLine
+from notify.wording import ProblemLine, format_full_time
 from rules.facts import NominationFacts, Problem
 
 
@@ -51,6 +51,11 @@ class DecisionInfo:
     def text(self, timezone: str) -> str:
         """"受理（王老师，2021年5月7日10:00 北京时间）：…"."""
         return decision_text(self.action, self.note, self.by, self.at, timezone)
+
+    def when(self, timezone: str) -> str:
+        """"2021年5月6日09:30", in the campaign's time zone."""
+        return format_full_time(self.at, timezone)
+
 
 @dataclass(frozen=True)
 class NominationView:

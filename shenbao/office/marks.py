@@ -1,5 +1,6 @@
-"""What the office has done to a nomination, in words: the decision in force, the paper copies,
-and the audit trail (every decision and every paper mark, who and when, oldest first).
+"""What the office has done to a nomination, in words: the paper copies and the audit trail
+(every decision and every paper mark, who and when, oldest first); the decision in force is
+``notify.views.DecisionInfo``.
 
 Read-only; times in the campaign's time zone. Wording from ``templates/office.toml``
 (``[decision]``, ``[paper]``).
@@ -14,17 +15,8 @@ from sqlmodel import Session
 from notify.office import label
 from notify.wording import format_full_time
 from shenbao.register.decisions import history
-from shenbao.store.models import Decision, PaperCopy, Submission
+from shenbao.store.models import PaperCopy, Submission
 from shenbao.office.paper import paper_history, paper_label
-
-
-@dataclass(frozen=True)
-class DecisionInfo:
-    action: str  # accept | reject | reopen
-    label: str  # 受理 / 不予受理 / 撤销决定
-    note: str
-    by: str
-    at: str  # 2021年5月6日09:30, campaign time
 
 
 @dataclass(frozen=True)
@@ -43,13 +35,6 @@ class AuditEntry:
     by: str
     what: str  # 决定受理 / 纸质推荐表：已收到 …
     note: str
-
-
-def decision_info(decision: Decision | None, zone: str) -> DecisionInfo | None:
-    if decision is None:
-        return None
-    return DecisionInfo(decision.action, label("decision", decision.action), decision.note, decision.decided_by,
-                        format_full_time(decision.decided_at, zone))
 
 
 def paper_info(mark: PaperCopy | None, zone: str) -> PaperInfo:

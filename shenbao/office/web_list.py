@@ -17,12 +17,11 @@ from urllib.parse import urlencode
 from sqlmodel import Session
 
 from notify.office import label
-from notify.views import NominationView
+from notify.views import DecisionInfo, NominationView
 from rules.quota import UnitTally
 from ingest.names import compact
 from shenbao.config import Config
-from shenbao.office.marks import DecisionInfo, PaperInfo, decision_info, paper_info
-from shenbao.register.nominations import latest_decisions
+from shenbao.office.marks import PaperInfo, paper_info
 from shenbao.office.overview import nomination_views
 from shenbao.office.paper import latest_papers
 from shenbao.office.unit_summary import unit_rows as tallies
@@ -42,9 +41,12 @@ SORTS: dict[str, tuple[str, Callable[[ListRow], Any]]] = {
 @dataclass(frozen=True)
 class ListRow:
     view: NominationView
-    decision: DecisionInfo | None
     paper: PaperInfo
     flags: tuple[str, ...]  # 单位不在名单中 …
+
+    @property
+    def decision(self) -> DecisionInfo | None:
+        return self.view.decision
 
     @property
     def auto_label(self) -> str:
@@ -99,9 +101,8 @@ def roster_flags(config: Config, view: NominationView) -> tuple[str, ...]:
 def list_rows(s: Session, config: Config) -> list[ListRow]:
     zone = config.campaign.timezone
     views = nomination_views(s, config)
-    decisions, papers = latest_decisions(s), latest_papers(s)
-    return [ListRow(v, decision_info(decisions.get(v.id), zone), paper_info(papers.get(v.id), zone),
-                    roster_flags(config, v)) for v in views]
+    papers = latest_papers(s)
+    return [ListRow(v, paper_info(papers.get(v.id), zone), roster_flags(config, v)) for v in views]
 
 
 def list_values(rows: list[ListRow], query: ListQuery) -> dict[str, Any]:

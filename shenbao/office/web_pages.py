@@ -26,10 +26,10 @@ from shenbao.store.brief import Brief, non_space_chars
 from ingest.html_text import body_text
 from ingest.parse import parse_mail
 from shenbao.config import Config
-from shenbao.office.marks import audit_trail, decision_info, paper_info
+from shenbao.office.marks import audit_trail, paper_info
 from shenbao.office.materials import body_deeds
 from shenbao.store.models import Email, Reply, StoredFile, Submission
-from shenbao.register.nominations import emails_of, foreign, latest_decision, refs_by_email, replies_about
+from shenbao.register.nominations import emails_of, foreign, refs_by_email, replies_about
 from shenbao.office.overview import find_view
 from shenbao.office.paper import latest_paper
 from shenbao.store.db import Store, session_campaign
@@ -87,7 +87,8 @@ def render(name: str, visitor: Visitor | None = None, **values: Any) -> str:
 def list_page(store: Store, config: Config, visitor: Visitor, query: ListQuery) -> str:
     with store.session() as s:
         rows = list_rows(s, config)
-    return render("web_list.html.j2", visitor, campaign=config.campaign.name, **list_values(rows, query))
+    return render("web_list.html.j2", visitor, campaign=config.campaign.name, timezone=config.campaign.timezone,
+                  **list_values(rows, query))
 
 
 def units_page(store: Store, config: Config, visitor: Visitor) -> str:
@@ -128,7 +129,6 @@ def nomination_page(store: Store, config: Config, visitor: Visitor, ref: str, do
         source, deeds = _deeds_text(store, s, sub, files)
         emails = _emails(emails_of(s, sub), zone, refs_by_email(s))
         replies = _replies(replies_about(s, sub), zone)
-        decision = decision_info(latest_decision(s, sub.id), zone)
         paper = paper_info(latest_paper(s, sub.id), zone)
         trail = audit_trail(s, sub, zone)
     form = view.facts.forms[-1] if view.facts.forms else None
@@ -137,7 +137,7 @@ def nomination_page(store: Store, config: Config, visitor: Visitor, ref: str, do
                   received=_time(sub.received_at, zone), last_received=_time(sub.last_received_at, zone),
                   pictures=[r for r in rows if r.picture], files=rows, form=form, deeds=deeds, deeds_source=source,
                   deeds_chars=non_space_chars(deeds), emails=emails, replies=replies,
-                  decision=decision, auto_status=sub.status, auto_label=label("status", sub.status), paper=paper,
+                  decision=view.decision, auto_status=sub.status, auto_label=label("status", sub.status), paper=paper,
                   paper_title=label("paper", "title"), trail=trail, flags=roster_flags(config, view),
                   done=DONE.get(done, ""))
 
