@@ -7,7 +7,6 @@ it found), every email, every reply and every decision.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -17,7 +16,7 @@ from notify.reading import credit_note
 from notify.render import template_env
 from notify.wording import format_size, render_problem, wording
 from rules.materials import Build, build_of
-from shenbao.store.brief import non_space_chars
+from shenbao.store.brief import file_facts, non_space_chars
 from shenbao.config import Config
 from shenbao.register.decisions import effective_status, history
 from shenbao.errors import UsageError
@@ -47,7 +46,7 @@ def _facts_line(row: StoredFile) -> str:
     """What reading the file found, in a few words."""
     if row.unreadable:
         return f"无法读取：{row.unreadable}"
-    facts: dict[str, Any] = json.loads(row.facts or "{}")
+    facts = file_facts(row.facts)
     build = build_of(row.role)
     if build is Build.FORM:
         fields = "，".join(f"{k}={v}" for k, v in list(facts.get("form_fields", {}).items())[:FIELDS_SHOWN] if v)

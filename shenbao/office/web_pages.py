@@ -9,7 +9,6 @@ list of emails, one email and one reply.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +21,7 @@ from notify.wording import format_full_time, format_size, wording
 from notify.views import NominationView
 from rules.authority import HELD_DISPOSITION
 from rules.materials import Build, build_of, is_picture
-from shenbao.store.brief import Brief, non_space_chars
+from shenbao.store.brief import Brief, file_facts, non_space_chars
 from ingest.html_text import body_text
 from ingest.parse import parse_mail
 from shenbao.config import Config
@@ -99,7 +98,7 @@ def units_page(store: Store, config: Config, visitor: Visitor) -> str:
 
 def _deeds_text(store: Store, s: Session, sub: Submission, files: list[StoredFile]) -> tuple[str, str]:
     """(source, text) of the longest deeds text: a deeds file's text, or a mail body's."""
-    texts = [(row.filename, str(json.loads(row.facts or "{}").get("text", ""))) for row in files
+    texts = [(row.filename, str(file_facts(row.facts).get("text", ""))) for row in files
              if build_of(row.role) is Build.TEXT and not row.unreadable]
     texts += [("邮件正文", text) for text in body_deeds(store, s, sub)]
     return max(texts, key=lambda item: len(item[1]), default=("", ""))

@@ -5,7 +5,6 @@ Read-only queries for the digest, ``show`` and the export.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -18,12 +17,13 @@ from shenbao.config import UnitConfig
 from shenbao.register.campaign import CampaignContext
 from shenbao.store.db import session_campaign
 from shenbao.store.models import Email, Submission
+from shenbao.store.verdicts import lines_of
 
 
 def sender_roster_unit(ctx: CampaignContext, email: Email) -> UnitConfig | None:
     """The roster unit whose address sent ``email``; None when its From was doubted (two mailboxes,
     or a display name that is another mailbox's address: ``ingest.addresses``)."""
-    if doubted(json.loads(email.defects or "[]")):
+    if doubted(lines_of(email.defects, f"emails.defects of email {email.id}")):
         return None
     return ctx.unit_for_sender(email.from_addr)
 

@@ -5,7 +5,6 @@ Which nomination an email belongs to is ``shenbao/intake/matching.py``.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import replace
 from datetime import datetime
@@ -24,7 +23,7 @@ from shenbao.register.nominations import arrival_ranks, ours, unit_nominations
 from shenbao.register.roster import unit_quota
 from shenbao.store.brief import Brief
 from shenbao.store.db import utc_iso
-from shenbao.store.verdicts import problems_json
+from shenbao.store.verdicts import lines_of, problems_json
 from rules.supersede import Item, replaced
 
 BODY_DEEDS_SOURCE = "邮件正文"
@@ -96,8 +95,7 @@ def facts_of(sub: Submission, material: Material) -> NominationFacts:
         if email.body_chars and link_row is not None and link_row.with_body and not link_row.body_replaced:
             deeds.append(DeedsFacts(BODY_DEEDS_SOURCE, email.body_chars))
             bringing.add(email.id or 0)
-        if email.cloud_links and email.cloud_links != "[]":
-            cloud.extend(json.loads(email.cloud_links))
+        cloud.extend(lines_of(email.cloud_links, f"emails.cloud_links of email {email.id}"))
     times = [e.received_at for e in emails if e.id in bringing]
     received = max(times, default=sub.received_at or sub.last_received_at)
     return NominationFacts(candidate=sub.candidate, unit=sub.unit, received_at=datetime.fromisoformat(received),

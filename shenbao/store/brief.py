@@ -16,7 +16,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -97,12 +97,17 @@ class Brief(BaseModel):
             return cls.decode(row.brief, f"file {row.id} ({row.filename})")
         except StoredValueError as exc:
             try:
-                brief = cls.of_facts(json.loads(row.facts or "{}"))
+                brief = cls.of_facts(file_facts(row.facts))
             except (ValueError, AttributeError):  # the facts are damaged too
                 raise exc from None
             log.warning("%s: doing so now", exc)
             row.brief = brief.encode()
             return brief
+
+
+def file_facts(facts: str) -> dict[str, Any]:
+    """``StoredFile.facts`` (the JSON of ``ingest.types.FileFacts``); damaged JSON raises ``ValueError``."""
+    return cast(dict[str, Any], json.loads(facts or "{}"))
 
 
 def brief_json(facts: Mapping[str, Any]) -> str:

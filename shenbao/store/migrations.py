@@ -19,7 +19,6 @@ shenbao's, or of a newer schema, is refused — never recreated.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -31,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from shenbao.errors import StoreError
-from shenbao.store.brief import brief_json
+from shenbao.store.brief import brief_json, file_facts
 from shenbao.store.models import SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
@@ -59,7 +58,7 @@ def _to_2(conn: Connection) -> None:
     files = table("files", column("id"), column("facts"), column("brief"))
     rows = conn.execute(select(files.c.id, files.c.facts)).fetchall()
     for file_id, facts in rows:
-        conn.execute(update(files).where(files.c.id == file_id).values(brief=brief_json(json.loads(facts or "{}"))))
+        conn.execute(update(files).where(files.c.id == file_id).values(brief=brief_json(file_facts(facts))))
 
 
 def _to_3(conn: Connection) -> None:
