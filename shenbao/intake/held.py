@@ -21,7 +21,7 @@ from shenbao.errors import UsageError
 from shenbao.intake.matching import MAX_THREAD_IDS, Plan
 from shenbao.store.models import Email, Reply, StoredFile, Submission
 from shenbao.register.campaign import CampaignContext
-from shenbao.register.nominations import by_ref, link, nominations_of_email, of_campaign, surviving
+from shenbao.register.nominations import find_nomination, link, nominations_of_email, of_campaign, surviving
 from shenbao.register.roster import greeting
 from shenbao.replies.outbox import enqueue
 from shenbao.register.verdict import reevaluate_units
@@ -108,9 +108,7 @@ def attach_held(store: Store, ctx: CampaignContext, mail: str, ref: str, now: da
     re-judged. Nothing is sent (the sender was told the office would check). (email, nomination, files)."""
     with store.session() as s:
         email = _held_email(s, mail)
-        sub = surviving(s, by_ref(s, ref))
-        if sub is None:
-            raise UsageError(f"{ref}: no such nomination (see `shenbao export` for the references)")
+        sub = find_nomination(s, ref)
         files = _files_on_no_nomination(s, email.id or 0)
         for row in files:
             row.submission_id = sub.id

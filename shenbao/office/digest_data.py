@@ -13,13 +13,13 @@ from notify.digest import (DigestData, EmailLine, FailedReply, UnitLine, Warning
 from notify.office import disposition_label, label
 from notify.views import NominationView
 from rules.authority import HELD_DISPOSITION
-from shenbao.config import Config, UnitConfig
+from shenbao.config import Config
 from shenbao.collector import cycle_collection_paused
 from shenbao.store.meta import config_errors
 from shenbao.store.models import Email, Reply
 from shenbao.register.nominations import active_rows, arrival_ranks, foreign, refs_by_email
 from shenbao.office.overview import nomination_views
-from shenbao.register.roster import unit_quota
+from shenbao.register.roster import silent_units, unit_quota
 from shenbao.store.db import Store, session_campaign, utc_iso
 from shenbao.replies.question import REPLY_KIND as QUESTION_KIND
 from shenbao.office.paper import paper_received
@@ -37,12 +37,6 @@ def _email_line(email: Any, refs: dict[int, list[str]]) -> EmailLine:
     return EmailLine(received_at=datetime.fromisoformat(email.received_at), sender=email.from_addr or email.from_name,
                      subject=email.subject, outcome=disposition_label(email.disposition),
                      ref="、".join(refs.get(email.id or 0, [])), email_id=email.id or 0)
-
-
-def units_without_submissions(s: Session, config: Config) -> list[UnitConfig]:
-    """Roster units (``[[units]]``) that have no nomination yet, in roster order."""
-    named = {row.unit for row in active_rows(s)}
-    return [unit for unit in config.units if unit.name not in named]
 
 
 def units_over_quota(s: Session, config: Config) -> list[UnitLine]:
@@ -115,7 +109,7 @@ def gather(store: Store, config: Config, now: datetime, since: datetime | None,
             incomplete=tuple(nomination_line(v, zone) for v in views if v.status == "incomplete"),
             late=tuple(nomination_line(v, zone) for v in views if v.status == "late"),
             ready=tuple(nomination_line(v, zone) for v in views if v.status == "complete"),
-            units_without=tuple(UnitLine(u.name, 0, u.quota) for u in units_without_submissions(s, config)),
+            units_without=tuple(UnitLine(u.name, 0, u.quota) for u in silent_units(s, config)),
             units_over_quota=tuple(units_over_quota(s, config)),
             warnings=_warnings(s, views, refs, zone),
             signature=config.replies.signature, has_roster=bool(config.units),

@@ -16,9 +16,8 @@ from typing import Any, Protocol
 from sqlmodel import Session, col, select
 
 from notify.office import label
-from shenbao.errors import UsageError
 from shenbao.store.models import PaperCopy, Submission
-from shenbao.register.nominations import by_ref, surviving
+from shenbao.register.nominations import find_nomination
 from shenbao.store.db import Store, utc_iso
 
 PAPER_HEADER = "纸质推荐表"  # the workbook's column
@@ -65,9 +64,7 @@ def paper_history(s: Session, sub: Submission) -> list[PaperCopy]:
 def mark_paper(store: Store, ref: str, received: bool, note: str, by: str, now: datetime) -> tuple[Submission, PaperCopy]:
     """Record that the paper copies of nomination ``ref`` arrived (``received``) or are still missing."""
     with store.session() as s:
-        sub = surviving(s, by_ref(s, ref))
-        if sub is None:
-            raise UsageError(f"{ref}: no such nomination (see `shenbao export` for the references)")
+        sub = find_nomination(s, ref)
         mark = PaperCopy(submission_id=sub.id or 0, received=received, note=note.strip(), marked_by=by.strip() or "?",
                          marked_at=utc_iso(now))
         s.add(mark)

@@ -19,9 +19,9 @@ from rules.materials import Build, build_of
 from shenbao.store.brief import file_facts, non_space_chars
 from shenbao.config import Config
 from shenbao.register.decisions import effective_status, history
-from shenbao.errors import UsageError
 from shenbao.store.models import Email, StoredFile, Submission
-from shenbao.register.nominations import arrival_ranks, by_ref, emails_of, files_of, latest_decision, replies_about, surviving
+from shenbao.register.nominations import (arrival_ranks, by_ref, emails_of, files_of, find_nomination, latest_decision,
+                                          replies_about)
 from shenbao.replies.outbox import local_time
 from shenbao.register.roster import duplicates_of, unit_quota
 from shenbao.store.db import Store
@@ -109,10 +109,7 @@ def nomination_view(s: Session, config: Config, sub: Submission) -> dict[str, An
 def show(store: Store, config: Config, ref: str) -> str:
     """The text ``shenbao show ref`` prints; a reference of an absorbed nomination shows the survivor."""
     with store.session() as s:
-        found = by_ref(s, ref)
-        sub = surviving(s, found)
-        if sub is None:
-            raise UsageError(f"{ref}: no such nomination (see `shenbao export` for the references)")
+        sub, found = find_nomination(s, ref), by_ref(s, ref)
         view = nomination_view(s, config, sub)
         view["absorbed"] = found.ref if found is not None and found.id != sub.id else ""
     return template_env().get_template("show.txt.j2").render(view)

@@ -19,7 +19,7 @@ from rules.facts import Problem
 from shenbao.register.campaign import CampaignContext
 from shenbao.errors import UsageError
 from shenbao.store.models import Decision, Submission
-from shenbao.register.nominations import by_ref, latest_decision, surviving
+from shenbao.register.nominations import find_nomination, latest_decision
 from shenbao.register.verdict import reevaluate_units
 from shenbao.store.db import Store, utc_iso
 
@@ -72,9 +72,7 @@ def decide(store: Store, ctx: CampaignContext, ref: str, action: Action, note: s
     if not note.strip():
         raise UsageError("--note: say why (it is kept with the decision)")
     with store.session() as s:
-        sub = surviving(s, by_ref(s, ref))
-        if sub is None:
-            raise UsageError(f"{ref}: no such nomination (see `shenbao export` for the references)")
+        sub = find_nomination(s, ref)
         if action == "reopen" and latest_decision(s, sub.id) is None:
             raise UsageError(f"{sub.ref}: has no decision in force to reopen")
         decision = Decision(submission_id=sub.id or 0, action=action, note=note.strip(), decided_by=by.strip() or "?",

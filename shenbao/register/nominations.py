@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from rules.quota import counts_toward_quota
+from shenbao.errors import UsageError
 from shenbao.register.campaign import CampaignContext
 from shenbao.store.models import Decision, Email, Meta, NominationEmail, Reply, StoredFile, Submission
 from shenbao.store.db import session_campaign, utc_iso
@@ -97,6 +98,14 @@ def by_ref(s: Session, ref: str) -> Submission | None:
         found = s.exec(select(Submission).where(col(Submission.ref).endswith(f"-{int(ref):03d}"), ours(s))
                        .order_by(col(Submission.id))).first()
     return found
+
+
+def find_nomination(s: Session, ref: str) -> Submission:
+    """The nomination ``ref`` leads to (``by_ref``; an absorbed one's survivor); a ``UsageError`` when none."""
+    sub = surviving(s, by_ref(s, ref))
+    if sub is None:
+        raise UsageError(f"{ref}: no such nomination (see `shenbao export` for the references)")
+    return sub
 
 
 def emails_of(s: Session, sub: Submission) -> list[Email]:

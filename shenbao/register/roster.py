@@ -15,6 +15,7 @@ from rules.quota import quota_for
 from ingest.names import compact
 from shenbao.config import UnitConfig
 from shenbao.register.campaign import CampaignContext
+from shenbao.register.nominations import active_rows
 from shenbao.store.db import session_campaign
 from shenbao.store.models import Email, Submission
 from shenbao.store.verdicts import lines_of
@@ -77,8 +78,8 @@ def unit_standings(s: Session, ctx: CampaignContext) -> list[UnitStanding]:
 
 
 def silent_units(s: Session, ctx: CampaignContext) -> list[UnitConfig]:
-    """Roster units that have not submitted anything yet (for the digest)."""
-    submitted = {compact(sub.unit) for sub in _active(s)}
+    """Roster units that have not submitted anything yet, in roster order (for the digest)."""
+    submitted = {compact(row.unit) for row in active_rows(s)}
     return [u for u in ctx.units if compact(u.name) not in submitted]
 
 
