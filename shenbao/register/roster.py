@@ -6,7 +6,6 @@ Read-only queries for the digest, ``show`` and the export.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
@@ -50,31 +49,10 @@ def unit_quota(ctx: CampaignContext, name: str) -> int | None:
     return quota_for(unit.quota, unit.type, ctx.rules)
 
 
-@dataclass(frozen=True)
-class UnitStanding:
-    name: str
-    type: str
-    quota: int | None
-    nominations: tuple[str, ...]  # references, in order of arrival
-
-    @property
-    def silent(self) -> bool:
-        return not self.nominations
-
-
 def _active(s: Session) -> list[Submission]:
     query = select(Submission).where(col(Submission.merged_into).is_(None),
                                      col(Submission.campaign) == session_campaign(s))
     return list(s.exec(query.order_by(col(Submission.received_at), col(Submission.id))))
-
-
-def unit_standings(s: Session, ctx: CampaignContext) -> list[UnitStanding]:
-    """Every roster unit in roster order, with its quota and its nominations so far."""
-    by_unit: dict[str, list[str]] = defaultdict(list)
-    for sub in _active(s):
-        by_unit[compact(sub.unit)].append(sub.ref)
-    return [UnitStanding(u.name, u.type, quota_for(u.quota, u.type, ctx.rules), tuple(by_unit.get(compact(u.name), [])))
-            for u in ctx.units]
 
 
 def silent_units(s: Session, ctx: CampaignContext) -> list[UnitConfig]:

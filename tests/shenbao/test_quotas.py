@@ -9,7 +9,9 @@ import pytest
 from rules.config import Rules
 from rules.quota import quota_for
 from shenbao.config import load_config
-from shenbao.register.roster import duplicate_candidates, silent_units, unit_standings
+from shenbao.office.overview import nomination_views
+from shenbao.office.unit_summary import unit_rows
+from shenbao.register.roster import duplicate_candidates, silent_units
 from shenbao.store.db import Store
 from tests.shenbao.conftest import Service
 from tests.shenbao.unitmail import Desk, package, photos, roster_toml
@@ -67,7 +69,7 @@ def test_roster_units_without_a_submission_are_known(desk: Desk) -> None:
     config = load_config(desk.service.config)
     with _store(desk).session() as s:
         assert [u.name for u in silent_units(s, config)] == ["解放区总工会", "焦作供电公司工会", "市教育工会"]
-        standings = {u.name: (u.quota, len(u.nominations)) for u in unit_standings(s, config)}
+        standings = {u.name: (u.quota, u.nominated) for u in unit_rows(config, nomination_views(s, config))}
     assert standings == {"解放区总工会": (2, 0), "山阳区总工会": (2, 1), "焦作供电公司工会": (1, 0), "市教育工会": (3, 0)}
 
 
