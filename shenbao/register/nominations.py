@@ -115,13 +115,6 @@ def emails_of(s: Session, sub: Submission) -> list[Email]:
     return list(s.exec(query))
 
 
-def body_counts(s: Session, sub: Submission) -> set[int]:
-    """Ids of the emails whose pasted deeds text counts for ``sub``."""
-    rows = s.exec(select(NominationEmail.email_id).where(NominationEmail.submission_id == sub.id,
-                                                         col(NominationEmail.with_body).is_(True)))
-    return set(rows)
-
-
 def files_of(s: Session, sub: Submission) -> list[StoredFile]:
     return list(s.exec(select(StoredFile).where(StoredFile.submission_id == sub.id).order_by(col(StoredFile.id))))
 

@@ -213,7 +213,3 @@ class Daemon:
             self._schedule_digest(self.scheduler)  # replaces the job in one step: never a moment without it
             if self.digest.enabled:
                 log.info("digest rescheduled: daily at %s (%s)", config.digest.time, config.campaign.timezone)
-
-
-def run_forever(config: Config, pipeline: Pipeline, stop: threading.Event | None = None, clock: Clock | None = None) -> None:
-    Daemon(config, pipeline, clock or pipeline.clock, stop=stop).run()
