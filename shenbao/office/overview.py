@@ -62,11 +62,11 @@ def _view(config: Config, sub: Any, material: Material, decision: Decision | Non
     facts = facts_of(sub, material)
     emails = len(material.emails)  # every email that brought it something (one may carry several candidates)
     status = effective_status(sub, decision)  # an office decision overrides the rules
-    return NominationView(
+    return NominationView(  # only what is printed: not the problems' details, nor the whole facts
         id=sub.id, ref=sub.ref, unit=sub.unit, candidate=sub.candidate, sender=sub.sender, status=status,
-        problems=problems, lines=lines, items=checklist(facts, lines), received_at=_time(sub.received_at),
-        last_received_at=_time(sub.last_received_at), emails=emails, last_reply=_latest(replies), facts=facts,
-        auto_status=sub.status, decision=_decision(decision))
+        lines=lines, items=checklist(facts, lines), received_at=_time(sub.received_at),
+        last_received_at=_time(sub.last_received_at), emails=emails, last_reply=_latest(replies),
+        form=facts.forms[-1] if facts.forms else None, auto_status=sub.status, decision=_decision(decision))
 
 
 def view_of(s: Session, config: Config, sub: Submission) -> NominationView:
