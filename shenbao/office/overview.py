@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from notify.checklist import checklist
 from notify.views import DecisionInfo, NominationView, ReplyInfo
@@ -78,13 +78,12 @@ def nomination_views(s: Session, config: Config) -> list[NominationView]:
     """Every nomination (not those absorbed into another), in order of number. Built as ``view_of``
     builds one, from rows loaded in bulk (a few queries per 500 nominations, see ``shenbao.register.bulk``)."""
     with cycle_collection_paused():
-        subs = active_rows(s)
-        decisions = latest_decisions(s)
-        replies = Replies(s)
-        views = []
-        for chunk in chunks(subs):
-            loaded = light_materials(s, chunk)
-            for sub in chunk:
+        ids = [row.id for row in active_rows(s, columns=[col(Submission.id)])]
+        decisions, replies, views = latest_decisions(s), Replies(s), []
+        for chunk in chunks(ids):
+            subs = active_rows(s, chunk)
+            loaded = light_materials(s, subs)
+            for sub in subs:
                 material = loaded[sub.id or 0]
                 about = replies.about(sub.id or 0, [email.id or 0 for email in material.emails])
                 views.append(_view(config, sub, material, decisions.get(sub.id or 0), about))
