@@ -13,7 +13,7 @@ from datetime import datetime
 from notify.checklist import ItemCheck
 from notify.office import decision_text, label
 from notify.wording import ProblemLine, format_full_time
-from rules.facts import NominationFacts, Problem
+from rules.facts import FormFacts
 
 
 @dataclass(frozen=True)
@@ -65,16 +65,20 @@ class NominationView:
     candidate: str
     sender: str
     status: str
-    problems: tuple[Problem, ...]
-    lines: tuple[ProblemLine, ...]  # the problems in Chinese, same order
+    lines: tuple[ProblemLine, ...]  # the verdict's problems in Chinese, in its order (each with its code)
     items: tuple[ItemCheck, ...]
     received_at: datetime | None  # first email
     last_received_at: datetime | None
     emails: int
     last_reply: ReplyInfo | None
-    facts: NominationFacts
+    form: FormFacts | None  # the last 推荐表 (its fields): of the facts, only what is printed
     auto_status: str = ""  # the rules' verdict; ``status`` is the office decision over it
     decision: DecisionInfo | None = None
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The verdict's problem codes, in its order."""
+        return tuple(line.code for line in self.lines)
 
     @property
     def status_label(self) -> str:

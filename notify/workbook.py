@@ -67,7 +67,7 @@ def _decision_cells(view: NominationView, timezone: str) -> list[str]:
 
 
 def _form_cells(view: NominationView) -> list[str]:
-    fields = view.facts.forms[-1].fields if view.facts.forms else {}
+    fields = view.form.fields if view.form else {}
     return [fields.get(name, "") for name in FORM_COLUMNS]
 
 
@@ -205,6 +205,6 @@ def people_csv(views: list[NominationView], timezone: str) -> str:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([*nomination_header(), CSV_HEADER[-1]])
     for view in views:
-        row = [*nomination_row(view, timezone), " ".join(p.code for p in view.problems)]
+        row = [*nomination_row(view, timezone), " ".join(view.codes)]
         writer.writerow([csv_cell(_text(value)) for value in row])
     return "\ufeff" + buffer.getvalue()

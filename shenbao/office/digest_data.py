@@ -17,7 +17,7 @@ from shenbao.config import Config
 from shenbao.collector import cycle_collection_paused
 from shenbao.store.meta import config_errors
 from shenbao.store.models import Email, Reply
-from shenbao.register.nominations import active_rows, arrival_ranks, foreign, refs_by_email
+from shenbao.register.nominations import arrival_ranks, foreign, refs_by_email
 from shenbao.office.overview import nomination_views
 from shenbao.register.roster import silent_units, unit_quota
 from shenbao.store.db import Store, session_campaign, utc_iso
@@ -39,10 +39,10 @@ def _email_line(email: Any, refs: dict[int, list[str]]) -> EmailLine:
                      ref="、".join(refs.get(email.id or 0, [])), email_id=email.id or 0)
 
 
-def units_over_quota(s: Session, config: Config) -> list[UnitLine]:
+def units_over_quota(s: Session, config: Config, views: list[NominationView]) -> list[UnitLine]:
     """Roster units with more counted nominations than their quota: counted and ranked as the
     ``quota.exceeded`` rule counts them (named, not rejected by the office, in order of arrival)."""
-    refs = {row.id: row.ref for row in active_rows(s)}
+    refs = {view.id: view.ref for view in views}
     out = []
     for unit in config.units:
         quota = unit_quota(config, unit.name)  # own, else by type
@@ -110,7 +110,7 @@ def gather(store: Store, config: Config, now: datetime, since: datetime | None,
             late=tuple(nomination_line(v, zone) for v in views if v.status == "late"),
             ready=tuple(nomination_line(v, zone) for v in views if v.status == "complete"),
             units_without=tuple(UnitLine(u.name, 0, u.quota) for u in silent_units(s, config)),
-            units_over_quota=tuple(units_over_quota(s, config)),
+            units_over_quota=tuple(units_over_quota(s, config, views)),
             warnings=_warnings(s, views, refs, zone),
             signature=config.replies.signature, has_roster=bool(config.units),
             paper_received=paper_received(s, views),

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from notify.checklist import checklist
 from notify.views import DecisionInfo, NominationView, ReplyInfo
@@ -62,11 +62,11 @@ def _view(config: Config, sub: Any, material: Material, decision: Decision | Non
     facts = facts_of(sub, material)
     emails = len(material.emails)  # every email that brought it something (one may carry several candidates)
     status = effective_status(sub, decision)  # an office decision overrides the rules
-    return NominationView(
+    return NominationView(  # only what is printed: not the problems' details, nor the whole facts
         id=sub.id, ref=sub.ref, unit=sub.unit, candidate=sub.candidate, sender=sub.sender, status=status,
-        problems=problems, lines=lines, items=checklist(facts, lines), received_at=_time(sub.received_at),
-        last_received_at=_time(sub.last_received_at), emails=emails, last_reply=_latest(replies), facts=facts,
-        auto_status=sub.status, decision=_decision(decision))
+        lines=lines, items=checklist(facts, lines), received_at=_time(sub.received_at),
+        last_received_at=_time(sub.last_received_at), emails=emails, last_reply=_latest(replies),
+        form=facts.forms[-1] if facts.forms else None, auto_status=sub.status, decision=_decision(decision))
 
 
 def view_of(s: Session, config: Config, sub: Submission) -> NominationView:
@@ -78,13 +78,12 @@ def nomination_views(s: Session, config: Config) -> list[NominationView]:
     """Every nomination (not those absorbed into another), in order of number. Built as ``view_of``
     builds one, from rows loaded in bulk (a few queries per 500 nominations, see ``shenbao.register.bulk``)."""
     with cycle_collection_paused():
-        subs = active_rows(s)
-        decisions = latest_decisions(s)
-        replies = Replies(s)
-        views = []
-        for chunk in chunks(subs):
-            loaded = light_materials(s, chunk)
-            for sub in chunk:
+        ids = [row.id for row in active_rows(s, columns=[col(Submission.id)])]
+        decisions, replies, views = latest_decisions(s), Replies(s), []
+        for chunk in chunks(ids):
+            subs = active_rows(s, chunk)
+            loaded = light_materials(s, subs)
+            for sub in subs:
                 material = loaded[sub.id or 0]
                 about = replies.about(sub.id or 0, [email.id or 0 for email in material.emails])
                 views.append(_view(config, sub, material, decisions.get(sub.id or 0), about))

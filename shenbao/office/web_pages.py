@@ -130,11 +130,10 @@ def nomination_page(store: Store, config: Config, visitor: Visitor, ref: str, do
         replies = _replies(replies_about(s, sub), zone)
         paper = paper_info(latest_paper(s, sub.id), zone)
         trail = audit_trail(s, sub, zone)
-    form = view.facts.forms[-1] if view.facts.forms else None
     rows = [_file_row(f) for f in files]
     return render("web_nomination.html.j2", visitor, campaign=config.campaign.name, v=view, timezone=zone,
                   received=_time(sub.received_at, zone), last_received=_time(sub.last_received_at, zone),
-                  pictures=[r for r in rows if r.picture], files=rows, form=form, deeds=deeds, deeds_source=source,
+                  pictures=[r for r in rows if r.picture], files=rows, form=view.form, deeds=deeds, deeds_source=source,
                   deeds_chars=non_space_chars(deeds), emails=emails, replies=replies,
                   decision=view.decision, auto_status=sub.status, auto_label=label("status", sub.status), paper=paper,
                   paper_title=label("paper", "title"), trail=trail, flags=roster_flags(config, view),

@@ -73,12 +73,12 @@ _PLAIN_COLUMNS = [col(c) for c in (Submission.id, Submission.ref, Submission.uni
                                     Submission.last_received_at)]
 
 
-def active_rows(s: Session) -> list[Any]:
-    """``active`` as plain read-only rows of the columns the office views read (far cheaper than
-    10 000 ORM objects)."""
-    query = select_columns(*_PLAIN_COLUMNS).where(col(Submission.merged_into).is_(None), ours(s)).order_by(
-        col(Submission.id))
-    return list(s.execute(query))
+def active_rows(s: Session, ids: Iterable[int] | None = None, columns: Iterable[Any] = _PLAIN_COLUMNS) -> list[Any]:
+    """``active`` as plain read-only rows of the columns the office views read (far cheaper than 10 000
+    ORM objects); ``ids``: of those only (the views read 500 at a time: problems are most of a row)."""
+    query = select_columns(*columns).where(col(Submission.merged_into).is_(None), ours(s))
+    query = query if ids is None else query.where(col(Submission.id).in_(list(ids)))
+    return list(s.execute(query.order_by(col(Submission.id))))
 
 
 def surviving(s: Session, sub: Submission | None) -> Submission | None:

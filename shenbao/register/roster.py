@@ -57,7 +57,7 @@ def _active(s: Session) -> list[Submission]:
 
 def silent_units(s: Session, ctx: CampaignContext) -> list[UnitConfig]:
     """Roster units that have not submitted anything yet, in roster order (for the digest)."""
-    submitted = {compact(row.unit) for row in active_rows(s)}
+    submitted = {compact(row.unit) for row in active_rows(s, columns=[col(Submission.unit)])}
     return [u for u in ctx.units if compact(u.name) not in submitted]
 
 

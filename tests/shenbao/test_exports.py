@@ -6,14 +6,18 @@ import csv
 import io
 import re
 import shutil
-from dataclasses import replace
+from collections.abc import Iterator
+from dataclasses import fields, is_dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
+from rules.facts import DeedsFacts, FormFacts, NominationFacts, PhotoFacts, Problem, ScreenshotFacts
 from shenbao.config import load_config
+from shenbao.register.bulk import LightFile
+from shenbao.store.brief import Brief
 from shenbao.office.overview import nomination_views
 from notify.workbook import CSV_HEADER, EMAIL_HEADER, NOMINATION_HEADER, UNIT_HEADER, people_csv
 from shenbao.samples.build import CST, build_email, deeds_docx, form_docx, nomination_email, photo_jpeg, photo_png, screenshot_png
@@ -176,3 +180,36 @@ def test_the_csv_is_for_people_chinese_headers_statuses_and_wording_with_the_cod
     assert (small["候选人"], small["状态"], small["自动核对"]) == ("李秀梅", "待补充", "待补充")
     assert "小于要求的2MB" in small["需补充或更正"] and small["问题代码"] == "photos.too_small"
     assert {r["状态"] for r in rows} == {"材料齐全", "待补充"}
+
+
+def _reached(value: object, seen: set[int]) -> Iterator[object]:
+    """``value`` and everything its dataclass fields and containers hold, each once."""
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    yield value
+    if is_dataclass(value) and not isinstance(value, type):
+        children: list[object] = [getattr(value, f.name) for f in fields(value)]
+    elif isinstance(value, dict):
+        children = [*value.keys(), *value.values()]
+    else:
+        children = list(value) if isinstance(value, (list, tuple, set, frozenset)) else []
+    for child in children:
+        yield from _reached(child, seen)
+
+
+def test_a_nomination_view_holds_only_what_is_printed_not_the_facts_nor_the_problems_details(register: Service) -> None:
+    """GIVEN a register whose nominations have deeds texts of 2100 characters, photos, screenshots and
+    problems with details (the small photos' names and sizes)
+    WHEN the office views are built (what the workbook, the CSV, the digest and the web print)
+    THEN no view holds a nomination's facts, a problem's details, a file's brief or a long text:
+    only the last 推荐表 (its fields are printed) and the problems as rendered lines."""
+    config = load_config(register.config)
+    with Store(config.database_url, config.data_dir).session() as s:
+        views = nomination_views(s, config)
+    reached = list(_reached(views, set()))
+    kinds = {type(value) for value in reached}
+    assert len(views) == 4 and any(view.lines for view in views)
+    assert not kinds & {NominationFacts, Problem, Brief, LightFile, DeedsFacts, PhotoFacts, ScreenshotFacts}
+    assert FormFacts in kinds and all(view.form is None or view.form.fields for view in views)
+    assert max(len(value) for value in reached if isinstance(value, str)) < 1000  # no deeds text, no OCR text
