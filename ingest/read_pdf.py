@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import io
 import logging
-
-from pypdf import PdfReader
-from pypdf.errors import FileNotDecryptedError, PdfReadError
+from typing import TYPE_CHECKING
 
 from ingest.formfields import label_key, unit_from_lines
 from ingest.read_docx import DocumentContent
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,13 @@ _MAX_LABEL_WORDS = 8
 _MAX_FIELD_WORDS = 5000
 ENCRYPTED = "PDF 文件已加密（设有打开密码），无法读取"
 NO_TEXT = "PDF 中没有可读取的文字（可能是扫描件或图片），请改发 Word（.docx）电子版"
+
+
+def _reader(data: bytes) -> PdfReader:
+    """pypdf's reader of ``data``; pypdf (25 MB) is imported here, when a PDF is read."""
+    from pypdf import PdfReader
+
+    return PdfReader(io.BytesIO(data), strict=False)
 
 
 def _label_at(words: list[str], start: int) -> tuple[str, int] | None:
@@ -70,7 +78,7 @@ MAX_SCAN_IMAGE_BYTES = 30_000_000
 def page_images(data: bytes) -> list[bytes]:
     """The largest picture of each of the first ``MAX_SCAN_PAGES`` pages, as image file bytes
     (what pypdf makes of the page's image XObjects: JPEG for DCT, PNG otherwise)."""
-    reader = PdfReader(io.BytesIO(data), strict=False)
+    reader = _reader(data)
     out: list[bytes] = []
     for page in reader.pages[:MAX_SCAN_PAGES]:
         pictures = [image.data for image in page.images if len(image.data) <= MAX_SCAN_IMAGE_BYTES]
@@ -81,7 +89,9 @@ def page_images(data: bytes) -> list[bytes]:
 
 def read_pdf(data: bytes) -> DocumentContent:
     """Read a PDF's bytes. Raises what pypdf raises on a broken file."""
-    reader = PdfReader(io.BytesIO(data), strict=False)
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    reader = _reader(data)
     if reader.is_encrypted:
         try:
             if not reader.decrypt(""):  # owner-password-only PDFs open with the empty user password

@@ -153,7 +153,7 @@ def test_every_package_says_what_it_holds_and_may_import() -> None:
 # raise it, do so deliberately in the commit that needs it, saying why in the message (a feature that
 # belongs in shenbao/, not pure logic that belongs in rules/, notify/ or templates/), after
 # `duplicates --change` finds nothing the change repeats.
-SHENBAO_LINE_BUDGET = 8927
+SHENBAO_LINE_BUDGET = 8928
 
 
 def test_shenbao_does_not_grow_beyond_its_budget() -> None:

@@ -17,7 +17,7 @@ import logging
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from ingest.budget import BudgetPool
+from ingest.budget import BudgetPool, release_shared
 from shenbao.config import Config
 from shenbao.intake.prepare import Prepared, prepare_mail, wall_seconds
 from shenbao.intake.process import SCRATCH_DIR
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 class Ahead:
     def __init__(self, store: Store, config: Config, workers: int) -> None:
         self.store, self.config, self.size = store, config, workers
+        release_shared()  # the service's own reader worker is idle from now on: its memory given back
         self.pool = BudgetPool(workers)
         self.threads = ThreadPoolExecutor(workers, thread_name_prefix="shenbao-prepare")
         self.window: deque[tuple[int, Future[Prepared | None]]] = deque()

@@ -132,3 +132,32 @@ def test_a_scanned_pdfs_pictures_are_taken_out_in_the_worker(pool: BudgetPool) -
     assert pictures(scan) == page_images(scan) and len(pictures(scan)) == 1
     assert pictures(b"%PDF-1.4\n" + b"\x00" * 50) == []
     _next_reading_works(pool)
+
+
+def test_release_idle_stops_the_idle_worker_and_a_later_reading_starts_a_fresh_one() -> None:
+    """GIVEN a pool whose worker has read a file  WHEN its idle workers are released (another pool
+    takes over the readings)  THEN the worker process has ended, and the next reading still works."""
+    pool = BudgetPool()
+    try:
+        assert pool.call(len, b"abc", seconds=5).value == 3
+        (worker,) = [w for w in pool._slots if w is not None]
+        assert pool.release_idle() == 1
+        assert worker.process.poll() is not None
+        assert pool.release_idle() == 0
+        _next_reading_works(pool)
+    finally:
+        pool.close()
+
+
+def test_reading_a_docx_does_not_import_the_pdf_library() -> None:
+    """GIVEN a fresh interpreter  WHEN it imports the readers and reads a .docx  THEN pypdf (the largest
+    reader library) is not loaded: only a PDF loads it, in the process that reads one."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from ingest.read_docx import read_docx; from ingest import read, read_pdf; "
+            "from shenbao.samples.build import deeds_docx; read_docx(deeds_docx('赵海燕', 300)); "
+            "print('pypdf' in sys.modules)")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           cwd=Path(__file__).resolve().parents[2])
+    assert found.stdout.strip() == "False"
